@@ -1,0 +1,28 @@
+/*
+** cli.h -- the leeway command's subcommands. The CLI uses only leeway.h, so
+** everything it does an embedding application can do too.
+*/
+#ifndef LEEWAY_CLI_H
+#define LEEWAY_CLI_H
+
+#include "leeway.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+
+enum { EXIT_DONE = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
+
+int cmd_check(int argc, char **argv);
+int cmd_decide(int argc, char **argv);
+int cmd_test(int argc, char **argv);
+
+/* Print every diagnostic of a report to stderr; returns the error count. */
+size_t print_report(const lw_report *r);
+/* Load a playbook, printing errors; NULL if it cannot be loaded. */
+lw_playbook *load_playbook(const char *path);
+/* A decision as a readable summary (--format text). */
+void print_decision_text(FILE *out, const lw_decision *d, bool color);
+/* Colour on a tty unless NO_COLOR is set. */
+bool use_color(FILE *f);
+
+#endif

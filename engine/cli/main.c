@@ -1,0 +1,86 @@
+/*
+** main.c -- `leeway`: check, decide, test and version (DESIGN.md "Command
+** line"). Exit status: 0 done, 1 tests failed or check found errors, 2 usage
+** error or a playbook that cannot be loaded.
+*/
+#include "cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void usage(FILE *f)
+{
+    fputs("usage: leeway COMMAND ...\n"
+          "\n"
+          "  leeway check PLAYBOOK...            compile and lint; FILE:LINE:COL: messages\n"
+          "  leeway decide PLAYBOOK [CASE|-]     decide one case (.json or .yaml; - = stdin)\n"
+          "         [--role ROLE] [--trace] [--format json|text] [--compact]\n"
+          "         [--set path=value ...]\n"
+          "  leeway test [--coverage] [-v] PATH...  run playbook tests; last line: N passed, N failed\n"
+          "  leeway version\n"
+          "\n"
+          "Exit status: 0 done, 1 tests failed or check found errors, 2 usage error or a\n"
+          "playbook that cannot be loaded.\n",
+          f);
+}
+
+bool use_color(FILE *f)
+{
+    const char *nc = getenv("NO_COLOR");
+    return isatty(fileno(f)) && !(nc && *nc);
+}
+
+size_t print_report(const lw_report *r)
+{
+    bool color = use_color(stderr);
+    for (size_t i = 0; i < lw_report_count(r); i++) {
+        const lw_diag *d = lw_report_get(r, i);
+        char line[4096];
+        lw_diag_format(d, line, sizeof line);
+        if (color)
+            fprintf(stderr, "%s%s\033[0m\n", d->severity == LW_ERROR ? "\033[31m" : "\033[33m",
+                    line);
+        else
+            fprintf(stderr, "%s\n", line);
+    }
+    return lw_report_errors(r);
+}
+
+lw_playbook *load_playbook(const char *path)
+{
+    lw_playbook *pb = NULL;
+    lw_report *r = NULL;
+    int rc = lw_playbook_load(path, NULL, &pb, &r);
+    if (rc != LW_OK)
+        print_report(r);
+    lw_report_free(r);
+    return pb;
+}
+
+int main(int argc, char **argv)
+{
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "check") == 0)
+        return cmd_check(argc - 2, argv + 2);
+    if (strcmp(cmd, "decide") == 0)
+        return cmd_decide(argc - 2, argv + 2);
+    if (strcmp(cmd, "test") == 0)
+        return cmd_test(argc - 2, argv + 2);
+    if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+        printf("leeway %s\n", lw_version());
+        return EXIT_DONE;
+    }
+    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+        usage(stdout);
+        return EXIT_DONE;
+    }
+    fprintf(stderr, "leeway: unknown command '%s'\n\n", cmd);
+    usage(stderr);
+    return EXIT_USAGE;
+}

@@ -1,0 +1,364 @@
+/*
+** leeway.h -- the one public header of the leeway policy and exception engine.
+**
+** A CX lead writes a playbook (YAML, see PLAYBOOK.md); an application loads it
+** once into an immutable lw_playbook, builds an lw_case per customer situation
+** and asks an lw_engine for an lw_decision: outcome, exceptions, goodwill and
+** who may grant it, promises, outputs, the questions still to ask, and why.
+**
+** Thread model: a loaded lw_playbook is immutable and may be shared by any
+** number of threads. An lw_engine (and the decisions it returns) and an lw_case
+** belong to one thread at a time. There is no global state.
+**
+** Errors are values: functions return an int code (LW_OK is 0); messages are
+** owned by the object they describe and carry file:line:column and the rule id.
+** Freeing NULL is always a no-op.
+*/
+#ifndef LEEWAY_H
+#define LEEWAY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(LW_BUILD_SHARED) && defined(__GNUC__)
+#define LW_API __attribute__((visibility("default")))
+#else
+#define LW_API
+#endif
+
+#define LW_VERSION "0.1.0"
+#define LW_VERSION_NUM 100 /* major*10000 + minor*100 + patch */
+
+/* The library's version at run time (compare with LW_VERSION_NUM). */
+LW_API const char *lw_version(void);
+LW_API int lw_version_number(void);
+
+/* ------------------------------------------------------------------------
+** Result codes
+*/
+enum {
+    LW_OK = 0,
+    LW_ERR_NOMEM,    /* the allocator refused */
+    LW_ERR_IO,       /* a file could not be read or written */
+    LW_ERR_PLAYBOOK, /* the playbook has errors (see its lw_report) */
+    LW_ERR_CASE,     /* a case value is malformed or not declared */
+    LW_ERR_ARG,      /* an argument is NULL or out of range */
+    LW_ERR_LIMIT,    /* a configured limit was exceeded */
+    LW_ERR_NOTFOUND  /* no such fact, role, test or file */
+};
+
+/* The name of a result code ("LW_ERR_CASE"); never NULL. */
+LW_API const char *lw_errstr(int code);
+
+/* ------------------------------------------------------------------------
+** Allocation and limits
+*/
+
+/* realloc-shaped allocator, like lua_Alloc: nsize == 0 frees ptr and returns
+** NULL; otherwise returns a block of nsize bytes (or NULL on failure). */
+typedef void *(*lw_alloc_fn)(void *ud, void *ptr, size_t osize, size_t nsize);
+
+typedef struct lw_options {
+    lw_alloc_fn alloc;        /* NULL: the C library's malloc/free */
+    void *alloc_ud;
+    int max_depth;            /* YAML nesting; 0 = default 64 */
+    size_t max_scalar;        /* bytes in one YAML/JSON scalar; 0 = 64 KiB */
+    size_t max_file;          /* bytes in a playbook or case file; 0 = 16 MiB */
+    size_t max_nodes;         /* nodes after alias expansion; 0 = 1,000,000 */
+    size_t max_list;          /* entries in one list value of a case; 0 = 1024 */
+} lw_options;
+
+/* Fill *opt with the defaults. */
+LW_API void lw_options_init(lw_options *opt);
+
+/* ------------------------------------------------------------------------
+** Reports: playbook errors and lint warnings
+*/
+
+typedef enum { LW_ERROR = 0, LW_WARNING = 1 } lw_severity;
+
+typedef struct lw_diag {
+    lw_severity severity;
+    const char *file;    /* as given to the loader; never NULL */
+    int line, column;    /* 1-based; 0 when the problem has no position */
+    const char *rule;    /* id of the policy/exception/step concerned, or NULL */
+    const char *message; /* one or two sentences: what is wrong, how to fix it */
+} lw_diag;
+
+typedef struct lw_report lw_report;
+
+/* Number of diagnostics, and the i-th (NULL when out of range). */
+LW_API size_t lw_report_count(const lw_report *r);
+LW_API const lw_diag *lw_report_get(const lw_report *r, size_t i);
+LW_API size_t lw_report_errors(const lw_report *r);
+/* Format one diagnostic as "FILE:LINE:COL: error: MESSAGE [rule ID]" into
+** buf (always NUL-terminated when size > 0); returns the full length. */
+LW_API size_t lw_diag_format(const lw_diag *d, char *buf, size_t size);
+LW_API void lw_report_free(lw_report *r);
+
+/* ------------------------------------------------------------------------
+** Playbooks
+*/
+
+typedef struct lw_playbook lw_playbook;
+
+/* Load and compile a playbook file. On success *out is the playbook and the
+** result is LW_OK; otherwise *out is NULL. If report is not NULL, *report
+** receives every error and lint warning (even on success; the caller frees it
+** with lw_report_free). opt may be NULL for the defaults. */
+LW_API int lw_playbook_load(const char *path, const lw_options *opt,
+                            lw_playbook **out, lw_report **report);
+
+/* The same from text in memory; name is used in messages as the file name and
+** for resolving relative imports (may be NULL: "<string>"). */
+LW_API int lw_playbook_load_string(const char *name, const char *text, size_t len,
+                                   const lw_options *opt, lw_playbook **out,
+                                   lw_report **report);
+
+LW_API void lw_playbook_free(lw_playbook *pb);
+
+/* The playbook's id, version, file and content digest ("sha256:..."). */
+LW_API const char *lw_playbook_id(const lw_playbook *pb);
+LW_API const char *lw_playbook_version(const lw_playbook *pb);
+LW_API const char *lw_playbook_file(const lw_playbook *pb);
+LW_API const char *lw_playbook_digest(const lw_playbook *pb);
+
+/* Declared facts, in declaration order: count, and path/type name of the
+** i-th (NULL when out of range). Strings are owned by the playbook. */
+LW_API size_t lw_fact_count(const lw_playbook *pb);
+LW_API const char *lw_fact_path(const lw_playbook *pb, size_t i);
+LW_API const char *lw_fact_type(const lw_playbook *pb, size_t i);
+/* Index of a fact path, or -1 when it is not declared. */
+LW_API int lw_fact_index(const lw_playbook *pb, const char *path);
+
+/* Roles, least authority first. */
+LW_API size_t lw_role_count(const lw_playbook *pb);
+LW_API const char *lw_role_id(const lw_playbook *pb, size_t i);
+
+/* ------------------------------------------------------------------------
+** Engines
+*/
+
+typedef struct lw_engine lw_engine;
+
+/* A new engine (one per thread). opt may be NULL. NULL when out of memory. */
+LW_API lw_engine *lw_engine_new(const lw_options *opt);
+LW_API void lw_engine_free(lw_engine *e);
+
+/* ------------------------------------------------------------------------
+** Cases
+*/
+
+typedef struct lw_case lw_case;
+
+/* A new empty case for pb. The case keeps a pointer to pb: free the case
+** first. NULL when out of memory or pb is NULL. */
+LW_API lw_case *lw_case_new(const lw_playbook *pb);
+LW_API void lw_case_free(lw_case *c);
+/* Forget every value and problem; keeps the memory for the next case. */
+LW_API void lw_case_reset(lw_case *c);
+
+/* Setters. path is a declared fact path. A value of the wrong type, outside
+** min/max, or an undeclared path is recorded as a problem of the case (the
+** decision will be `invalid` and list it) and the call returns LW_ERR_CASE or
+** LW_ERR_NOTFOUND. Strings are copied. */
+LW_API int lw_case_set_number(lw_case *c, const char *path, double v);
+LW_API int lw_case_set_bool(lw_case *c, const char *path, int v);
+LW_API int lw_case_set_string(lw_case *c, const char *path, const char *s);
+/* Money in minor units (cents for EUR); currency NULL = playbook currency. */
+LW_API int lw_case_set_money(lw_case *c, const char *path, int64_t minor,
+                             const char *currency);
+/* Parse text by the fact's declared type, as a case file would be read:
+** "154 EUR", "90min", "2026-11-23", "true", "gold", "82". */
+LW_API int lw_case_set_text(lw_case *c, const char *path, const char *text);
+/* Set the fact to null / no value (it becomes missing unless it has a default). */
+LW_API int lw_case_unset(lw_case *c, const char *path);
+/* Fast setters by fact index (lw_fact_index); no path lookup. */
+LW_API int lw_case_set_number_at(lw_case *c, int fact, double v);
+LW_API int lw_case_set_bool_at(lw_case *c, int fact, int v);
+LW_API int lw_case_set_text_at(lw_case *c, int fact, const char *text);
+
+/* Read a case from JSON text or a YAML/JSON file (by extension: .json, else
+** YAML) and add its values to c. Values are checked as by the setters. A file
+** that cannot be read or parsed returns LW_ERR_IO or LW_ERR_CASE and, if msg is
+** not NULL, *msg points to a message owned by c ("case.json:3:7: ..."). */
+LW_API int lw_case_read_json(lw_case *c, const char *name, const char *text,
+                             size_t len, const char **msg);
+LW_API int lw_case_read_file(lw_case *c, const char *path, const char **msg);
+
+/* Problems recorded so far (each "path: what is wrong"). */
+LW_API size_t lw_case_problem_count(const lw_case *c);
+LW_API const char *lw_case_problem(const lw_case *c, size_t i);
+
+/* The case as JSON text (values as given, normalised); owned by c, valid until
+** the case changes. */
+LW_API const char *lw_case_json(lw_case *c);
+
+/* ------------------------------------------------------------------------
+** Decisions
+*/
+
+typedef enum {
+    LW_V_NULL = 0, LW_V_BOOL, LW_V_NUMBER, LW_V_MONEY, LW_V_STRING, LW_V_ENUM,
+    LW_V_DURATION, LW_V_DATE, LW_V_LIST
+} lw_vtype;
+
+typedef struct lw_money {
+    int64_t minor;        /* amount in minor units */
+    const char *currency; /* ISO 4217 code */
+    int digits;           /* minor-unit digits of the currency */
+} lw_money;
+
+typedef struct lw_value {
+    lw_vtype type;
+    int b;             /* LW_V_BOOL */
+    double number;     /* LW_V_NUMBER */
+    lw_money money;    /* LW_V_MONEY */
+    const char *text;  /* LW_V_STRING, LW_V_ENUM; for LW_V_LIST a JSON array */
+    int64_t seconds;   /* LW_V_DURATION; LW_V_DATE: seconds since 1970-01-01 */
+} lw_value;
+
+typedef struct lw_policy_result {
+    const char *id;
+    const char *outcome;     /* allow, deny, escalate or a playbook's own word */
+    const char *exception;   /* the exception that fired, or NULL */
+    int discretionary;
+    const char *needs_role;  /* lowest role that may apply it, or NULL */
+    const char *const *requires;
+    size_t n_requires;
+    const char *reason;      /* for staff, in the case's locale */
+    const char *say;         /* for the customer, or NULL */
+} lw_policy_result;
+
+typedef struct lw_step_result {
+    const char *id;
+    lw_money amount;         /* the amount after this step */
+    int row;                 /* table row that decided (1-based), 0 if none */
+    const char *row_id;      /* that row's id, when the table names its rows */
+} lw_step_result;
+
+typedef struct lw_cap_result {
+    const char *id;          /* the limit that bit */
+    lw_money by;             /* how much it took off */
+} lw_cap_result;
+
+typedef struct lw_goodwill_result {
+    lw_money amount;
+    int within_authority;
+    const char *needs_role;  /* lowest role whose limit covers it, or NULL */
+    lw_money limit;          /* the acting role's goodwill_limit */
+    int over_top;            /* no role covers the amount: amount = top limit */
+    const lw_step_result *steps;
+    size_t n_steps;
+    const lw_cap_result *capped_by;
+    size_t n_capped;
+} lw_goodwill_result;
+
+typedef struct lw_promise_result {
+    const char *id;
+    const char *due;         /* duration literal ("24h") or NULL */
+    const char *text;
+} lw_promise_result;
+
+typedef struct lw_output_result {
+    const char *name;
+    lw_value value;
+} lw_output_result;
+
+typedef struct lw_error_entry {
+    const char *rule;        /* rule id */
+    const char *file;
+    int line, column;
+    const char *message;
+} lw_error_entry;
+
+typedef enum { LW_FALSE = 0, LW_TRUE = 1, LW_UNKNOWN = 2 } lw_truth;
+
+typedef struct lw_trace_entry {
+    const char *rule;
+    lw_truth result;
+    const char *file;
+    int line;
+} lw_trace_entry;
+
+typedef struct lw_decision {
+    const char *playbook, *version, *digest;
+    const char *outcome;
+    const lw_policy_result *policies;   size_t n_policies;
+    lw_goodwill_result goodwill;
+    const lw_promise_result *promises;  size_t n_promises;
+    const lw_output_result *outputs;    size_t n_outputs;
+    const char *const *missing;         size_t n_missing;
+    const char *const *problems;        size_t n_problems; /* invalid case */
+    const lw_error_entry *errors;       size_t n_errors;
+    const lw_trace_entry *trace;        size_t n_trace;
+} lw_decision;
+
+typedef struct lw_decide_options {
+    const char *role;     /* acting staff role; overrides the case's staff.role */
+    int trace;            /* fill the trace */
+} lw_decide_options;
+
+/* Decide case c against pb. *out points into e's memory and stays valid until
+** the next lw_decide on e or lw_engine_free. opt may be NULL. A decision of any
+** outcome (even `invalid`) returns LW_OK; only bad arguments or memory
+** exhaustion return an error. */
+LW_API int lw_decide(lw_engine *e, const lw_playbook *pb, const lw_case *c,
+                     const lw_decide_options *opt, const lw_decision **out);
+
+/* The decision as JSON (PLAYBOOK.md §11), one line, owned by e and valid until
+** the next call on e. flags: LW_JSON_TRACE includes the trace, LW_JSON_PRETTY
+** indents. NULL on bad arguments or out of memory. */
+enum { LW_JSON_TRACE = 1, LW_JSON_PRETTY = 2 };
+LW_API const char *lw_decision_json(lw_engine *e, const lw_decision *d, int flags,
+                                    size_t *len);
+
+/* Format a money value ("40.00 EUR") or a value as a decision would show it
+** into buf; returns the full length (snprintf-like). */
+LW_API size_t lw_money_format(lw_money m, int with_currency, char *buf, size_t size);
+LW_API size_t lw_value_format(const lw_value *v, char *buf, size_t size);
+
+/* ------------------------------------------------------------------------
+** Tests (PLAYBOOK.md §10)
+*/
+
+typedef struct lw_test_result {
+    const char *file;       /* where the test is written */
+    int line;
+    const char *name;       /* "name" or "name [row 3]" for each: rows */
+    int passed;
+    const char *failure;    /* why it failed (expected vs actual), or NULL */
+} lw_test_result;
+
+typedef void (*lw_test_cb)(void *ud, const lw_test_result *r);
+/* Called once per rule or table row no test reached ("policy annual_fee",
+** "goodwill base row 3"), when coverage is asked for. */
+typedef void (*lw_uncovered_cb)(void *ud, const char *file, const char *rule);
+
+/* Run the tests of a playbook file (its tests:) or of a *.test.yaml file
+** (whose playbook: names the playbook, relative to the test file). Calls cb
+** for each test and, if uncovered is not NULL, reports what no test reached.
+** *passed and *failed are added to. Returns LW_OK when the tests ran (even if
+** some failed), LW_ERR_NOTFOUND when the file holds no tests, LW_ERR_PLAYBOOK
+** or LW_ERR_IO when the playbook cannot be loaded (its errors in *report,
+** which the caller frees; report may be NULL). */
+LW_API int lw_test_file(lw_engine *e, const char *path, const lw_options *opt,
+                        lw_test_cb cb, lw_uncovered_cb uncovered, void *ud,
+                        int *passed, int *failed, lw_report **report);
+
+/* Coverage: when on, lw_decide records which rules and table rows were
+** reached, until switched off or on again (which clears the record).
+** lw_coverage_unreached lists, for pb, the names of rules not reached; the
+** array is owned by e and valid until the next call on e. */
+LW_API void lw_engine_coverage(lw_engine *e, int on);
+LW_API size_t lw_coverage_unreached(lw_engine *e, const lw_playbook *pb,
+                                    const char *const **names);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,807 @@
+/*
+** case.c -- a case: one value slot per declared fact, filled from JSON (via
+** cJSON), YAML, or the C setters, each value checked against its fact's
+** declaration. Problems do not stop reading: every one is recorded, and the
+** decision for a case with problems is `invalid` and lists them all.
+*/
+#include "internal.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ======================================================================
+** Raw scalars to typed values
+*/
+static bool is_number_text(const char *s, size_t n)
+{
+    size_t i = 0;
+    if (i < n && (s[i] == '-' || s[i] == '+'))
+        i++;
+    size_t d = 0;
+    while (i < n && s[i] >= '0' && s[i] <= '9') {
+        i++;
+        d++;
+    }
+    if (i < n && s[i] == '.') {
+        i++;
+        while (i < n && s[i] >= '0' && s[i] <= '9') {
+            i++;
+            d++;
+        }
+    }
+    if (d == 0)
+        return false;
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        if (i < n && (s[i] == '-' || s[i] == '+'))
+            i++;
+        size_t e = 0;
+        while (i < n && s[i] >= '0' && s[i] <= '9') {
+            i++;
+            e++;
+        }
+        if (e == 0)
+            return false;
+    }
+    return i == n;
+}
+
+static void raw_from_text(const char *s, size_t n, bool plain, raw *r)
+{
+    memset(r, 0, sizeof *r);
+    r->s = s;
+    r->len = n;
+    r->k = RAW_STR;
+    if (!plain)
+        return;
+    if (n == 0 || (n == 4 && memcmp(s, "null", 4) == 0) || (n == 1 && s[0] == '~')) {
+        r->k = RAW_NULL;
+    } else if ((n == 4 && (memcmp(s, "true", 4) == 0 || memcmp(s, "True", 4) == 0)) ||
+               (n == 5 && (memcmp(s, "false", 5) == 0 || memcmp(s, "False", 5) == 0))) {
+        r->k = RAW_BOOL;
+        r->b = s[0] == 't' || s[0] == 'T';
+    } else if (is_number_text(s, n)) {
+        char tmp[64];
+        size_t k = n < sizeof tmp - 1 ? n : sizeof tmp - 1;
+        memcpy(tmp, s, k);
+        tmp[k] = 0;
+        r->k = RAW_NUM;
+        r->n = n < sizeof tmp - 1 ? strtod(tmp, NULL) : HUGE_VAL;
+    }
+}
+
+void raw_from_node(const node *n, raw *r)
+{
+    if (n->kind != N_SCALAR) {
+        memset(r, 0, sizeof *r);
+        r->k = RAW_STR;
+        r->s = NULL;
+        return;
+    }
+    raw_from_text(n->str, n->len, n->plain, r);
+}
+
+static const char *raw_desc(arena *a, const raw *r)
+{
+    switch (r->k) {
+    case RAW_NULL: return "null";
+    case RAW_BOOL: return r->b ? "true" : "false";
+    case RAW_NUM:
+        if (r->s)
+            return arena_printf(a, "the number %.*s", (int)(r->len > 40 ? 40 : r->len), r->s);
+        return arena_printf(a, "the number %.15g", r->n);
+    default:
+        if (!r->s)
+            return "a list or mapping";
+        if (!text_valid_utf8(r->s, r->len, NULL))
+            return "text that is not valid UTF-8";
+        return arena_printf(a, "\"%.*s\"%s", (int)(r->len > 40 ? 40 : r->len), r->s,
+                            r->len > 40 ? "..." : "");
+    }
+}
+
+static const char *enum_choices(arena *a, const enumset *s)
+{
+    strbuf b;
+    lw_mem m = a->mem;
+    buf_init(&b, &m);
+    for (size_t i = 0; i < s->n; i++) {
+        if (i)
+            buf_puts(&b, ", ");
+        buf_puts(&b, s->words[i]);
+    }
+    char *out = b.p ? arena_strndup(a, b.p, b.len) : "";
+    buf_free(&b);
+    return out;
+}
+
+const char *fact_value(arena *a, const lw_playbook *pb, const fact *f, const raw *r, val *out)
+{
+    memset(out, 0, sizeof *out);
+    if (r->k == RAW_NULL)
+        return NULL;
+    const char *text = r->s;
+    size_t n = r->len;
+    switch (f->type) {
+    case T_BOOL:
+        if (r->k != RAW_BOOL)
+            return arena_printf(a, "expected true or false, got %s", raw_desc(a, r));
+        out->t = V_BOOL;
+        out->u.b = r->b;
+        return NULL;
+    case T_NUM:
+        if (r->k != RAW_NUM)
+            return arena_printf(a, "expected a number, got %s", raw_desc(a, r));
+        if (!isfinite(r->n) || fabs(r->n) > 1e15)
+            return arena_printf(a, "%s is too large (at most 1e15)", raw_desc(a, r));
+        if (f->has_min && r->n < f->min)
+            return arena_printf(a, "%.15g is below the minimum %.15g", r->n, f->min);
+        if (f->has_max && r->n > f->max)
+            return arena_printf(a, "%.15g is above the maximum %.15g", r->n, f->max);
+        out->t = V_NUM;
+        out->u.n = r->n;
+        return NULL;
+    case T_MONEY: {
+        int cur = f->cur;
+        const char *err;
+        if (r->k == RAW_NUM && !text)
+            err = money_from_double(r->n, cur, &out->u.i);
+        else if (r->k == RAW_NUM || r->k == RAW_STR)
+            err = text ? money_parse(text, n, f->cur, &out->u.i, &cur) : "expected money";
+        else
+            err = "expected money";
+        if (err)
+            return arena_printf(a, "%s is not valid money (like \"19.95 %s\"): %s",
+                                raw_desc(a, r), money_currency_at(f->cur)->code, err);
+        if (cur != f->cur)
+            return arena_printf(a, "expected money in %s, got %s",
+                                money_currency_at(f->cur)->code, money_currency_at(cur)->code);
+        out->t = V_MONEY;
+        out->cur = (uint8_t)cur;
+        return NULL;
+    }
+    case T_DUR:
+        if (r->k == RAW_NUM && !text) {
+            if (!isfinite(r->n) || fabs(r->n) > 1e15)
+                return "the duration is too large";
+            out->u.i = (int64_t)llround(r->n);
+        } else if (!text || r->k == RAW_BOOL || !duration_parse(text, n, &out->u.i)) {
+            return arena_printf(a, "expected a duration like \"90min\", \"3h\" or \"14d\", "
+                                   "got %s",
+                                raw_desc(a, r));
+        }
+        out->t = V_DUR;
+        return NULL;
+    case T_DATE:
+        if (r->k != RAW_STR || !text || !date_parse(text, n, &out->u.i))
+            return arena_printf(a, "expected a date like \"2026-11-23\", got %s",
+                                raw_desc(a, r));
+        out->t = V_DATE;
+        return NULL;
+    case T_STR: {
+        if (!text)
+            return arena_printf(a, "expected text, got %s", raw_desc(a, r));
+        size_t nl;
+        char *s = text_nfc(a, text, n, &nl);
+        if (!s)
+            return "the text is not valid UTF-8";
+        if (f->max_length && text_graphemes(s, nl) > f->max_length)
+            return arena_printf(a, "the text is longer than %zu characters", f->max_length);
+        out->t = V_STR;
+        out->u.s = s;
+        out->idx = (int32_t)nl;
+        return NULL;
+    }
+    case T_ENUM: {
+        if (!text || r->k == RAW_NULL)
+            return arena_printf(a, "expected one of %s, got %s", enum_choices(a, f->set),
+                                raw_desc(a, r));
+        if (!text_valid_utf8(text, n, NULL))
+            return "the text is not valid UTF-8";
+        int k = enumset_find_text(a, f->set, text, n);
+        if (k < 0)
+            return arena_printf(a, "%s is not one of: %s", raw_desc(a, r),
+                                enum_choices(a, f->set));
+        out->t = V_ENUM;
+        out->idx = k;
+        out->u.set = f->set;
+        return NULL;
+    }
+    case T_ROLE: {
+        if (r->k != RAW_STR || !text)
+            return arena_printf(a, "expected a role, got %s", raw_desc(a, r));
+        for (size_t i = 0; i < pb->n_roles; i++)
+            if (strlen(pb->roles[i].id) == n && strncmp(pb->roles[i].id, text, n) == 0) {
+                out->t = V_ROLE;
+                out->idx = (int32_t)i;
+                return NULL;
+            }
+        strbuf b;
+        lw_mem m = a->mem;
+        buf_init(&b, &m);
+        for (size_t i = 0; i < pb->n_roles; i++)
+            buf_printf(&b, "%s%s", i ? ", " : "", pb->roles[i].id);
+        const char *msg = arena_printf(a, "%s is not a role of this playbook (%s)",
+                                       raw_desc(a, r), b.p ? b.p : "none declared");
+        buf_free(&b);
+        return msg;
+    }
+    case T_LIST:
+        return arena_printf(a, "expected a list like [\"a\", \"b\"], got %s", raw_desc(a, r));
+    default:
+        return "this fact cannot be set";
+    }
+}
+
+/* ======================================================================
+** The case object
+*/
+lw_case *lw_case_new(const lw_playbook *pb)
+{
+    if (!pb)
+        return NULL;
+    const lw_mem *m = &pb->mem;
+    lw_case *c = lw_mem_alloc(m, sizeof *c);
+    if (!c)
+        return NULL;
+    memset(c, 0, sizeof *c);
+    c->pb = pb;
+    c->mem = *m;
+    arena_init(&c->a, m);
+    size_t n = pb->n_facts ? pb->n_facts : 1;
+    c->slots = lw_mem_alloc(m, n * sizeof *c->slots);
+    c->given = lw_mem_alloc(m, n);
+    if (!c->slots || !c->given) {
+        lw_case_free(c);
+        return NULL;
+    }
+    memset(c->slots, 0, n * sizeof *c->slots);
+    memset(c->given, 0, n);
+    buf_init(&c->json, &c->mem);
+    return c;
+}
+
+void lw_case_free(lw_case *c)
+{
+    if (!c)
+        return;
+    size_t n = c->pb->n_facts ? c->pb->n_facts : 1;
+    lw_mem_free(&c->mem, c->slots, n * sizeof *c->slots);
+    lw_mem_free(&c->mem, c->given, n);
+    lw_mem_free(&c->mem, c->problems, c->cap_problems * sizeof *c->problems);
+    buf_free(&c->json);
+    arena_free(&c->a);
+    lw_mem m = c->mem;
+    lw_mem_free(&m, c, sizeof *c);
+}
+
+void lw_case_reset(lw_case *c)
+{
+    if (!c)
+        return;
+    size_t n = c->pb->n_facts ? c->pb->n_facts : 1;
+    memset(c->slots, 0, n * sizeof *c->slots);
+    memset(c->given, 0, n);
+    c->n_problems = 0;
+    c->msg = NULL;
+    arena_reset(&c->a);
+}
+
+void case_problem(lw_case *c, const char *fmt, ...)
+{
+    if (c->n_problems == c->cap_problems) {
+        size_t cap = c->cap_problems ? c->cap_problems * 2 : 8;
+        const char **p = lw_mem_realloc(&c->mem, c->problems,
+                                        c->cap_problems * sizeof *p, cap * sizeof *p);
+        if (!p)
+            return;
+        c->problems = p;
+        c->cap_problems = cap;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    const char *s = arena_vprintf(&c->a, fmt, ap);
+    va_end(ap);
+    if (s)
+        c->problems[c->n_problems++] = s;
+}
+
+size_t lw_case_problem_count(const lw_case *c)
+{
+    return c ? c->n_problems : 0;
+}
+
+const char *lw_case_problem(const lw_case *c, size_t i)
+{
+    return c && i < c->n_problems ? c->problems[i] : NULL;
+}
+
+val case_value(const lw_case *c, int f)
+{
+    return c->slots[f];
+}
+
+static int put_raw(lw_case *c, int f, const raw *r)
+{
+    const fact *fa = &c->pb->facts[f];
+    val v;
+    const char *err = fact_value(&c->a, c->pb, fa, r, &v);
+    c->given[f] = 1;
+    if (err) {
+        case_problem(c, "%s: %s", fa->path, err);
+        c->slots[f].t = V_MISSING;
+        return LW_ERR_CASE;
+    }
+    c->slots[f] = v;
+    return LW_OK;
+}
+
+static int unknown_path(lw_case *c, const char *path)
+{
+    const lw_playbook *pb = c->pb;
+    const char *best = NULL;
+    int bd = 4;
+    for (size_t i = 0; i < pb->n_facts; i++) {
+        int d = text_distance(path, pb->facts[i].path);
+        if (d < bd) {
+            bd = d;
+            best = pb->facts[i].path;
+        }
+    }
+    if (!text_valid_utf8(path, strlen(path), NULL))
+        case_problem(c, "a fact name is not valid UTF-8");
+    else if (best)
+        case_problem(c, "%s: not a fact of this playbook (did you mean %s?)", path, best);
+    else
+        case_problem(c, "%s: not a fact of this playbook (declared facts are listed under "
+                        "facts:)",
+                     path);
+    return LW_ERR_NOTFOUND;
+}
+
+static int lookup(lw_case *c, const char *path)
+{
+    if (!c || !path)
+        return -2;
+    int f = fact_lookup(c->pb, path, strlen(path));
+    if (f < 0)
+        unknown_path(c, path);
+    return f;
+}
+
+int lw_case_set_number(lw_case *c, const char *path, double v)
+{
+    int f = lookup(c, path);
+    if (f < 0)
+        return f == -2 ? LW_ERR_ARG : LW_ERR_NOTFOUND;
+    return lw_case_set_number_at(c, f, v);
+}
+
+int lw_case_set_number_at(lw_case *c, int f, double v)
+{
+    if (!c || f < 0 || (size_t)f >= c->pb->n_facts)
+        return LW_ERR_ARG;
+    const fact *fa = &c->pb->facts[f];
+    if (fa->type == T_NUM && isfinite(v) && (!fa->has_min || v >= fa->min) &&
+        (!fa->has_max || v <= fa->max) && fabs(v) <= 1e15) {
+        c->slots[f].t = V_NUM;
+        c->slots[f].u.n = v;
+        c->given[f] = 1;
+        return LW_OK;
+    }
+    raw r = {RAW_NUM, false, v, NULL, 0};
+    return put_raw(c, f, &r);
+}
+
+int lw_case_set_bool(lw_case *c, const char *path, int v)
+{
+    int f = lookup(c, path);
+    if (f < 0)
+        return f == -2 ? LW_ERR_ARG : LW_ERR_NOTFOUND;
+    return lw_case_set_bool_at(c, f, v);
+}
+
+int lw_case_set_bool_at(lw_case *c, int f, int v)
+{
+    if (!c || f < 0 || (size_t)f >= c->pb->n_facts)
+        return LW_ERR_ARG;
+    raw r = {RAW_BOOL, v != 0, 0, NULL, 0};
+    return put_raw(c, f, &r);
+}
+
+int lw_case_set_string(lw_case *c, const char *path, const char *s)
+{
+    if (!s)
+        return LW_ERR_ARG;
+    int f = lookup(c, path);
+    if (f < 0)
+        return f == -2 ? LW_ERR_ARG : LW_ERR_NOTFOUND;
+    raw r = {RAW_STR, false, 0, s, strlen(s)};
+    return put_raw(c, f, &r);
+}
+
+int lw_case_set_money(lw_case *c, const char *path, int64_t minor, const char *currency)
+{
+    int f = lookup(c, path);
+    if (f < 0)
+        return f == -2 ? LW_ERR_ARG : LW_ERR_NOTFOUND;
+    const fact *fa = &c->pb->facts[f];
+    int cur = currency ? money_currency(currency, strlen(currency)) : fa->cur;
+    c->given[f] = 1;
+    if (fa->type != T_MONEY) {
+        case_problem(c, "%s: expected %s, got money", fa->path, ttype_name(fa->type));
+        return LW_ERR_CASE;
+    }
+    if (cur != fa->cur) {
+        case_problem(c, "%s: expected money in %s, got %s", fa->path,
+                     money_currency_at(fa->cur)->code, currency);
+        return LW_ERR_CASE;
+    }
+    c->slots[f].t = V_MONEY;
+    c->slots[f].cur = (uint8_t)cur;
+    c->slots[f].u.i = minor;
+    return LW_OK;
+}
+
+int lw_case_set_text_at(lw_case *c, int f, const char *text)
+{
+    if (!c || !text || f < 0 || (size_t)f >= c->pb->n_facts)
+        return LW_ERR_ARG;
+    raw r;
+    raw_from_text(text, strlen(text), true, &r);
+    /* a plain word for a text-like fact is text even if it looks like a number */
+    ttype t = c->pb->facts[f].type;
+    if ((t == T_STR || t == T_ENUM || t == T_ROLE || t == T_DATE) && r.k != RAW_NULL)
+        r.k = RAW_STR;
+    return put_raw(c, f, &r);
+}
+
+int lw_case_set_text(lw_case *c, const char *path, const char *text)
+{
+    if (!text)
+        return LW_ERR_ARG;
+    int f = lookup(c, path);
+    if (f < 0)
+        return f == -2 ? LW_ERR_ARG : LW_ERR_NOTFOUND;
+    return lw_case_set_text_at(c, f, text);
+}
+
+int lw_case_unset(lw_case *c, const char *path)
+{
+    int f = lookup(c, path);
+    if (f < 0)
+        return f == -2 ? LW_ERR_ARG : LW_ERR_NOTFOUND;
+    memset(&c->slots[f], 0, sizeof c->slots[f]);
+    c->given[f] = 0;
+    return LW_OK;
+}
+
+/* ======================================================================
+** Lists
+*/
+static int put_list(lw_case *c, int f, size_t n, const char *const *items, const size_t *lens)
+{
+    const fact *fa = &c->pb->facts[f];
+    c->given[f] = 1;
+    if (fa->type != T_LIST) {
+        case_problem(c, "%s: expected %s, got a list", fa->path, ttype_name(fa->type));
+        return LW_ERR_CASE;
+    }
+    strlist *l = arena_alloc(&c->a, sizeof *l);
+    const char **it = arena_alloc(&c->a, (n ? n : 1) * sizeof *it);
+    size_t *ln = arena_alloc(&c->a, (n ? n : 1) * sizeof *ln);
+    if (!l || !it || !ln)
+        return LW_ERR_NOMEM;
+    for (size_t i = 0; i < n; i++) {
+        if (!items[i]) {
+            case_problem(c, "%s: item %zu of the list is not text", fa->path, i + 1);
+            return LW_ERR_CASE;
+        }
+        it[i] = text_nfc(&c->a, items[i], lens[i], &ln[i]);
+        if (!it[i]) {
+            case_problem(c, "%s: item %zu of the list is not valid UTF-8", fa->path, i + 1);
+            return LW_ERR_CASE;
+        }
+    }
+    l->n = n;
+    l->items = it;
+    l->lens = ln;
+    c->slots[f].t = V_LIST;
+    c->slots[f].u.list = l;
+    return LW_OK;
+}
+
+/* ======================================================================
+** Reading JSON
+*/
+static void json_walk(lw_case *c, const cJSON *obj, char *path, size_t plen, int depth)
+{
+    for (const cJSON *it = obj->child; it; it = it->next) {
+        const char *key = it->string ? it->string : "";
+        size_t kl = strlen(key);
+        if (plen + kl + 2 > 512) {
+            case_problem(c, "%.60s...: the path is too long", path);
+            continue;
+        }
+        size_t nl = plen;
+        if (plen)
+            path[nl++] = '.';
+        memcpy(path + nl, key, kl + 1);
+        nl += kl;
+        int f = fact_lookup(c->pb, path, nl);
+        if (cJSON_IsObject(it) && f < 0) {
+            if (depth >= 32)
+                case_problem(c, "%s: nested too deeply", path);
+            else
+                json_walk(c, it, path, nl, depth + 1);
+        } else if (f < 0) {
+            unknown_path(c, path);
+        } else if (cJSON_IsArray(it)) {
+            size_t n = (size_t)cJSON_GetArraySize(it), k = 0;
+            if (n > 1024) {
+                case_problem(c, "%s: the list has more than 1024 items", path);
+                goto next;
+            }
+            const char **items = arena_alloc(&c->a, (n ? n : 1) * sizeof *items);
+            size_t *lens = arena_alloc(&c->a, (n ? n : 1) * sizeof *lens);
+            if (!items || !lens)
+                return;
+            for (const cJSON *e = it->child; e; e = e->next, k++) {
+                items[k] = cJSON_IsString(e) ? e->valuestring : NULL;
+                lens[k] = items[k] ? strlen(items[k]) : 0;
+            }
+            put_list(c, f, n, items, lens);
+        } else {
+            raw r;
+            memset(&r, 0, sizeof r);
+            if (cJSON_IsNull(it)) {
+                r.k = RAW_NULL;
+            } else if (cJSON_IsBool(it)) {
+                r.k = RAW_BOOL;
+                r.b = cJSON_IsTrue(it);
+            } else if (cJSON_IsNumber(it)) {
+                r.k = RAW_NUM;
+                r.n = it->valuedouble;
+            } else if (cJSON_IsString(it)) {
+                r.k = RAW_STR;
+                r.s = it->valuestring;
+                r.len = strlen(it->valuestring);
+            } else {
+                r.k = RAW_STR; /* object for a declared fact */
+            }
+            if (c->given[f] && c->slots[f].t != V_MISSING)
+                case_problem(c, "%s: given twice", path);
+            else
+                put_raw(c, f, &r);
+        }
+    next:
+        path[plen] = 0;
+    }
+}
+
+static void line_col(const char *text, size_t off, int *line, int *col)
+{
+    *line = 1;
+    *col = 1;
+    for (size_t i = 0; i < off; i++) {
+        if (text[i] == '\n') {
+            (*line)++;
+            *col = 1;
+        } else if (((unsigned char)text[i] & 0xC0) != 0x80) {
+            (*col)++;
+        }
+    }
+}
+
+int lw_case_read_json(lw_case *c, const char *name, const char *text, size_t len,
+                      const char **msg)
+{
+    if (msg)
+        *msg = NULL;
+    if (!c || !text)
+        return LW_ERR_ARG;
+    if (!name)
+        name = "<case>";
+    size_t bad;
+    if (!text_valid_utf8(text, len, &bad)) {
+        int line, col;
+        line_col(text, bad, &line, &col);
+        c->msg = arena_printf(&c->a, "%s:%d:%d: the case is not valid UTF-8; save it as UTF-8",
+                              name, line, col);
+        if (msg)
+            *msg = c->msg;
+        return LW_ERR_CASE;
+    }
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+    if (!root) {
+        size_t off = end && end >= text && end <= text + len ? (size_t)(end - text) : 0;
+        int line, col;
+        line_col(text, off, &line, &col);
+        c->msg = arena_printf(&c->a, "%s:%d:%d: the case is not valid JSON (near '%.20s')",
+                              name, line, col, off < len ? text + off : "end of file");
+        if (msg)
+            *msg = c->msg;
+        return LW_ERR_CASE;
+    }
+    if (!cJSON_IsObject(root)) {
+        cJSON_Delete(root);
+        c->msg = arena_printf(&c->a, "%s:1:1: a case must be a JSON object like "
+                                     "{\"customer\": {\"age\": 82}}",
+                              name);
+        if (msg)
+            *msg = c->msg;
+        return LW_ERR_CASE;
+    }
+    char path[520];
+    path[0] = 0;
+    json_walk(c, root, path, 0, 0);
+    cJSON_Delete(root);
+    return c->n_problems ? LW_ERR_CASE : LW_OK;
+}
+
+/* ======================================================================
+** Reading YAML (case files and the `case:` of playbook tests)
+*/
+static void node_walk(lw_case *c, const node *m, char *path, size_t plen, int depth)
+{
+    for (size_t i = 0; i < m->n; i++) {
+        const node *k = MAP_KEY(m, i), *v = MAP_VAL(m, i);
+        size_t kl = k->len;
+        if (plen + kl + 2 > 512) {
+            case_problem(c, "%.60s...: the path is too long", path);
+            continue;
+        }
+        size_t nl = plen;
+        if (plen)
+            path[nl++] = '.';
+        memcpy(path + nl, k->str, kl + 1);
+        nl += kl;
+        int f = fact_lookup(c->pb, path, nl);
+        if (v->kind == N_MAP && f < 0) {
+            if (depth < 32)
+                node_walk(c, v, path, nl, depth + 1);
+            else
+                case_problem(c, "%s: nested too deeply", path);
+        } else if (f < 0) {
+            unknown_path(c, path);
+        } else {
+            case_set_node(c, f, v);
+        }
+        path[plen] = 0;
+    }
+}
+
+int case_set_node(lw_case *c, int f, const node *v)
+{
+    if (v->kind == N_SEQ) {
+        const char **items = arena_alloc(&c->a, (v->n ? v->n : 1) * sizeof *items);
+        size_t *lens = arena_alloc(&c->a, (v->n ? v->n : 1) * sizeof *lens);
+        if (!items || !lens)
+            return LW_ERR_NOMEM;
+        for (size_t i = 0; i < v->n; i++) {
+            items[i] = v->items[i]->kind == N_SCALAR ? v->items[i]->str : NULL;
+            lens[i] = items[i] ? v->items[i]->len : 0;
+        }
+        return put_list(c, f, v->n, items, lens);
+    }
+    raw r;
+    raw_from_node(v, &r);
+    ttype t = c->pb->facts[f].type;
+    if ((t == T_STR || t == T_ENUM || t == T_ROLE) && (r.k == RAW_NUM || r.k == RAW_BOOL))
+        r.k = RAW_STR; /* postal code 00100, enum value 3 */
+    return put_raw(c, f, &r);
+}
+
+int case_read_node(lw_case *c, const node *root)
+{
+    if (root->kind != N_MAP) {
+        case_problem(c, "a case must be a mapping of facts, like customer: { age: 82 }");
+        return LW_ERR_CASE;
+    }
+    char path[520];
+    path[0] = 0;
+    node_walk(c, root, path, 0, 0);
+    return c->n_problems ? LW_ERR_CASE : LW_OK;
+}
+
+int lw_case_read_file(lw_case *c, const char *path, const char **msg)
+{
+    if (msg)
+        *msg = NULL;
+    if (!c || !path)
+        return LW_ERR_ARG;
+    lw_options d;
+    lw_options_init(&d);
+    arena tmp;
+    arena_init(&tmp, &c->mem);
+    size_t len;
+    const char *err = NULL;
+    char *text = file_read(&tmp, path, d.max_file, &len, &err);
+    if (!text) {
+        c->msg = arena_strdup(&c->a, err ? err : "cannot read the case");
+        arena_free(&tmp);
+        if (msg)
+            *msg = c->msg;
+        return LW_ERR_IO;
+    }
+    size_t pl = strlen(path);
+    int rc;
+    if (pl > 5 && strcmp(path + pl - 5, ".json") == 0) {
+        rc = lw_case_read_json(c, path, text, len, msg);
+    } else {
+        lw_report *r = report_new(&c->mem);
+        yaml_limits lim;
+        yaml_limits_from(&lim, NULL);
+        node *root = r ? yaml_load(&tmp, r, path, text, len, &lim) : NULL;
+        if (!root) {
+            char line[1024];
+            lw_diag_format(lw_report_get(r, 0), line, sizeof line);
+            c->msg = arena_strdup(&c->a, r && r->n ? line : "out of memory");
+            rc = LW_ERR_CASE;
+            if (msg)
+                *msg = c->msg;
+        } else {
+            rc = case_read_node(c, root);
+        }
+        lw_report_free(r);
+    }
+    arena_free(&tmp);
+    return rc;
+}
+
+/* ======================================================================
+** The case as JSON (flat dotted paths, so it reads back as a case)
+*/
+const char *lw_case_json(lw_case *c)
+{
+    if (!c)
+        return NULL;
+    c->json.len = 0;
+    c->json.failed = false;
+    buf_putc(&c->json, '{');
+    bool first = true;
+    for (size_t f = 0; f < c->pb->n_facts; f++) {
+        if (!c->given[f])
+            continue;
+        if (!first)
+            buf_putc(&c->json, ',');
+        first = false;
+        json_str(&c->json, c->pb->facts[f].path);
+        buf_putc(&c->json, ':');
+        const val *v = &c->slots[f];
+        char tmp[512];
+        switch ((vtype)v->t) {
+        case V_MISSING:
+        case V_ERROR:
+            buf_puts(&c->json, "null");
+            break;
+        case V_BOOL:
+        case V_NUM:
+            val_format(c->pb, v, tmp, sizeof tmp);
+            buf_puts(&c->json, tmp);
+            break;
+        case V_STR:
+            json_str(&c->json, v->u.s);
+            break;
+        case V_LIST:
+            buf_putc(&c->json, '[');
+            for (size_t i = 0; i < v->u.list->n; i++) {
+                if (i)
+                    buf_putc(&c->json, ',');
+                json_str(&c->json, v->u.list->items[i]);
+            }
+            buf_putc(&c->json, ']');
+            break;
+        default:
+            val_format(c->pb, v, tmp, sizeof tmp);
+            json_str(&c->json, tmp);
+            break;
+        }
+    }
+    buf_putc(&c->json, '}');
+    return c->json.failed ? NULL : c->json.p;
+}

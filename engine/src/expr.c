@@ -1,0 +1,1762 @@
+/*
+** expr.c -- the expression language of PLAYBOOK.md §3: lexer, parser, type
+** checker and evaluator.
+**
+** An expression is parsed and type-checked once, when the playbook is
+** compiled, into a tree of typed nodes whose fact references are slot numbers
+** and whose enum words are indices; evaluating it never parses, hashes or
+** compares names. Unknown (missing) values follow three-valued logic; the
+** facts that left a condition unknown are collected on a stack so the
+** decision can list exactly the questions that matter.
+*/
+#include "internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ======================================================================
+** Lexer
+*/
+typedef enum {
+    TK_EOF, TK_NUM, TK_PCT, TK_DUR, TK_DATE, TK_STR, TK_IDENT,
+    TK_LP, TK_RP, TK_LB, TK_RB, TK_COMMA, TK_DOTDOT,
+    TK_EQ, TK_NE, TK_LT, TK_LE, TK_GT, TK_GE, TK_PLUS, TK_MINUS, TK_STAR, TK_SLASH,
+    TK_BAD
+} tkind;
+
+typedef struct token {
+    tkind k;
+    const char *s;   /* start in the source */
+    size_t n;
+    double num;
+    int64_t i;       /* duration seconds, date seconds */
+    size_t off;      /* offset in the source */
+} token;
+
+typedef struct parser {
+    compiler *c;
+    const char *src;
+    size_t len, p;
+    pos at;          /* position of the source's first character */
+    token t;         /* current token */
+    const scope *sc;
+    bool failed;
+    int depth;
+} parser;
+
+static bool ident_start(unsigned char ch)
+{
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch == '_' || ch >= 0x80;
+}
+
+static bool ident_char(unsigned char ch)
+{
+    return ident_start(ch) || (ch >= '0' && ch <= '9');
+}
+
+static pos pos_at(parser *P, size_t off)
+{
+    pos p = P->at;
+    for (size_t i = 0; i < off && i < P->len; i++) {
+        if (P->src[i] == '\n') {
+            p.line++;
+            p.col = 1;
+        } else if (((unsigned char)P->src[i] & 0xC0) != 0x80) {
+            p.col++;
+        }
+    }
+    return p;
+}
+
+static void perr(parser *P, size_t off, const char *fmt, ...) LW_PRINTF(3, 4);
+static void perr(parser *P, size_t off, const char *fmt, ...)
+{
+    if (P->failed)
+        return;
+    P->failed = true;
+    va_list ap;
+    va_start(ap, fmt);
+    report_vadd(P->c->r, LW_ERROR, pos_at(P, off), P->sc ? P->sc->rule : NULL, fmt, ap);
+    va_end(ap);
+}
+
+static void next(parser *P)
+{
+    const char *s = P->src;
+    size_t n = P->len, i = P->p;
+    while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
+        i++;
+    token t = {TK_EOF, s + i, 0, 0, 0, i};
+    if (i >= n) {
+        P->t = t;
+        P->p = i;
+        return;
+    }
+    unsigned char ch = (unsigned char)s[i];
+    size_t st = i;
+    if (ch >= '0' && ch <= '9') {
+        /* date? */
+        if (n - i >= 10 && s[i + 4] == '-' && s[i + 7] == '-') {
+            size_t e = i;
+            while (e < n && (ident_char((unsigned char)s[e]) || s[e] == '-' || s[e] == ':' ||
+                             s[e] == '+' || s[e] == '.'))
+                e++;
+            int64_t secs;
+            if (date_parse(s + i, e - i, &secs)) {
+                t.k = TK_DATE;
+                t.i = secs;
+                t.n = e - i;
+                P->t = t;
+                P->p = e;
+                return;
+            }
+        }
+        while (i < n && s[i] >= '0' && s[i] <= '9')
+            i++;
+        if (i + 1 < n && s[i] == '.' && s[i + 1] >= '0' && s[i + 1] <= '9') {
+            i++;
+            while (i < n && s[i] >= '0' && s[i] <= '9')
+                i++;
+        }
+        char tmp[64];
+        size_t k = i - st < sizeof tmp - 1 ? i - st : sizeof tmp - 1;
+        memcpy(tmp, s + st, k);
+        tmp[k] = 0;
+        t.num = strtod(tmp, NULL);
+        if (i < n && s[i] == '%') {
+            t.k = TK_PCT;
+            t.num /= 100;
+            i++;
+        } else if (i < n && (s[i] >= 'a' && s[i] <= 'z')) {
+            size_t e = i;
+            while (e < n && (ident_char((unsigned char)s[e]) || s[e] == '.'))
+                e++;
+            int64_t secs;
+            if (duration_parse(s + st, e - st, &secs)) {
+                t.k = TK_DUR;
+                t.i = secs;
+                i = e;
+            } else {
+                t.k = TK_BAD;
+                i = e;
+            }
+        } else {
+            t.k = TK_NUM;
+            if (!isfinite(t.num))
+                t.k = TK_BAD;
+        }
+    } else if (ident_start(ch)) {
+        while (i < n) {
+            if (ident_char((unsigned char)s[i]))
+                i++;
+            else if (s[i] == '.' && i + 1 < n && ident_start((unsigned char)s[i + 1]))
+                i++;
+            else
+                break;
+        }
+        t.k = TK_IDENT;
+    } else if (ch == '"' || ch == '\'') {
+        i++;
+        while (i < n && s[i] != (char)ch) {
+            if (s[i] == '\\' && i + 1 < n)
+                i++;
+            i++;
+        }
+        if (i >= n) {
+            t.k = TK_BAD;
+        } else {
+            t.k = TK_STR;
+            i++;
+        }
+    } else {
+        i++;
+        char c2 = i < n ? s[i] : 0;
+        switch (ch) {
+        case '(': t.k = TK_LP; break;
+        case ')': t.k = TK_RP; break;
+        case '[': t.k = TK_LB; break;
+        case ']': t.k = TK_RB; break;
+        case ',': t.k = TK_COMMA; break;
+        case '+': t.k = TK_PLUS; break;
+        case '-': t.k = TK_MINUS; break;
+        case '*': t.k = TK_STAR; break;
+        case '/': t.k = TK_SLASH; break;
+        case '.':
+            if (c2 == '.') { t.k = TK_DOTDOT; i++; } else t.k = TK_BAD;
+            break;
+        case '=':
+            if (c2 == '=') { t.k = TK_EQ; i++; } else t.k = TK_BAD;
+            break;
+        case '!':
+            if (c2 == '=') { t.k = TK_NE; i++; } else t.k = TK_BAD;
+            break;
+        case '<':
+            if (c2 == '=') { t.k = TK_LE; i++; } else t.k = TK_LT;
+            break;
+        case '>':
+            if (c2 == '=') { t.k = TK_GE; i++; } else t.k = TK_GT;
+            break;
+        default: t.k = TK_BAD;
+        }
+    }
+    t.n = i - st;
+    P->t = t;
+    P->p = i;
+}
+
+static bool tok_is(const token *t, const char *word)
+{
+    size_t n = strlen(word);
+    return t->k == TK_IDENT && t->n == n && memcmp(t->s, word, n) == 0;
+}
+
+/* ======================================================================
+** Parse tree: expr nodes whose names are not yet resolved (op X_NAME etc.)
+*/
+enum { X_NAME = 100, X_LIST_LIT, X_CALL, X_STRLIT, X_NUMLIT };
+
+static expr *mk(parser *P, int op, size_t off, size_t nargs)
+{
+    expr *e = arena_alloc(P->c->a, sizeof *e);
+    if (!e) {
+        perr(P, off, "out of memory");
+        return NULL;
+    }
+    e->op = (uint8_t)op;
+    e->n = (uint16_t)nargs;
+    e->at = pos_at(P, off);
+    e->slot = -1;
+    if (nargs) {
+        e->args = arena_alloc(P->c->a, nargs * sizeof *e->args);
+        if (!e->args) {
+            perr(P, off, "out of memory");
+            return NULL;
+        }
+    }
+    return e;
+}
+
+/* Names keep their text in k.u.s / k.idx until resolved. */
+static expr *mk_name(parser *P, const token *t)
+{
+    expr *e = mk(P, X_NAME, t->off, 0);
+    if (!e)
+        return NULL;
+    e->k.t = V_STR;
+    e->k.u.s = arena_strndup(P->c->a, t->s, t->n);
+    e->k.idx = (int32_t)t->n;
+    return e;
+}
+
+static expr *parse_or(parser *P);
+
+static const char *tok_desc(parser *P, const token *t)
+{
+    if (t->k == TK_EOF)
+        return "the end of the expression";
+    return arena_printf(&P->c->tmp, "'%.*s'", (int)(t->n > 40 ? 40 : t->n), t->s);
+}
+
+static bool expect(parser *P, tkind k, const char *what)
+{
+    if (P->t.k != k) {
+        perr(P, P->t.off, "expected %s but found %s", what, tok_desc(P, &P->t));
+        return false;
+    }
+    next(P);
+    return true;
+}
+
+static expr *parse_list_literal(parser *P)
+{
+    size_t off = P->t.off;
+    next(P); /* [ */
+    expr *items[256];
+    size_t n = 0;
+    if (P->t.k != TK_RB) {
+        for (;;) {
+            if (n == 256) {
+                perr(P, P->t.off, "a list may have at most 256 items");
+                return NULL;
+            }
+            expr *it = parse_or(P);
+            if (!it)
+                return NULL;
+            items[n++] = it;
+            if (P->t.k == TK_COMMA) {
+                next(P);
+                continue;
+            }
+            break;
+        }
+    }
+    if (!expect(P, TK_RB, "',' or ']' in the list"))
+        return NULL;
+    expr *e = mk(P, X_LIST_LIT, off, n);
+    if (e)
+        memcpy(e->args, items, n * sizeof *items);
+    return e;
+}
+
+static expr *parse_primary(parser *P)
+{
+    token t = P->t;
+    if (++P->depth > 64) {
+        perr(P, t.off, "the expression is nested too deeply (more than 64 levels)");
+        return NULL;
+    }
+    expr *e = NULL;
+    switch (t.k) {
+    case TK_NUM:
+    case TK_PCT: {
+        next(P);
+        /* money: a number followed by a currency code */
+        if (t.k == TK_NUM && P->t.k == TK_IDENT && P->t.n == 3) {
+            int cur = money_currency(P->t.s, 3);
+            if (cur >= 0) {
+                int64_t minor;
+                const char *err = money_parse(t.s, t.n, cur, &minor, &cur);
+                if (err) {
+                    perr(P, t.off, "bad money amount '%.*s %.3s': %s", (int)t.n, t.s, P->t.s,
+                         err);
+                    return NULL;
+                }
+                e = mk(P, X_CONST, t.off, 0);
+                if (e) {
+                    e->type = T_MONEY;
+                    e->cur = cur;
+                    e->k.t = V_MONEY;
+                    e->k.cur = (uint8_t)cur;
+                    e->k.u.i = minor;
+                }
+                next(P);
+                break;
+            }
+        }
+        e = mk(P, X_NUMLIT, t.off, 0);
+        if (e) {
+            e->type = T_NUM;
+            e->k.t = V_NUM;
+            e->k.u.n = t.num;
+            /* keep the literal text for exact money conversion */
+            e->set = (const enumset *)(const void *)arena_strndup(P->c->a, t.s, t.n);
+            if (t.k == TK_PCT)
+                e->set = NULL;
+        }
+        break;
+    }
+    case TK_DUR:
+        next(P);
+        e = mk(P, X_CONST, t.off, 0);
+        if (e) {
+            e->type = T_DUR;
+            e->k.t = V_DUR;
+            e->k.u.i = t.i;
+        }
+        break;
+    case TK_DATE:
+        next(P);
+        e = mk(P, X_CONST, t.off, 0);
+        if (e) {
+            e->type = T_DATE;
+            e->k.t = V_DATE;
+            e->k.u.i = t.i;
+        }
+        break;
+    case TK_STR: {
+        next(P);
+        /* unescape \" \\ \n */
+        char *s = arena_alloc(P->c->a, t.n);
+        size_t k = 0;
+        if (!s)
+            return NULL;
+        for (size_t i = 1; i + 1 < t.n; i++) {
+            char ch = t.s[i];
+            if (ch == '\\' && i + 2 < t.n) {
+                ch = t.s[++i];
+                if (ch == 'n')
+                    ch = '\n';
+                else if (ch == 't')
+                    ch = '\t';
+            }
+            s[k++] = ch;
+        }
+        size_t nl;
+        char *nfc = text_nfc(P->c->a, s, k, &nl);
+        if (!nfc) {
+            perr(P, t.off, "the text is not valid UTF-8");
+            return NULL;
+        }
+        e = mk(P, X_STRLIT, t.off, 0);
+        if (e) {
+            e->type = T_STR;
+            e->k.t = V_STR;
+            e->k.u.s = nfc;
+            e->k.idx = (int32_t)nl;
+        }
+        break;
+    }
+    case TK_IDENT:
+        if (tok_is(&t, "true") || tok_is(&t, "false")) {
+            next(P);
+            e = mk(P, X_CONST, t.off, 0);
+            if (e) {
+                e->type = T_BOOL;
+                e->k.t = V_BOOL;
+                e->k.u.b = t.s[0] == 't';
+            }
+            break;
+        }
+        if (tok_is(&t, "null")) {
+            next(P);
+            e = mk(P, X_CONST, t.off, 0);
+            if (e)
+                e->type = T_NULL;
+            break;
+        }
+        if (tok_is(&t, "and") || tok_is(&t, "or") || tok_is(&t, "in")) {
+            perr(P, t.off, "'%.*s' needs something before it", (int)t.n, t.s);
+            return NULL;
+        }
+        next(P);
+        if (P->t.k == TK_LP) {
+            /* function call */
+            next(P);
+            expr *args[32];
+            size_t n = 0;
+            if (P->t.k != TK_RP) {
+                for (;;) {
+                    if (n == 32) {
+                        perr(P, P->t.off, "too many arguments (at most 32)");
+                        return NULL;
+                    }
+                    expr *a = parse_or(P);
+                    if (!a)
+                        return NULL;
+                    args[n++] = a;
+                    if (P->t.k == TK_COMMA) {
+                        next(P);
+                        continue;
+                    }
+                    break;
+                }
+            }
+            if (!expect(P, TK_RP, "',' or ')' after the arguments"))
+                return NULL;
+            e = mk(P, X_CALL, t.off, n);
+            if (e) {
+                memcpy(e->args, args, n * sizeof *args);
+                e->k.t = V_STR;
+                e->k.u.s = arena_strndup(P->c->a, t.s, t.n);
+                e->k.idx = (int32_t)t.n;
+            }
+            break;
+        }
+        e = mk_name(P, &t);
+        break;
+    case TK_LP:
+        next(P);
+        e = parse_or(P);
+        if (e && !expect(P, TK_RP, "')'"))
+            return NULL;
+        break;
+    case TK_LB:
+        e = parse_list_literal(P);
+        break;
+    case TK_MINUS: {
+        next(P);
+        expr *a = parse_primary(P);
+        if (!a)
+            return NULL;
+        e = mk(P, X_NEG, t.off, 1);
+        if (e)
+            e->args[0] = a;
+        break;
+    }
+    case TK_BAD:
+        perr(P, t.off, "'%.*s' is not something an expression understands (a number, money "
+                       "like 50 EUR, a duration like 90min, a date like 2026-11-23, \"text\", "
+                       "a fact path or a function call)",
+             (int)(t.n > 40 ? 40 : t.n), t.s);
+        return NULL;
+    default:
+        perr(P, t.off, "expected a value but found %s", tok_desc(P, &t));
+        return NULL;
+    }
+    P->depth--;
+    return e;
+}
+
+static expr *parse_mul(parser *P)
+{
+    expr *l = parse_primary(P);
+    while (l && (P->t.k == TK_STAR || P->t.k == TK_SLASH)) {
+        token t = P->t;
+        next(P);
+        expr *r = parse_primary(P);
+        if (!r)
+            return NULL;
+        expr *e = mk(P, t.k == TK_STAR ? X_MUL : X_DIV, t.off, 2);
+        if (!e)
+            return NULL;
+        e->args[0] = l;
+        e->args[1] = r;
+        l = e;
+    }
+    return l;
+}
+
+static expr *parse_add(parser *P)
+{
+    expr *l = parse_mul(P);
+    while (l && (P->t.k == TK_PLUS || P->t.k == TK_MINUS)) {
+        token t = P->t;
+        next(P);
+        expr *r = parse_mul(P);
+        if (!r)
+            return NULL;
+        expr *e = mk(P, t.k == TK_PLUS ? X_ADD : X_SUB, t.off, 2);
+        if (!e)
+            return NULL;
+        e->args[0] = l;
+        e->args[1] = r;
+        l = e;
+    }
+    return l;
+}
+
+static expr *parse_cmp(parser *P)
+{
+    expr *l = parse_add(P);
+    if (!l)
+        return NULL;
+    token t = P->t;
+    int op = -1;
+    switch (t.k) {
+    case TK_EQ: op = X_EQ; break;
+    case TK_NE: op = X_NE; break;
+    case TK_LT: op = X_LT; break;
+    case TK_LE: op = X_LE; break;
+    case TK_GT: op = X_GT; break;
+    case TK_GE: op = X_GE; break;
+    default: break;
+    }
+    if (op >= 0) {
+        next(P);
+        expr *r = parse_add(P);
+        if (!r)
+            return NULL;
+        expr *e = mk(P, op, t.off, 2);
+        if (!e)
+            return NULL;
+        e->args[0] = l;
+        e->args[1] = r;
+        return e;
+    }
+    bool negate = false;
+    if (tok_is(&t, "not")) {
+        /* "x not in [...]" */
+        size_t save = P->p;
+        token st = P->t;
+        next(P);
+        if (!tok_is(&P->t, "in")) {
+            P->p = save;
+            P->t = st;
+            return l;
+        }
+        negate = true;
+        t = P->t;
+    }
+    if (tok_is(&t, "in")) {
+        next(P);
+        expr *e;
+        if (P->t.k == TK_LB) {
+            expr *list = parse_list_literal(P);
+            if (!list)
+                return NULL;
+            e = mk(P, X_IN_SET, t.off, list->n + 1);
+            if (!e)
+                return NULL;
+            e->args[0] = l;
+            memcpy(e->args + 1, list->args, list->n * sizeof *list->args);
+        } else {
+            expr *lo = parse_add(P);
+            if (!lo)
+                return NULL;
+            if (P->t.k == TK_DOTDOT) {
+                next(P);
+                expr *hi = parse_add(P);
+                if (!hi)
+                    return NULL;
+                e = mk(P, X_IN_RANGE, t.off, 3);
+                if (!e)
+                    return NULL;
+                e->args[0] = l;
+                e->args[1] = lo;
+                e->args[2] = hi;
+            } else {
+                e = mk(P, X_IN_LIST, t.off, 2);
+                if (!e)
+                    return NULL;
+                e->args[0] = l;
+                e->args[1] = lo;
+            }
+        }
+        if (negate) {
+            expr *n = mk(P, X_NOT, t.off, 1);
+            if (!n)
+                return NULL;
+            n->args[0] = e;
+            e = n;
+        }
+        return e;
+    }
+    return l;
+}
+
+static expr *parse_not(parser *P)
+{
+    if (tok_is(&P->t, "not")) {
+        token t = P->t;
+        next(P);
+        if (++P->depth > 64) {
+            perr(P, t.off, "the expression is nested too deeply (more than 64 levels)");
+            return NULL;
+        }
+        expr *a = parse_not(P);
+        P->depth--;
+        if (!a)
+            return NULL;
+        expr *e = mk(P, X_NOT, t.off, 1);
+        if (e)
+            e->args[0] = a;
+        return e;
+    }
+    return parse_cmp(P);
+}
+
+static expr *parse_and(parser *P)
+{
+    expr *l = parse_not(P);
+    while (l && tok_is(&P->t, "and")) {
+        token t = P->t;
+        next(P);
+        expr *r = parse_not(P);
+        if (!r)
+            return NULL;
+        expr *e = mk(P, X_AND, t.off, 2);
+        if (!e)
+            return NULL;
+        e->args[0] = l;
+        e->args[1] = r;
+        l = e;
+    }
+    return l;
+}
+
+static expr *parse_or(parser *P)
+{
+    if (++P->depth > 64) {
+        perr(P, P->t.off, "the expression is nested too deeply (more than 64 levels)");
+        return NULL;
+    }
+    expr *l = parse_and(P);
+    while (l && tok_is(&P->t, "or")) {
+        token t = P->t;
+        next(P);
+        expr *r = parse_and(P);
+        if (!r)
+            return NULL;
+        expr *e = mk(P, X_OR, t.off, 2);
+        if (!e)
+            return NULL;
+        e->args[0] = l;
+        e->args[1] = r;
+        l = e;
+    }
+    P->depth--;
+    return l;
+}
+
+/* ======================================================================
+** Type checking and name resolution
+*/
+typedef struct checker {
+    compiler *c;
+    const scope *sc;
+    bool failed;
+} checker;
+
+static void cerr(checker *K, const expr *e, const char *fmt, ...) LW_PRINTF(3, 4);
+static void cerr(checker *K, const expr *e, const char *fmt, ...)
+{
+    if (K->failed)
+        return;
+    K->failed = true;
+    va_list ap;
+    va_start(ap, fmt);
+    report_vadd(K->c->r, LW_ERROR, e->at, K->sc ? K->sc->rule : NULL, fmt, ap);
+    va_end(ap);
+}
+
+static const char *type_desc(checker *K, const expr *e)
+{
+    if (e->type == T_MONEY)
+        return arena_printf(&K->c->tmp, "money (%s)", money_currency_at(e->cur)->code);
+    return ttype_name((ttype)e->type);
+}
+
+static const char *suggest(checker *K, const char *name)
+{
+    const lw_playbook *pb = K->c->pb;
+    const char *best = NULL;
+    int bd = 4;
+    for (size_t i = 0; i < pb->n_facts; i++) {
+        int d = text_distance(name, pb->facts[i].path);
+        if (d < bd) {
+            bd = d;
+            best = pb->facts[i].path;
+        }
+    }
+    if (!best)
+        return "";
+    return arena_printf(&K->c->tmp, " (did you mean '%s'?)", best);
+}
+
+static void set_enum_const(expr *e, const enumset *set, int idx)
+{
+    e->op = X_CONST;
+    e->type = T_ENUM;
+    e->set = set;
+    e->k.t = V_ENUM;
+    e->k.idx = idx;
+    e->k.u.set = set;
+}
+
+/* Resolve a bare name. hint: an enum set the word may belong to. */
+static bool resolve_name(checker *K, expr *e, const enumset *hint, bool quiet)
+{
+    compiler *c = K->c;
+    lw_playbook *pb = c->pb;
+    const char *name = e->k.u.s;
+    size_t n = (size_t)e->k.idx;
+    int f = fact_lookup(pb, name, n);
+    if (f >= 0) {
+        const fact *fa = &pb->facts[f];
+        e->op = X_FACT;
+        e->slot = f;
+        e->type = (uint8_t)fa->type;
+        e->set = fa->set;
+        e->cur = fa->cur;
+        memset(&e->k, 0, sizeof e->k);
+        return true;
+    }
+    if (K->sc && K->sc->amount && strcmp(name, "amount") == 0) {
+        e->op = X_AMOUNT;
+        e->type = T_MONEY;
+        e->cur = pb->cur;
+        return true;
+    }
+    if (strncmp(name, "outputs.", 8) == 0) {
+        for (size_t i = 0; K->sc && i < K->sc->n_outputs; i++) {
+            if (strcmp(pb->outputs[i].name, name + 8) == 0) {
+                e->op = X_OUTPUT;
+                e->slot = (int32_t)i;
+                e->type = (uint8_t)pb->outputs[i].type;
+                e->set = pb->outputs[i].set;
+                e->cur = pb->cur;
+                if (pb->outputs[i].value && pb->outputs[i].value->type == T_MONEY)
+                    e->cur = pb->outputs[i].value->cur;
+                return true;
+            }
+        }
+        if (!quiet)
+            cerr(K, e, "'%s' is not an output written before this one; outputs may read only "
+                       "the outputs above them",
+                 name);
+        return false;
+    }
+    if (strncmp(name, "policies.", 9) == 0 && K->sc && K->sc->policies) {
+        const char *id = name + 9;
+        const char *dot = strrchr(id, '.');
+        if (dot && strcmp(dot, ".outcome") == 0) {
+            for (size_t i = 0; i < pb->n_policies; i++) {
+                if (strlen(pb->policies[i].id) == (size_t)(dot - id) &&
+                    memcmp(pb->policies[i].id, id, (size_t)(dot - id)) == 0) {
+                    e->op = X_POLICY;
+                    e->slot = (int32_t)i;
+                    e->type = T_OUTCOME;
+                    return true;
+                }
+            }
+        }
+        if (!quiet)
+            cerr(K, e, "'%s' does not name a policy's outcome; write policies.ID.outcome with "
+                       "the id of a policy",
+                 name);
+        return false;
+    }
+    if (strcmp(name, "goodwill.amount") == 0 && K->sc && K->sc->goodwill) {
+        e->op = X_GOODWILL;
+        e->type = T_MONEY;
+        e->cur = pb->cur;
+        return true;
+    }
+    arena *tmp = &c->tmp;
+    char *folded = text_fold(tmp, name, n);
+    if (hint && folded) {
+        int idx = enumset_find(hint, folded);
+        if (idx >= 0) {
+            set_enum_const(e, hint, idx);
+            return true;
+        }
+    }
+    if (K->sc && K->sc->words && folded) {
+        int idx = enumset_find(K->sc->words, folded);
+        if (idx >= 0) {
+            set_enum_const(e, K->sc->words, idx);
+            return true;
+        }
+    }
+    if (quiet)
+        return false;
+    if (hint) {
+        strbuf b;
+        buf_init(&b, &c->pb->mem);
+        for (size_t i = 0; i < hint->n; i++) {
+            if (i)
+                buf_puts(&b, ", ");
+            buf_puts(&b, hint->words[i]);
+        }
+        cerr(K, e, "'%s' is not one of the declared values (%s); use one of them or add it to "
+                   "the fact's values:",
+             name, b.p ? b.p : "");
+        buf_free(&b);
+        return false;
+    }
+    cerr(K, e, "unknown fact or word '%s'%s; declare it under facts: or quote it as \"%s\" if "
+               "you meant text",
+         name, suggest(K, name), name);
+    return false;
+}
+
+static bool check(checker *K, expr *e, const enumset *hint);
+
+/* Make a constant number usable where money is expected (`order.value > 0`). */
+static bool coerce_to(checker *K, expr *e, const expr *like)
+{
+    if (like->type == T_MONEY && e->type == T_NUM && (e->op == X_NUMLIT || e->op == X_CONST)) {
+        int64_t minor;
+        const char *err = money_from_double(e->k.u.n, like->cur, &minor);
+        if (err) {
+            cerr(K, e, "%s", err);
+            return false;
+        }
+        e->op = X_CONST;
+        e->type = T_MONEY;
+        e->cur = like->cur;
+        e->k.t = V_MONEY;
+        e->k.cur = (uint8_t)like->cur;
+        e->k.u.i = minor;
+        return true;
+    }
+    if (like->type == T_ENUM && e->type == T_STR && e->op == X_STRLIT) {
+        arena *tmp = &K->c->tmp;
+        int idx = enumset_find_text(tmp, like->set, e->k.u.s, (size_t)e->k.idx);
+        if (idx < 0) {
+            cerr(K, e, "\"%s\" is not one of the declared values of this enum", e->k.u.s);
+            return false;
+        }
+        set_enum_const(e, like->set, idx);
+        return true;
+    }
+    return true;
+}
+
+static bool same_type(checker *K, expr *a, expr *b, const char *what)
+{
+    if (a->type == T_NULL || b->type == T_NULL)
+        return true;
+    if (!coerce_to(K, b, a) || !coerce_to(K, a, b))
+        return false;
+    if (a->type != b->type) {
+        cerr(K, a, "cannot %s %s with %s", what, type_desc(K, a), type_desc(K, b));
+        return false;
+    }
+    if (a->type == T_MONEY && a->cur != b->cur) {
+        cerr(K, a, "cannot %s money in %s with money in %s; convert one of them first", what,
+             money_currency_at(a->cur)->code, money_currency_at(b->cur)->code);
+        return false;
+    }
+    return true;
+}
+
+static bool want_bool(checker *K, expr *e)
+{
+    if (e->type != T_BOOL && e->type != T_NULL) {
+        cerr(K, e, "expected a condition (true or false) but this is %s", type_desc(K, e));
+        return false;
+    }
+    return true;
+}
+
+static bool ordered(ttype t)
+{
+    return t == T_NUM || t == T_MONEY || t == T_DUR || t == T_DATE || t == T_STR ||
+           t == T_ENUM || t == T_ROLE;
+}
+
+/* Check a pair where a bare word on one side may be a value of the other. */
+static bool check_pair(checker *K, expr *a, expr *b)
+{
+    bool a_name = a->op == X_NAME, b_name = b->op == X_NAME;
+    if (a_name && !b_name) {
+        if (!check(K, b, NULL))
+            return false;
+        if (!resolve_name(K, a, b->type == T_ENUM ? b->set : NULL, true)) {
+            return check(K, a, b->type == T_ENUM ? b->set : NULL);
+        }
+        return true;
+    }
+    if (!check(K, a, NULL))
+        return false;
+    if (a->type == T_ROLE && (b->op == X_NAME || b->op == X_STRLIT)) {
+        for (size_t i = 0; i < K->c->pb->n_roles; i++)
+            if (strcmp(K->c->pb->roles[i].id, b->k.u.s) == 0) {
+                b->op = X_CONST;
+                b->type = T_ROLE;
+                b->k.t = V_ROLE;
+                b->k.idx = (int32_t)i;
+                return true;
+            }
+        if (b->op == X_NAME && resolve_name(K, b, NULL, true))
+            return true;
+        cerr(K, b, "'%s' is not a role declared under roles:", b->k.u.s);
+        return false;
+    }
+    if (a->type == T_OUTCOME && (b->op == X_NAME || b->op == X_STRLIT)) {
+        for (size_t i = 0; i < K->c->pb->n_outcomes; i++)
+            if (strcmp(K->c->pb->outcomes[i].word, b->k.u.s) == 0) {
+                b->op = X_CONST;
+                b->type = T_OUTCOME;
+                b->k.t = V_OUTCOME;
+                b->k.idx = (int32_t)i;
+                return true;
+            }
+        cerr(K, b, "'%s' is not an outcome (allow, deny, escalate or one declared under "
+                   "outcomes:)",
+             b->k.u.s);
+        return false;
+    }
+    return check(K, b, a->type == T_ENUM ? a->set : NULL);
+}
+
+static int fn_id(const char *name)
+{
+    static const char *const fns[] = {"min", "max", "round", "floor", "ceil", "has", "lower",
+                                      "contains", "starts_with", "len", "if", "coalesce"};
+    static const int ops[] = {X_MIN, X_MAX, X_ROUND, X_FLOOR, X_CEIL, X_HAS, X_LOWER,
+                              X_CONTAINS, X_STARTS, X_LEN, X_IF, X_COALESCE};
+    for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++)
+        if (strcmp(fns[i], name) == 0)
+            return ops[i];
+    return -1;
+}
+
+static bool check_call(checker *K, expr *e, const enumset *hint)
+{
+    const char *name = e->k.u.s;
+    int op = fn_id(name);
+    if (op < 0) {
+        cerr(K, e, "unknown function '%s'; the functions are min, max, round, floor, ceil, has, "
+                   "lower, contains, starts_with, len, if and coalesce (Lua function libraries "
+                   "need Lua scripting support)",
+             name);
+        return false;
+    }
+    size_t n = e->n;
+    expr **a = (expr **)e->args;
+    size_t lo = 1, hi = 1;
+    switch (op) {
+    case X_MIN: case X_MAX: case X_COALESCE: lo = 1; hi = 32; break;
+    case X_ROUND: lo = 1; hi = 2; break;
+    case X_FLOOR: case X_CEIL: lo = 2; hi = 2; break;
+    case X_CONTAINS: case X_STARTS: lo = 2; hi = 2; break;
+    case X_IF: lo = 3; hi = 3; break;
+    default: break;
+    }
+    if (n < lo || n > hi) {
+        if (lo == hi)
+            cerr(K, e, "%s() takes %zu argument%s, not %zu", name, lo, lo == 1 ? "" : "s", n);
+        else
+            cerr(K, e, "%s() takes %zu to %zu arguments, not %zu", name, lo, hi, n);
+        return false;
+    }
+    memset(&e->k, 0, sizeof e->k);
+    e->op = (uint8_t)op;
+    switch (op) {
+    case X_HAS:
+        if (a[0]->op != X_NAME) {
+            cerr(K, a[0], "has() takes a fact path, like has(customer.age)");
+            return false;
+        }
+        if (!check(K, a[0], NULL))
+            return false;
+        e->type = T_BOOL;
+        return true;
+    case X_IF:
+        if (!check(K, a[0], NULL) || !want_bool(K, a[0]))
+            return false;
+        if (!check_pair(K, a[1], a[2]) || !same_type(K, a[1], a[2], "choose between"))
+            return false;
+        e->type = a[1]->type == T_NULL ? a[2]->type : a[1]->type;
+        e->set = a[1]->set ? a[1]->set : a[2]->set;
+        e->cur = a[1]->type == T_MONEY ? a[1]->cur : a[2]->cur;
+        return true;
+    case X_MIN: case X_MAX: case X_COALESCE:
+        for (size_t i = 0; i < n; i++) {
+            if (!(i == 0 ? check(K, a[0], hint) : check_pair(K, a[0], a[i])))
+                return false;
+            if (i && !same_type(K, a[0], a[i], "compare"))
+                return false;
+        }
+        if (op != X_COALESCE && !ordered((ttype)a[0]->type)) {
+            cerr(K, e, "%s() needs numbers, money, durations or dates, not %s", name,
+                 type_desc(K, a[0]));
+            return false;
+        }
+        e->type = a[0]->type;
+        e->set = a[0]->set;
+        e->cur = a[0]->cur;
+        return true;
+    case X_ROUND: case X_FLOOR: case X_CEIL:
+        if (!check(K, a[0], NULL))
+            return false;
+        if (a[0]->type != T_NUM && a[0]->type != T_MONEY) {
+            cerr(K, a[0], "%s() needs a number or money, not %s", name, type_desc(K, a[0]));
+            return false;
+        }
+        if (n == 2) {
+            if (!check(K, a[1], NULL) || !coerce_to(K, a[1], a[0]))
+                return false;
+            if (a[1]->type != a[0]->type || (a[0]->type == T_MONEY && a[0]->cur != a[1]->cur)) {
+                cerr(K, a[1], "the step of %s() must be of the same type as the value (%s)", name,
+                     type_desc(K, a[0]));
+                return false;
+            }
+        }
+        e->type = a[0]->type;
+        e->cur = a[0]->cur;
+        return true;
+    case X_LOWER: case X_LEN:
+        if (!check(K, a[0], NULL))
+            return false;
+        if (a[0]->type != T_STR && a[0]->type != T_ENUM) {
+            cerr(K, a[0], "%s() needs text, not %s", name, type_desc(K, a[0]));
+            return false;
+        }
+        e->type = op == X_LEN ? T_NUM : T_STR;
+        return true;
+    case X_CONTAINS: case X_STARTS:
+        for (size_t i = 0; i < 2; i++) {
+            if (!check(K, a[i], NULL))
+                return false;
+            if (a[i]->type != T_STR && a[i]->type != T_ENUM &&
+                !(op == X_CONTAINS && i == 0 && a[i]->type == T_LIST)) {
+                cerr(K, a[i], "%s() needs text, not %s", name, type_desc(K, a[i]));
+                return false;
+            }
+        }
+        e->type = T_BOOL;
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool check_arith(checker *K, expr *e)
+{
+    expr *a = (expr *)e->args[0], *b = (expr *)e->args[1];
+    if (!check(K, a, NULL) || !check(K, b, NULL))
+        return false;
+    ttype ta = (ttype)a->type, tb = (ttype)b->type;
+    int op = e->op;
+    if (op == X_ADD || op == X_SUB) {
+        if ((ta == T_MONEY && tb == T_NUM) || (ta == T_NUM && tb == T_MONEY)) {
+            if (!coerce_to(K, a, b) || !coerce_to(K, b, a))
+                return false;
+            ta = (ttype)a->type;
+            tb = (ttype)b->type;
+        }
+        if (ta == T_NUM && tb == T_NUM) { e->type = T_NUM; return true; }
+        if (ta == T_MONEY && tb == T_MONEY) {
+            if (!same_type(K, a, b, op == X_ADD ? "add" : "subtract"))
+                return false;
+            e->type = T_MONEY;
+            e->cur = a->cur;
+            return true;
+        }
+        if (ta == T_DUR && tb == T_DUR) { e->type = T_DUR; return true; }
+        if (ta == T_DATE && tb == T_DUR) { e->type = T_DATE; return true; }
+        if (op == X_ADD && ta == T_DUR && tb == T_DATE) { e->type = T_DATE; return true; }
+        if (op == X_SUB && ta == T_DATE && tb == T_DATE) { e->type = T_DUR; return true; }
+    } else if (op == X_MUL) {
+        if (ta == T_NUM && tb == T_NUM) { e->type = T_NUM; return true; }
+        if ((ta == T_MONEY && tb == T_NUM) || (ta == T_NUM && tb == T_MONEY)) {
+            e->type = T_MONEY;
+            e->cur = ta == T_MONEY ? a->cur : b->cur;
+            return true;
+        }
+        if ((ta == T_DUR && tb == T_NUM) || (ta == T_NUM && tb == T_DUR)) {
+            e->type = T_DUR;
+            return true;
+        }
+    } else if (op == X_DIV) {
+        if (ta == T_NUM && tb == T_NUM) { e->type = T_NUM; return true; }
+        if (ta == T_MONEY && tb == T_NUM) { e->type = T_MONEY; e->cur = a->cur; return true; }
+        if (ta == T_MONEY && tb == T_MONEY) {
+            if (!same_type(K, a, b, "divide"))
+                return false;
+            e->type = T_NUM;
+            return true;
+        }
+        if (ta == T_DUR && tb == T_NUM) { e->type = T_DUR; return true; }
+        if (ta == T_DUR && tb == T_DUR) { e->type = T_NUM; return true; }
+    }
+    static const char *const verbs[] = {"add", "subtract", "multiply", "divide"};
+    cerr(K, e, "cannot %s %s and %s", verbs[op - X_ADD], type_desc(K, a), type_desc(K, b));
+    return false;
+}
+
+static bool check(checker *K, expr *e, const enumset *hint)
+{
+    if (K->failed)
+        return false;
+    switch (e->op) {
+    case X_NAME:
+        return resolve_name(K, e, hint, false);
+    case X_NUMLIT:
+        e->op = X_CONST;
+        e->set = NULL;
+        return true;
+    case X_STRLIT:
+        if (hint)
+            return coerce_to(K, e, &(expr){.type = T_ENUM, .set = hint});
+        e->op = X_CONST;
+        return true;
+    case X_CONST:
+        return true;
+    case X_CALL:
+        return check_call(K, e, hint);
+    case X_LIST_LIT:
+        cerr(K, e, "a list [...] can only follow 'in', as in: customer.tier in [gold, "
+                   "platinum]");
+        return false;
+    case X_AND:
+    case X_OR:
+        if (!check(K, (expr *)e->args[0], NULL) || !want_bool(K, (expr *)e->args[0]) ||
+            !check(K, (expr *)e->args[1], NULL) || !want_bool(K, (expr *)e->args[1]))
+            return false;
+        e->type = T_BOOL;
+        return true;
+    case X_NOT:
+        if (!check(K, (expr *)e->args[0], NULL) || !want_bool(K, (expr *)e->args[0]))
+            return false;
+        e->type = T_BOOL;
+        return true;
+    case X_NEG: {
+        expr *a = (expr *)e->args[0];
+        if (!check(K, a, NULL))
+            return false;
+        if (a->type != T_NUM && a->type != T_MONEY && a->type != T_DUR) {
+            cerr(K, e, "cannot negate %s", type_desc(K, a));
+            return false;
+        }
+        e->type = a->type;
+        e->cur = a->cur;
+        return true;
+    }
+    case X_EQ: case X_NE: case X_LT: case X_LE: case X_GT: case X_GE: {
+        expr *a = (expr *)e->args[0], *b = (expr *)e->args[1];
+        if (!check_pair(K, a, b) || !same_type(K, a, b, "compare"))
+            return false;
+        if (e->op != X_EQ && e->op != X_NE && !ordered((ttype)a->type) &&
+            a->type != T_NULL) {
+            cerr(K, e, "%s values cannot be ordered with < or >; use == or !=",
+                 type_desc(K, a));
+            return false;
+        }
+        e->type = T_BOOL;
+        return true;
+    }
+    case X_IN_SET: {
+        expr *x = (expr *)e->args[0];
+        for (size_t i = 1; i < e->n; i++) {
+            expr *it = (expr *)e->args[i];
+            if (!check_pair(K, x, it) || !same_type(K, x, it, "compare"))
+                return false;
+            if (it->op != X_CONST) {
+                cerr(K, it, "the list after 'in' must hold fixed values, not expressions");
+                return false;
+            }
+        }
+        e->type = T_BOOL;
+        if (x->type == T_ENUM) {
+            uint64_t mask = 0;
+            for (size_t i = 1; i < e->n; i++)
+                mask |= (uint64_t)1 << e->args[i]->k.idx;
+            e->k.t = V_NUM;
+            e->k.u.i = (int64_t)mask;
+            e->set = x->set;
+        }
+        return true;
+    }
+    case X_IN_RANGE: {
+        expr *x = (expr *)e->args[0], *lo = (expr *)e->args[1], *hi = (expr *)e->args[2];
+        if (!check_pair(K, x, lo) || !check_pair(K, x, hi) || !same_type(K, x, lo, "compare") ||
+            !same_type(K, x, hi, "compare"))
+            return false;
+        if (!ordered((ttype)x->type)) {
+            cerr(K, e, "a range needs ordered values, not %s", type_desc(K, x));
+            return false;
+        }
+        e->type = T_BOOL;
+        return true;
+    }
+    case X_IN_LIST: {
+        expr *x = (expr *)e->args[0], *l = (expr *)e->args[1];
+        if (!check(K, x, NULL) || !check(K, l, NULL))
+            return false;
+        if (l->type != T_LIST) {
+            cerr(K, l, "'in' needs a list [a, b], a range a..b or a list fact after it, not %s",
+                 type_desc(K, l));
+            return false;
+        }
+        if (x->type != T_STR && x->type != T_ENUM) {
+            cerr(K, x, "only text can be looked up in a list, not %s", type_desc(K, x));
+            return false;
+        }
+        e->type = T_BOOL;
+        return true;
+    }
+    case X_ADD: case X_SUB: case X_MUL: case X_DIV:
+        return check_arith(K, e);
+    default:
+        return true;
+    }
+}
+
+const expr *expr_compile_text(compiler *c, const char *text, size_t len, pos at,
+                              const scope *sc, ttype want, const enumset *hint)
+{
+    parser P = {c, text, len, 0, at, {0}, sc, false, 0};
+    next(&P);
+    if (P.t.k == TK_EOF) {
+        perr(&P, 0, "the expression is empty");
+        return NULL;
+    }
+    expr *e = parse_or(&P);
+    if (e && !P.failed && P.t.k != TK_EOF)
+        perr(&P, P.t.off, "unexpected %s after a complete expression (missing 'and', 'or' or "
+                          "an operator?)",
+             tok_desc(&P, &P.t));
+    if (!e || P.failed)
+        return NULL;
+    checker K = {c, sc, false};
+    if (!check(&K, e, hint))
+        return NULL;
+    if (want == T_MONEY && e->type == T_NUM && e->op == X_CONST) {
+        expr like = {.type = T_MONEY, .cur = c->pb->cur};
+        if (!coerce_to(&K, e, &like))
+            return NULL;
+    }
+    if (want != T_ANY && e->type != want && e->type != T_NULL) {
+        cerr(&K, e, "expected %s here but this expression gives %s", ttype_name(want),
+             type_desc(&K, e));
+        return NULL;
+    }
+    if (want == T_MONEY && e->type == T_MONEY && e->cur != c->pb->cur) {
+        cerr(&K, e, "expected money in %s (the playbook's currency) but this is %s",
+             money_currency_at(c->pb->cur)->code, money_currency_at(e->cur)->code);
+        return NULL;
+    }
+    return e;
+}
+
+const expr *expr_compile(compiler *c, const node *n, const scope *sc, ttype want)
+{
+    if (!n)
+        return NULL;
+    if (n->kind != N_SCALAR) {
+        report_add(c->r, LW_ERROR, n->at, sc ? sc->rule : NULL,
+                   "expected an expression (one line of text) but found a %s",
+                   node_kind_name(n));
+        return NULL;
+    }
+    pos at = n->at;
+    if (!n->plain && n->str && n->at.line) {
+        /* quoted: the text starts one column later */
+        at.col++;
+    }
+    /* A YAML string that is not plain, used where a string is wanted, is text. */
+    if (!n->plain && want == T_STR) {
+        expr *e = arena_alloc(c->a, sizeof *e);
+        size_t nl;
+        char *s = e ? text_nfc(c->a, n->str, n->len, &nl) : NULL;
+        if (!s)
+            return NULL;
+        e->op = X_CONST;
+        e->type = T_STR;
+        e->k.t = V_STR;
+        e->k.u.s = s;
+        e->k.idx = (int32_t)nl;
+        e->at = n->at;
+        return e;
+    }
+    return expr_compile_text(c, n->str, n->len, at, sc, want, NULL);
+}
+
+/* ======================================================================
+** Evaluation
+*/
+static inline val vmissing(void)
+{
+    val v;
+    memset(&v, 0, sizeof v);
+    return v;
+}
+
+static inline val vbool(bool b)
+{
+    val v;
+    memset(&v, 0, sizeof v);
+    v.t = V_BOOL;
+    v.u.b = b;
+    return v;
+}
+
+static inline bool unknown(const val *v)
+{
+    return v->t <= V_ERROR;
+}
+
+static void push_pending(eval_ctx *x, int32_t slot)
+{
+    if (x->n_pending == x->cap_pending) {
+        size_t cap = x->cap_pending ? x->cap_pending * 2 : 32;
+        int32_t *p = arena_alloc(x->a, cap * sizeof *p);
+        if (!p)
+            return;
+        if (x->n_pending)
+            memcpy(p, x->pending, x->n_pending * sizeof *p);
+        x->pending = p;
+        x->cap_pending = cap;
+    }
+    x->pending[x->n_pending++] = slot;
+}
+
+static val num(double d)
+{
+    val v;
+    memset(&v, 0, sizeof v);
+    v.t = V_NUM;
+    v.u.n = d;
+    return v;
+}
+
+static val money(int64_t i, int cur)
+{
+    val v;
+    memset(&v, 0, sizeof v);
+    v.t = V_MONEY;
+    v.cur = (uint8_t)cur;
+    v.u.i = i;
+    return v;
+}
+
+static val with_i(vtype t, int64_t i)
+{
+    val v;
+    memset(&v, 0, sizeof v);
+    v.t = (uint8_t)t;
+    v.u.i = i;
+    return v;
+}
+
+static val check_num(eval_ctx *x, const expr *e, double d)
+{
+    if (!isfinite(d)) {
+        eval_error(x, e->at, "the calculation gives a number that is not finite (division by "
+                             "zero or overflow)");
+        val v = vmissing();
+        v.t = V_ERROR;
+        return v;
+    }
+    return num(d);
+}
+
+static val err_val(void)
+{
+    val v = vmissing();
+    v.t = V_ERROR;
+    return v;
+}
+
+static val arith(eval_ctx *x, const expr *e, val a, val b)
+{
+    int64_t r;
+    const char *err = NULL;
+    switch (e->op) {
+    case X_ADD:
+        if (a.t == V_NUM)
+            return check_num(x, e, a.u.n + b.u.n);
+        if (__builtin_add_overflow(a.u.i, b.u.i, &r))
+            err = a.t == V_MONEY ? "money overflow: the amount is too large"
+                                 : "the result is too large";
+        else
+            return with_i(a.t == V_DUR && b.t == V_DATE ? V_DATE : (vtype)a.t, r)
+                       .t == V_MONEY
+                       ? money(r, a.cur)
+                       : with_i(a.t == V_DUR && b.t == V_DATE ? V_DATE : (vtype)a.t, r);
+        break;
+    case X_SUB:
+        if (a.t == V_NUM)
+            return check_num(x, e, a.u.n - b.u.n);
+        if (__builtin_sub_overflow(a.u.i, b.u.i, &r))
+            err = "the result is too large";
+        else if (a.t == V_MONEY)
+            return money(r, a.cur);
+        else if (a.t == V_DATE && b.t == V_DATE)
+            return with_i(V_DUR, r);
+        else
+            return with_i((vtype)a.t, r);
+        break;
+    case X_MUL:
+        if (a.t == V_NUM && b.t == V_NUM)
+            return check_num(x, e, a.u.n * b.u.n);
+        if (a.t == V_NUM) {
+            val t = a;
+            a = b;
+            b = t;
+        }
+        if (a.t == V_MONEY) {
+            err = money_mul(a.u.i, b.u.n, &r);
+            if (!err)
+                return money(r, a.cur);
+        } else { /* duration */
+            double d = (double)a.u.i * b.u.n;
+            if (fabs(d) > 9e15 || !isfinite(d))
+                err = "the duration is too large";
+            else
+                return with_i(V_DUR, (int64_t)llround(d));
+        }
+        break;
+    case X_DIV:
+        if (a.t == V_NUM)
+            return check_num(x, e, a.u.n / b.u.n);
+        if (a.t == V_MONEY && b.t == V_MONEY) {
+            if (b.u.i == 0)
+                err = "money divided by zero";
+            else
+                return num((double)a.u.i / (double)b.u.i);
+        } else if (a.t == V_MONEY) {
+            err = money_div(a.u.i, b.u.n, &r);
+            if (!err)
+                return money(r, a.cur);
+        } else if (b.t == V_DUR) {
+            if (b.u.i == 0)
+                err = "duration divided by zero";
+            else
+                return num((double)a.u.i / (double)b.u.i);
+        } else {
+            if (b.u.n == 0 || !isfinite(b.u.n))
+                err = "duration divided by zero";
+            else
+                return with_i(V_DUR, (int64_t)llround((double)a.u.i / b.u.n));
+        }
+        break;
+    }
+    eval_error(x, e->at, "%s", err ? err : "arithmetic error");
+    return err_val();
+}
+
+static int64_t step_of(const val *v)
+{
+    return v->t == V_MONEY ? v->u.i : 0;
+}
+
+static val round_fn(eval_ctx *x, const expr *e, val a, const val *step)
+{
+    if (a.t == V_MONEY) {
+        if (!step)
+            return a; /* money is always whole minor units */
+        int64_t s = step_of(step);
+        if (s <= 0) {
+            eval_error(x, e->at, "the rounding step must be more than zero");
+            return err_val();
+        }
+        if (e->op == X_ROUND)
+            a.u.i = money_round_step(a.u.i, s);
+        else if (e->op == X_FLOOR)
+            a.u.i = money_floor_step(a.u.i, s);
+        else
+            a.u.i = money_ceil_step(a.u.i, s);
+        return a;
+    }
+    double s = step ? step->u.n : 1;
+    if (!(s > 0)) {
+        eval_error(x, e->at, "the rounding step must be more than zero");
+        return err_val();
+    }
+    double q = a.u.n / s;
+    double r = e->op == X_ROUND ? (q < 0 ? -floor(-q + 0.5) : floor(q + 0.5))
+               : e->op == X_FLOOR ? floor(q) : ceil(q);
+    return num(r * s);
+}
+
+static bool cmp_ok(eval_ctx *x, const expr *e, val a, val b, int *out)
+{
+    bool ok;
+    if (a.t == V_ENUM && b.t == V_ENUM && a.u.set != b.u.set) {
+        int c = strcmp(a.u.set->folded[a.idx], b.u.set->folded[b.idx]);
+        *out = (c > 0) - (c < 0);
+        return true;
+    }
+    *out = val_compare(&a, &b, &ok);
+    if (!ok) {
+        eval_error(x, e->at, "cannot compare these values");
+        return false;
+    }
+    return true;
+}
+
+val expr_eval(eval_ctx *x, const expr *e)
+{
+    switch (e->op) {
+    case X_CONST:
+        return e->k;
+    case X_FACT: {
+        val v = x->slots[e->slot];
+        if (LW_LIKELY(v.t != V_MISSING))
+            return v;
+        const fact *f = &x->pb->facts[e->slot];
+        if (f->has_default)
+            return f->def;
+        push_pending(x, e->slot);
+        return v;
+    }
+    case X_AMOUNT:
+        return x->amount;
+    case X_OUTPUT:
+        return x->outputs ? x->outputs[e->slot] : vmissing();
+    case X_POLICY: {
+        val v = vmissing();
+        if (x->policy_out && x->policy_out[e->slot] >= 0) {
+            v.t = V_OUTCOME;
+            v.idx = x->policy_out[e->slot];
+        }
+        return v;
+    }
+    case X_GOODWILL:
+        return x->goodwill_done ? x->goodwill_amount : vmissing();
+    case X_AND:
+    case X_OR: {
+        size_t mark = x->n_pending;
+        bool is_and = e->op == X_AND;
+        val a = expr_eval(x, e->args[0]);
+        if (a.t == V_BOOL && a.u.b != is_and) {
+            x->n_pending = mark;
+            return a;
+        }
+        val b = expr_eval(x, e->args[1]);
+        if (b.t == V_BOOL && b.u.b != is_and) {
+            x->n_pending = mark;
+            return b;
+        }
+        if (a.t == V_BOOL && b.t == V_BOOL) {
+            x->n_pending = mark;
+            return a;
+        }
+        return a.t == V_ERROR || b.t == V_ERROR ? err_val() : vmissing();
+    }
+    case X_NOT: {
+        val a = expr_eval(x, e->args[0]);
+        if (a.t == V_BOOL)
+            a.u.b = !a.u.b;
+        return a;
+    }
+    case X_NEG: {
+        val a = expr_eval(x, e->args[0]);
+        if (a.t == V_NUM)
+            a.u.n = -a.u.n;
+        else if (a.t == V_MONEY || a.t == V_DUR)
+            a.u.i = -a.u.i;
+        return a;
+    }
+    case X_EQ: case X_NE: case X_LT: case X_LE: case X_GT: case X_GE: {
+        val a = expr_eval(x, e->args[0]);
+        val b = expr_eval(x, e->args[1]);
+        if (unknown(&a) || unknown(&b))
+            return a.t == V_ERROR || b.t == V_ERROR ? err_val() : vmissing();
+        int c;
+        if (LW_LIKELY(a.t == V_NUM && b.t == V_NUM))
+            c = (a.u.n > b.u.n) - (a.u.n < b.u.n);
+        else if (!cmp_ok(x, e, a, b, &c))
+            return err_val();
+        switch (e->op) {
+        case X_EQ: return vbool(c == 0);
+        case X_NE: return vbool(c != 0);
+        case X_LT: return vbool(c < 0);
+        case X_LE: return vbool(c <= 0);
+        case X_GT: return vbool(c > 0);
+        default: return vbool(c >= 0);
+        }
+    }
+    case X_IN_SET: {
+        val a = expr_eval(x, e->args[0]);
+        if (unknown(&a))
+            return a;
+        if (a.t == V_ENUM && e->set == a.u.set)
+            return vbool(((uint64_t)e->k.u.i >> a.idx) & 1);
+        for (size_t i = 1; i < e->n; i++) {
+            int c;
+            if (!cmp_ok(x, e, a, e->args[i]->k, &c))
+                return err_val();
+            if (c == 0)
+                return vbool(true);
+        }
+        return vbool(false);
+    }
+    case X_IN_RANGE: {
+        val a = expr_eval(x, e->args[0]);
+        val lo = expr_eval(x, e->args[1]);
+        val hi = expr_eval(x, e->args[2]);
+        if (unknown(&a) || unknown(&lo) || unknown(&hi))
+            return vmissing();
+        int c1, c2;
+        if (!cmp_ok(x, e, a, lo, &c1) || !cmp_ok(x, e, a, hi, &c2))
+            return err_val();
+        return vbool(c1 >= 0 && c2 <= 0);
+    }
+    case X_IN_LIST: {
+        val a = expr_eval(x, e->args[0]);
+        val l = expr_eval(x, e->args[1]);
+        if (unknown(&a) || unknown(&l))
+            return vmissing();
+        const char *s = a.t == V_ENUM ? a.u.set->words[a.idx] : a.u.s;
+        size_t n = a.t == V_ENUM ? strlen(s) : (size_t)a.idx;
+        for (size_t i = 0; i < l.u.list->n; i++)
+            if (l.u.list->lens[i] == n && memcmp(l.u.list->items[i], s, n) == 0)
+                return vbool(true);
+        return vbool(false);
+    }
+    case X_ADD: case X_SUB: case X_MUL: case X_DIV: {
+        val a = expr_eval(x, e->args[0]);
+        val b = expr_eval(x, e->args[1]);
+        if (unknown(&a) || unknown(&b))
+            return a.t == V_ERROR || b.t == V_ERROR ? err_val() : vmissing();
+        return arith(x, e, a, b);
+    }
+    case X_MIN: case X_MAX: {
+        val best = expr_eval(x, e->args[0]);
+        if (unknown(&best))
+            return best;
+        for (size_t i = 1; i < e->n; i++) {
+            val v = expr_eval(x, e->args[i]);
+            if (unknown(&v))
+                return v;
+            int c;
+            if (!cmp_ok(x, e, v, best, &c))
+                return err_val();
+            if (e->op == X_MIN ? c < 0 : c > 0)
+                best = v;
+        }
+        return best;
+    }
+    case X_ROUND: case X_FLOOR: case X_CEIL: {
+        val a = expr_eval(x, e->args[0]);
+        if (unknown(&a))
+            return a;
+        if (e->n == 1)
+            return round_fn(x, e, a, NULL);
+        val s = expr_eval(x, e->args[1]);
+        if (unknown(&s))
+            return s;
+        return round_fn(x, e, a, &s);
+    }
+    case X_HAS: {
+        size_t mark = x->n_pending;
+        val a = expr_eval(x, e->args[0]);
+        x->n_pending = mark;
+        return vbool(!unknown(&a));
+    }
+    case X_COALESCE: {
+        size_t mark = x->n_pending;
+        for (size_t i = 0; i < e->n; i++) {
+            val a = expr_eval(x, e->args[i]);
+            if (!unknown(&a)) {
+                x->n_pending = mark;
+                return a;
+            }
+        }
+        return vmissing();
+    }
+    case X_IF: {
+        val c = expr_eval(x, e->args[0]);
+        if (unknown(&c))
+            return c;
+        return expr_eval(x, e->args[c.u.b ? 1 : 2]);
+    }
+    case X_LOWER: {
+        val a = expr_eval(x, e->args[0]);
+        if (unknown(&a))
+            return a;
+        const char *s = a.t == V_ENUM ? a.u.set->words[a.idx] : a.u.s;
+        size_t n = a.t == V_ENUM ? strlen(s) : (size_t)a.idx, nl = 0;
+        char *l = text_lower(x->a, s, n, &nl);
+        if (!l)
+            return err_val();
+        val v = vmissing();
+        v.t = V_STR;
+        v.u.s = l;
+        v.idx = (int32_t)nl;
+        return v;
+    }
+    case X_LEN: {
+        val a = expr_eval(x, e->args[0]);
+        if (unknown(&a))
+            return a;
+        const char *s = a.t == V_ENUM ? a.u.set->words[a.idx] : a.u.s;
+        size_t n = a.t == V_ENUM ? strlen(s) : (size_t)a.idx;
+        return num((double)text_graphemes(s, n));
+    }
+    case X_CONTAINS: case X_STARTS: {
+        val a = expr_eval(x, e->args[0]);
+        val b = expr_eval(x, e->args[1]);
+        if (unknown(&a) || unknown(&b))
+            return vmissing();
+        const char *t = b.t == V_ENUM ? b.u.set->words[b.idx] : b.u.s;
+        size_t tn = b.t == V_ENUM ? strlen(t) : (size_t)b.idx;
+        if (a.t == V_LIST) {
+            for (size_t i = 0; i < a.u.list->n; i++)
+                if (a.u.list->lens[i] == tn && memcmp(a.u.list->items[i], t, tn) == 0)
+                    return vbool(true);
+            return vbool(false);
+        }
+        const char *s = a.t == V_ENUM ? a.u.set->words[a.idx] : a.u.s;
+        size_t sn = a.t == V_ENUM ? strlen(s) : (size_t)a.idx;
+        if (e->op == X_STARTS)
+            return vbool(tn <= sn && memcmp(s, t, tn) == 0);
+        if (tn == 0)
+            return vbool(true);
+        for (size_t i = 0; i + tn <= sn; i++)
+            if (memcmp(s + i, t, tn) == 0)
+                return vbool(true);
+        return vbool(false);
+    }
+    default:
+        return vmissing();
+    }
+}

@@ -1,0 +1,595 @@
+/*
+** internal.h -- types shared by the engine's source files; not API.
+**
+** Memory: everything a playbook owns lives in its arena and is freed at once;
+** an engine has an arena that is reset at the start of every decision, so
+** deciding allocates nothing in steady state.
+*/
+#ifndef LW_INTERNAL_H
+#define LW_INTERNAL_H
+
+#include "leeway.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(__GNUC__)
+#define LW_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#define LW_LIKELY(x) __builtin_expect(!!(x), 1)
+#define LW_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define LW_PRINTF(f, a)
+#define LW_LIKELY(x) (x)
+#define LW_UNLIKELY(x) (x)
+#endif
+
+/* ======================================================================
+** Allocation (alloc.c)
+*/
+typedef struct lw_mem {
+    lw_alloc_fn fn;
+    void *ud;
+} lw_mem;
+
+void lw_mem_init(lw_mem *m, const lw_options *opt);
+void *lw_mem_alloc(const lw_mem *m, size_t n);
+void *lw_mem_realloc(const lw_mem *m, void *p, size_t osize, size_t nsize);
+void lw_mem_free(const lw_mem *m, void *p, size_t n);
+
+typedef struct arena_chunk arena_chunk;
+typedef struct arena {
+    lw_mem mem;
+    arena_chunk *head;
+    size_t used_total;   /* bytes handed out since the last reset */
+    bool failed;         /* an allocation failed since the last reset */
+} arena;
+
+void arena_init(arena *a, const lw_mem *m);
+void *arena_alloc(arena *a, size_t n);             /* 16-byte aligned, zeroed */
+char *arena_strndup(arena *a, const char *s, size_t n);
+char *arena_strdup(arena *a, const char *s);
+char *arena_printf(arena *a, const char *fmt, ...) LW_PRINTF(2, 3);
+char *arena_vprintf(arena *a, const char *fmt, va_list ap);
+void arena_reset(arena *a);                        /* keeps one chunk */
+void arena_free(arena *a);
+
+/* Growable byte buffer on an lw_mem. */
+typedef struct strbuf {
+    const lw_mem *mem;
+    char *p;
+    size_t len, cap;
+    bool failed;
+} strbuf;
+
+void buf_init(strbuf *b, const lw_mem *m);
+void buf_put(strbuf *b, const char *s, size_t n);
+void buf_puts(strbuf *b, const char *s);
+void buf_putc(strbuf *b, char c);
+void buf_printf(strbuf *b, const char *fmt, ...) LW_PRINTF(2, 3);
+void buf_free(strbuf *b);
+
+/* ======================================================================
+** Text (text.c): UTF-8 checks, NFC, case folding, graphemes
+*/
+bool text_valid_utf8(const char *s, size_t n, size_t *bad_at);
+/* NFC-normalised copy in the arena (NULL if invalid UTF-8 or out of memory). */
+char *text_nfc(arena *a, const char *s, size_t n, size_t *out_len);
+/* Case-folded NFC copy, for comparing enum words. */
+char *text_fold(arena *a, const char *s, size_t n);
+size_t text_graphemes(const char *s, size_t n);
+char *text_lower(arena *a, const char *s, size_t n, size_t *out_len);
+size_t text_display_width(const char *s);
+/* Edit distance for "did you mean" hints (bounded, ASCII-ish). */
+int text_distance(const char *a, const char *b);
+
+/* ======================================================================
+** Values (value.c, money.c)
+*/
+typedef enum {
+    V_MISSING = 0, /* no value: conditions reading it are unknown */
+    V_ERROR,       /* evaluation failed; an error entry was recorded */
+    V_BOOL, V_NUM, V_MONEY, V_STR, V_ENUM, V_DUR, V_DATE, V_ROLE, V_LIST,
+    V_OUTCOME      /* an outcome word of the playbook (idx) */
+} vtype;
+
+typedef struct enumset enumset;
+
+typedef struct strlist {
+    size_t n;
+    const char **items; /* NFC strings */
+    const size_t *lens;
+} strlist;
+
+typedef struct val {
+    uint8_t t;
+    uint8_t cur;   /* V_MONEY: currency index */
+    int32_t idx;   /* V_ENUM value index, V_ROLE, V_OUTCOME index; V_STR length */
+    union {
+        double n;             /* V_NUM */
+        int64_t i;            /* V_MONEY minor units, V_DUR seconds, V_DATE seconds */
+        bool b;               /* V_BOOL */
+        const char *s;        /* V_STR */
+        const enumset *set;   /* V_ENUM */
+        const strlist *list;  /* V_LIST */
+    } u;
+} val;
+
+struct enumset {
+    size_t n;
+    const char **words;  /* as declared */
+    const char **folded; /* case-folded, for matching */
+};
+
+int enumset_find(const enumset *s, const char *folded);
+int enumset_find_text(arena *scratch, const enumset *s, const char *text, size_t n);
+
+/* Currencies (money.c). */
+typedef struct currency_def {
+    const char *code;
+    int digits;
+} currency_def;
+
+int money_currency(const char *code, size_t n);    /* index, or -1 */
+const currency_def *money_currency_at(int idx);
+int64_t money_scale(int cur);                      /* 10^digits */
+/* Parse "19.95", "19.95 EUR", "-3 EUR"; cur_default used without a code.
+** Returns 0 ok, else a static message. */
+const char *money_parse(const char *s, size_t n, int cur_default, int64_t *minor, int *cur);
+/* Exact conversion of a double in major units; error if more decimals than the
+** currency has or out of range. */
+const char *money_from_double(double d, int cur, int64_t *minor);
+/* Arithmetic: 0 ok, else a static message (overflow, ...). */
+const char *money_mul(int64_t a, double f, int64_t *out);
+const char *money_div(int64_t a, double f, int64_t *out);
+int64_t money_round_step(int64_t a, int64_t step);    /* half away from zero */
+int64_t money_floor_step(int64_t a, int64_t step);
+int64_t money_ceil_step(int64_t a, int64_t step);
+size_t money_format(int64_t minor, int cur, bool with_code, char *buf, size_t size);
+
+/* Durations and dates (value.c). */
+bool duration_parse(const char *s, size_t n, int64_t *secs);
+size_t duration_format(int64_t secs, char *buf, size_t size);
+bool date_parse(const char *s, size_t n, int64_t *secs);
+size_t date_format(int64_t secs, char *buf, size_t size);
+int64_t days_from_civil(int64_t y, unsigned m, unsigned d);
+
+/* ======================================================================
+** Diagnostics (report.c)
+*/
+struct lw_report {
+    lw_mem mem;
+    arena a;
+    lw_diag *items;
+    size_t n, cap;
+    size_t errors;
+};
+
+typedef struct pos {
+    const char *file;
+    int line, col;
+} pos;
+
+lw_report *report_new(const lw_mem *m);
+void report_add(lw_report *r, lw_severity sev, pos p, const char *rule,
+                const char *fmt, ...) LW_PRINTF(5, 6);
+void report_vadd(lw_report *r, lw_severity sev, pos p, const char *rule,
+                 const char *fmt, va_list ap);
+
+/* ======================================================================
+** YAML node tree (yaml_load.c)
+*/
+typedef enum { N_SCALAR, N_SEQ, N_MAP } nkind;
+
+typedef struct node node;
+struct node {
+    nkind kind;
+    bool plain;          /* scalar written without quotes */
+    pos at;
+    const char *str;     /* scalar text (NUL-terminated), NULL otherwise */
+    size_t len;
+    size_t n;            /* items in a sequence, pairs in a map */
+    node **items;        /* sequence items, or keys and values interleaved */
+};
+
+#define MAP_KEY(m, i) ((m)->items[2 * (i)])
+#define MAP_VAL(m, i) ((m)->items[2 * (i) + 1])
+
+typedef struct yaml_limits {
+    int max_depth;
+    size_t max_scalar, max_file, max_nodes;
+} yaml_limits;
+
+/* Parse a YAML document into a, reporting errors to r. NULL on error. An empty
+** document gives an empty map. */
+node *yaml_load(arena *a, lw_report *r, const char *file, const char *text,
+                size_t len, const yaml_limits *lim);
+void yaml_limits_from(yaml_limits *l, const lw_options *opt);
+/* Read a whole file into the arena; error message in *err (static or arena). */
+char *file_read(arena *a, const char *path, size_t max, size_t *len, const char **err);
+node *map_get(const node *m, const char *key);
+bool scalar_is(const node *n, const char *s);
+bool scalar_is_null(const node *n);
+const char *node_kind_name(const node *n);
+
+/* ======================================================================
+** Compiled playbook (compile.c, expr.c, table.c)
+*/
+typedef enum {
+    T_ANY = 0, T_BOOL, T_NUM, T_MONEY, T_STR, T_ENUM, T_DUR, T_DATE, T_ROLE,
+    T_LIST, T_OUTCOME, T_NULL
+} ttype;
+
+const char *ttype_name(ttype t);
+
+typedef struct fact {
+    const char *path;
+    ttype type;
+    int cur;                 /* money: currency_def */
+    const enumset *set;      /* enum */
+    bool has_min, has_max;
+    double min, max;
+    size_t max_length;       /* strings, in graphemes; 0 = none */
+    bool has_default;
+    val def;
+    const char *doc;
+    pos at;
+} fact;
+
+typedef struct expr expr;
+
+typedef struct window {
+    bool has_from, has_until;
+    int64_t from, until;     /* [from, until) in seconds */
+} window;
+
+/* A localised text: per language a template of literal parts and
+** placeholder expressions. */
+typedef struct tmpl_part {
+    const char *lit;
+    size_t len;
+    const expr *e;           /* NULL for a literal part */
+} tmpl_part;
+
+typedef struct tmpl {
+    size_t n;
+    tmpl_part *parts;
+} tmpl;
+
+typedef struct ltext {
+    size_t n;                /* 0: no message */
+    const char **lang;
+    tmpl *text;
+} ltext;
+
+typedef struct exception_rule {
+    const char *id;
+    const expr *when;
+    int outcome;
+    bool discretionary;
+    const char **requires;
+    size_t n_requires;
+    ltext reason, say;
+    window eff;
+    pos at;
+    int cov;                 /* coverage index */
+} exception_rule;
+
+typedef struct policy {
+    const char *id;
+    const char *title;
+    const expr *applies;
+    int outcome;
+    ltext reason, say;
+    exception_rule *exc;
+    size_t n_exc;
+    uint64_t channels;       /* bitmask over the channel fact's values; 0 = all */
+    bool channel_specific;
+    window eff;
+    pos at;
+    int cov;
+    int overriders;          /* lowest role index that may override, -1 none */
+} policy;
+
+/* Decision tables (table.c). */
+typedef enum {
+    HIT_FIRST, HIT_UNIQUE, HIT_ANY, HIT_PRIORITY, HIT_COLLECT, HIT_RULE_ORDER
+} hit_policy;
+typedef enum { AGG_NONE, AGG_SUM, AGG_MIN, AGG_MAX, AGG_COUNT } aggregate;
+
+typedef enum {
+    CELL_ANY, CELL_MASK, CELL_EQ, CELL_CMP, CELL_RANGE, CELL_OR, CELL_NOT
+} cell_kind;
+
+typedef struct cell cell;
+struct cell {
+    cell_kind kind;
+    int op;                  /* CELL_CMP: token of the comparison */
+    uint64_t mask;           /* CELL_MASK: enum indices, bools (1=false,2=true) */
+    val a, b;                /* CELL_EQ / CELL_CMP: a; CELL_RANGE: a..b */
+    cell **sub;              /* CELL_OR / CELL_NOT */
+    size_t n_sub;
+};
+
+typedef struct table_row {
+    const char *id;          /* optional row id */
+    cell **cells;
+    const expr *out;
+    pos at;
+    int cov;
+} table_row;
+
+typedef struct table {
+    hit_policy hit;
+    aggregate agg;
+    size_t n_in;
+    const expr **in;
+    size_t n_rows;
+    table_row *rows;
+    ttype out_type;
+    const enumset *out_set;  /* priority ordering / declared words */
+    pos at;
+} table;
+
+typedef enum {
+    STEP_TABLE, STEP_AMOUNT, STEP_ADD, STEP_MULTIPLY, STEP_CAP, STEP_FLOOR, STEP_ROUND
+} step_kind;
+
+typedef struct step_rule {
+    const char *id;
+    step_kind kind;
+    const expr *when;
+    const expr *arg;
+    table *tab;
+    window eff;
+    pos at;
+    int cov;
+} step_rule;
+
+typedef struct limit_rule {
+    const char *id;
+    const expr *cap, *used;
+    pos at;
+} limit_rule;
+
+typedef struct role_def {
+    const char *id;
+    bool has_limit;
+    int64_t limit;           /* minor units, playbook currency_def */
+    bool all;
+    pos at;
+} role_def;
+
+typedef struct output_rule {
+    const char *name;
+    const expr *when;
+    const expr *value;
+    table *tab;
+    ttype type;
+    const enumset *set;
+    pos at;
+    int cov;
+} output_rule;
+
+typedef struct promise_rule {
+    const char *id;
+    const expr *when;
+    bool has_due;
+    int64_t due;
+    const char *due_text;
+    ltext text;
+    pos at;
+    int cov;
+} promise_rule;
+
+typedef struct outcome_word {
+    const char *word;
+    int rank;                /* higher is more restrictive */
+} outcome_word;
+
+enum { OUT_ALLOW = 0, OUT_DENY = 1, OUT_ESCALATE = 2 };
+
+/* Hash of fact paths. */
+typedef struct fact_index {
+    size_t cap;              /* power of two */
+    int32_t *slot;           /* -1 empty, else fact index */
+} fact_index;
+
+struct lw_playbook {
+    arena a;
+    lw_mem mem;
+    const char *file, *dir;
+    const char *id, *version, *title, *digest;
+    int cur;                 /* playbook currency_def */
+    const char *locale;
+    fact *facts;
+    size_t n_facts;
+    fact_index fidx;
+    role_def *roles;
+    size_t n_roles;
+    bool **may;              /* may[role][policy]: may override */
+    outcome_word *outcomes;
+    size_t n_outcomes;
+    policy *policies;
+    size_t n_policies;
+    step_rule *steps;
+    size_t n_steps;
+    limit_rule *limits;
+    size_t n_limits;
+    output_rule *outputs;
+    size_t n_outputs;
+    promise_rule *promises;
+    size_t n_promises;
+    /* facts with a meaning to the engine, -1 when not declared */
+    int f_channel, f_role, f_locale, f_date;
+    /* coverage names, indexed by rule cov index */
+    const char **cov_names;
+    size_t n_cov;
+    size_t n_trace_max;      /* upper bound of trace entries per decision */
+    size_t n_missing_max;
+    size_t n_expr_slots;     /* scratch size for collect tables */
+};
+
+int fact_lookup(const lw_playbook *pb, const char *path, size_t n);
+
+/* ======================================================================
+** Expressions (expr.c)
+*/
+typedef enum {
+    X_CONST, X_FACT, X_AMOUNT, X_OUTPUT, X_POLICY, X_GOODWILL,
+    X_AND, X_OR, X_NOT, X_NEG,
+    X_EQ, X_NE, X_LT, X_LE, X_GT, X_GE,
+    X_IN_SET, X_IN_RANGE, X_IN_LIST,
+    X_ADD, X_SUB, X_MUL, X_DIV,
+    X_MIN, X_MAX, X_ROUND, X_FLOOR, X_CEIL, X_HAS, X_LOWER, X_CONTAINS,
+    X_STARTS, X_LEN, X_IF, X_COALESCE
+} xop;
+
+struct expr {
+    uint8_t op;
+    uint8_t type;            /* ttype of the result */
+    uint16_t n;              /* number of args */
+    int32_t slot;            /* X_FACT / X_OUTPUT / X_POLICY index */
+    const enumset *set;      /* enum-typed results */
+    int cur;                 /* money-typed results */
+    val k;                   /* X_CONST */
+    const expr **args;
+    pos at;
+};
+
+/* Where an expression is compiled: what it may refer to. */
+typedef struct scope {
+    bool amount;             /* `amount` (goodwill pipeline value) is visible */
+    size_t n_outputs;        /* outputs.NAME for the first n outputs */
+    bool policies, goodwill; /* policies.ID.outcome, goodwill.amount */
+    const enumset *words;    /* declared output words (values:) */
+    const char *rule;        /* rule id for messages */
+} scope;
+
+typedef struct compiler {
+    lw_playbook *pb;
+    lw_report *r;
+    arena *a;                /* the playbook arena */
+    arena tmp;               /* scratch */
+    const node **decl_nodes; /* each fact's declaration */
+    const char *root_dir;    /* real path of the playbook's folder */
+} compiler;
+
+/* A coverage slot for a rule, named for `leeway test --coverage`. */
+int cov_new(compiler *c, const char *fmt, ...) LW_PRINTF(2, 3);
+
+/* lint.c: warnings for a compiled playbook. */
+void lint_playbook(const lw_playbook *pb, lw_report *r);
+
+/* Compile expression text found at node n (its position is used). NULL after
+** reporting an error. want: T_ANY or the type required. */
+const expr *expr_compile(compiler *c, const node *n, const scope *sc, ttype want);
+const expr *expr_compile_text(compiler *c, const char *text, size_t len, pos at,
+                              const scope *sc, ttype want, const enumset *hint);
+/* Parse one value literal of a given type (case defaults, cells). */
+bool literal_parse(compiler *c, const node *n, ttype t, const fact *f, val *out);
+
+/* ======================================================================
+** Evaluation context (decide.c, expr.c, table.c)
+*/
+typedef struct lw_case_slot {
+    val v;
+    bool set;
+} case_slot;
+
+struct lw_case {
+    const lw_playbook *pb;
+    lw_mem mem;
+    arena a;
+    val *slots;              /* V_MISSING when not given */
+    uint8_t *given;          /* given explicitly (also as null) */
+    const char **problems;
+    size_t n_problems, cap_problems;
+    strbuf json;
+    char *msg;
+};
+
+typedef struct eval_ctx {
+    lw_engine *e;
+    const lw_playbook *pb;
+    const lw_case *c;
+    const val *slots;
+    val amount;
+    val *outputs;
+    int *policy_out;          /* outcome index per policy, -1 not in force */
+    val goodwill_amount;
+    bool goodwill_done;
+    const char *rule;         /* rule being evaluated, for errors */
+    pos rule_at;
+    int32_t *pending;         /* missing facts read by the condition in progress */
+    size_t n_pending, cap_pending;
+    arena *a;
+} eval_ctx;
+
+val expr_eval(eval_ctx *x, const expr *e);
+/* Evaluate a condition; LW_TRUE/FALSE/UNKNOWN. Missing facts of an unknown
+** result are added to the decision's missing list. NULL e is true. */
+lw_truth cond_eval(eval_ctx *x, const expr *e);
+void eval_error(eval_ctx *x, pos at, const char *fmt, ...) LW_PRINTF(3, 4);
+void eval_keep_missing(eval_ctx *x, size_t mark);
+
+/* Tables: result value; *row = 1-based row that decided (0 none). */
+val table_eval(eval_ctx *x, const table *t, int *row, const char **row_id);
+table *table_compile(compiler *c, const node *n, const scope *sc, ttype out_type,
+                     const enumset *out_set, const char *rule);
+
+/* Value helpers (value.c). */
+size_t val_format(const lw_playbook *pb, const val *v, char *buf, size_t size);
+void val_to_public(const lw_playbook *pb, const val *v, lw_value *out, arena *a);
+int val_compare(const val *a, const val *b, bool *ok);  /* -1, 0, 1 */
+bool val_equal(const val *a, const val *b);
+
+/* ======================================================================
+** Engine (engine.c / decide.c)
+*/
+struct lw_engine {
+    lw_mem mem;
+    lw_options opt;
+    arena a;                 /* reset per decision */
+    strbuf json;
+    /* decision being built */
+    lw_decision d;
+    const lw_playbook *cov_pb;
+    bool cov_on;
+    uint8_t *cov;            /* reached flags, n_cov of cov_pb */
+    size_t cov_n;
+    const char **cov_list;
+    size_t cov_list_n;
+};
+
+void coverage_mark(lw_engine *e, const lw_playbook *pb, int idx);
+
+/* A scalar from a case file or a YAML node, before it is given a type. */
+typedef enum { RAW_NULL, RAW_BOOL, RAW_NUM, RAW_STR } raw_kind;
+typedef struct raw {
+    raw_kind k;
+    bool b;
+    double n;
+    const char *s;       /* the text as written (numbers too, when known) */
+    size_t len;
+} raw;
+
+void raw_from_node(const node *n, raw *r);
+/* Convert a raw scalar to a value of fact f's type; NULL or a message saying
+** what was expected. */
+const char *fact_value(arena *a, const lw_playbook *pb, const fact *f, const raw *r, val *out);
+
+/* Case helpers (case.c). */
+int case_set_node(lw_case *c, int f, const node *n);
+int case_read_node(lw_case *c, const node *root);
+void case_problem(lw_case *c, const char *fmt, ...) LW_PRINTF(2, 3);
+val case_value(const lw_case *c, int f);
+
+/* JSON writing helpers (decision_json.c). */
+void json_str(strbuf *b, const char *s);
+
+/* sha256.c */
+void sha256_hex(const void *data, size_t len, char out[65]);
+
+#endif

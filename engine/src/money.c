@@ -1,0 +1,251 @@
+/*
+** money.c -- money as integer minor units with an ISO 4217 currency.
+**
+** No floating point ever holds an amount. Multiplying or dividing by a number
+** treats the number as the decimal it was written as (1.5, 0.2, 1.875) and
+** rounds once, half away from zero, to the minor unit. Every operation checks
+** for overflow and reports it instead of wrapping.
+*/
+#include "internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const currency_def currencies[] = {
+    {"EUR", 2}, {"USD", 2}, {"GBP", 2}, {"SEK", 2}, {"NOK", 2}, {"DKK", 2},
+    {"CHF", 2}, {"JPY", 0}, {"ISK", 0}, {"KRW", 0}, {"CLP", 0}, {"VND", 0},
+    {"PLN", 2}, {"CZK", 2}, {"HUF", 2}, {"RON", 2}, {"BGN", 2}, {"CAD", 2},
+    {"AUD", 2}, {"NZD", 2}, {"CNY", 2}, {"HKD", 2}, {"SGD", 2}, {"INR", 2},
+    {"BRL", 2}, {"MXN", 2}, {"ZAR", 2}, {"TRY", 2}, {"ILS", 2}, {"AED", 2},
+    {"SAR", 2}, {"THB", 2}, {"KWD", 3}, {"BHD", 3}, {"JOD", 3}, {"OMR", 3},
+    {"TND", 3},
+};
+#define N_CURRENCIES (sizeof currencies / sizeof currencies[0])
+
+static const int64_t pow10s[] = {1, 10, 100, 1000, 10000, 100000, 1000000,
+                                 10000000, 100000000, 1000000000};
+
+int money_currency(const char *code, size_t n)
+{
+    if (n != 3)
+        return -1;
+    for (size_t i = 0; i < N_CURRENCIES; i++)
+        if (memcmp(currencies[i].code, code, 3) == 0)
+            return (int)i;
+    return -1;
+}
+
+const currency_def *money_currency_at(int idx)
+{
+    return (idx >= 0 && (size_t)idx < N_CURRENCIES) ? &currencies[idx] : &currencies[0];
+}
+
+int64_t money_scale(int cur)
+{
+    return pow10s[money_currency_at(cur)->digits];
+}
+
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+const char *money_parse(const char *s, size_t n, int cur_default, int64_t *minor, int *cur)
+{
+    size_t i = 0;
+    while (i < n && is_space(s[i]))
+        i++;
+    while (n > i && is_space(s[n - 1]))
+        n--;
+    int c = cur_default;
+    /* currency code after the number */
+    if (n - i >= 4 && s[n - 4] == ' ') {
+        int k = money_currency(s + n - 3, 3);
+        if (k < 0)
+            return "unknown currency code (use an ISO 4217 code such as EUR, USD, SEK)";
+        c = k;
+        n -= 4;
+        while (n > i && is_space(s[n - 1]))
+            n--;
+    } else if (n - i >= 3 && s[n - 1] >= 'A' && s[n - 1] <= 'Z') {
+        return "write the currency code after a space, like \"19.95 EUR\"";
+    }
+    if (c < 0)
+        return "no currency: add a code such as \"19.95 EUR\" or set the playbook's currency";
+    bool neg = false;
+    if (i < n && (s[i] == '-' || s[i] == '+'))
+        neg = s[i++] == '-';
+    if (i >= n)
+        return "not an amount of money (expected something like \"19.95 EUR\")";
+    int digits = money_currency_at(c)->digits;
+    int64_t v = 0;
+    int frac = -1;
+    bool any = false;
+    for (; i < n; i++) {
+        char ch = s[i];
+        if (ch == '.' && frac < 0) {
+            frac = 0;
+            continue;
+        }
+        if (ch < '0' || ch > '9')
+            return "not an amount of money (expected something like \"19.95 EUR\")";
+        any = true;
+        if (frac >= 0 && ++frac > digits) {
+            if (ch != '0')
+                return digits == 0 ? "this currency has no minor unit: write a whole amount"
+                                   : "more decimals than the currency has";
+            continue;
+        }
+        if (__builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, ch - '0', &v))
+            return "amount too large";
+    }
+    if (!any)
+        return "not an amount of money (expected something like \"19.95 EUR\")";
+    for (int f = frac < 0 ? 0 : frac; f < digits; f++)
+        if (__builtin_mul_overflow(v, 10, &v))
+            return "amount too large";
+    *minor = neg ? -v : v;
+    *cur = c;
+    return NULL;
+}
+
+/* The decimal a double was written as: d == m / 10^s, if some s <= 9 works. */
+static bool as_decimal(double d, int64_t *m, int *s)
+{
+    if (!isfinite(d))
+        return false;
+    for (int k = 0; k <= 9; k++) {
+        double x = d * (double)pow10s[k];
+        if (fabs(x) > 9.0e15)
+            return false;
+        double r = nearbyint(x);
+        if (fabs(x - r) <= 1e-9 * (fabs(x) > 1 ? fabs(x) : 1)) {
+            *m = (int64_t)r;
+            *s = k;
+            return true;
+        }
+    }
+    return false;
+}
+
+const char *money_from_double(double d, int cur, int64_t *minor)
+{
+    if (!isfinite(d))
+        return "not a finite number";
+    int64_t m;
+    int s;
+    int digits = money_currency_at(cur)->digits;
+    if (!as_decimal(d, &m, &s))
+        return fabs(d) > 9.0e15 ? "amount too large" : "more decimals than the currency has";
+    if (s > digits)
+        return digits == 0 ? "this currency has no minor unit: write a whole amount"
+                           : "more decimals than the currency has";
+    int64_t scale = pow10s[digits - s];
+    if (__builtin_mul_overflow(m, scale, minor))
+        return "amount too large";
+    return NULL;
+}
+
+/* n / d rounded half away from zero, d > 0. */
+static __int128 div_round(__int128 n, __int128 d)
+{
+    __int128 q = n / d, r = n % d;
+    if (r < 0)
+        r = -r;
+    if (2 * r >= d)
+        q += n < 0 ? -1 : 1;
+    return q;
+}
+
+static const char *fit(__int128 v, int64_t *out)
+{
+    if (v > INT64_MAX || v < -INT64_MAX)
+        return "money overflow: the amount is too large";
+    *out = (int64_t)v;
+    return NULL;
+}
+
+const char *money_mul(int64_t a, double f, int64_t *out)
+{
+    int64_t m;
+    int s;
+    if (!as_decimal(f, &m, &s)) {
+        if (!isfinite(f))
+            return "money multiplied by a number that is not finite";
+        long double r = (long double)a * f;
+        if (r > 9.2e18L || r < -9.2e18L)
+            return "money overflow: the amount is too large";
+        *out = (int64_t)llroundl(r);
+        return NULL;
+    }
+    return fit(div_round((__int128)a * m, pow10s[s]), out);
+}
+
+const char *money_div(int64_t a, double f, int64_t *out)
+{
+    int64_t m;
+    int s;
+    if (f == 0)
+        return "money divided by zero";
+    if (!as_decimal(f, &m, &s)) {
+        if (!isfinite(f))
+            return "money divided by a number that is not finite";
+        long double r = (long double)a / f;
+        if (r > 9.2e18L || r < -9.2e18L)
+            return "money overflow: the amount is too large";
+        *out = (int64_t)llroundl(r);
+        return NULL;
+    }
+    __int128 n = (__int128)a * pow10s[s];
+    if (m < 0) {
+        n = -n;
+        m = -m;
+    }
+    return fit(div_round(n, m), out);
+}
+
+int64_t money_round_step(int64_t a, int64_t step)
+{
+    if (step <= 0)
+        return a;
+    return (int64_t)(div_round(a, step) * step);
+}
+
+int64_t money_floor_step(int64_t a, int64_t step)
+{
+    if (step <= 0)
+        return a;
+    int64_t q = a / step;
+    if (a % step != 0 && a < 0)
+        q--;
+    return q * step;
+}
+
+int64_t money_ceil_step(int64_t a, int64_t step)
+{
+    if (step <= 0)
+        return a;
+    int64_t q = a / step;
+    if (a % step != 0 && a > 0)
+        q++;
+    return q * step;
+}
+
+size_t money_format(int64_t minor, int cur, bool with_code, char *buf, size_t size)
+{
+    const currency_def *c = money_currency_at(cur);
+    uint64_t v = minor < 0 ? (uint64_t)0 - (uint64_t)minor : (uint64_t)minor;
+    uint64_t scale = (uint64_t)pow10s[c->digits];
+    int n;
+    if (c->digits == 0)
+        n = snprintf(buf, size, "%s%llu%s%s", minor < 0 ? "-" : "", (unsigned long long)v,
+                     with_code ? " " : "", with_code ? c->code : "");
+    else
+        n = snprintf(buf, size, "%s%llu.%0*llu%s%s", minor < 0 ? "-" : "",
+                     (unsigned long long)(v / scale), c->digits,
+                     (unsigned long long)(v % scale), with_code ? " " : "",
+                     with_code ? c->code : "");
+    return n < 0 ? 0 : (size_t)n;
+}

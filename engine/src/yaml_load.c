@@ -1,0 +1,400 @@
+/*
+** yaml_load.c -- YAML text to a node tree that remembers file:line:column.
+**
+** Built on libyaml's event API. Guards against hostile input: nesting depth,
+** scalar size, file size, and the number of nodes after alias expansion (an
+** alias is shared, not copied, but counted as if copied, so a "billion laughs"
+** file fails at once). Duplicate keys are errors.
+*/
+#include "internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <yaml.h>
+
+void yaml_limits_from(yaml_limits *l, const lw_options *opt)
+{
+    lw_options d;
+    lw_options_init(&d);
+    if (!opt)
+        opt = &d;
+    l->max_depth = opt->max_depth > 0 ? opt->max_depth : d.max_depth;
+    l->max_scalar = opt->max_scalar ? opt->max_scalar : d.max_scalar;
+    l->max_file = opt->max_file ? opt->max_file : d.max_file;
+    l->max_nodes = opt->max_nodes ? opt->max_nodes : d.max_nodes;
+}
+
+char *file_read(arena *a, const char *path, size_t max, size_t *len, const char **err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        *err = arena_printf(a, "%s: cannot open: %s", path, strerror(errno));
+        return NULL;
+    }
+    size_t cap = 4096, n = 0;
+    char *p = NULL;
+    for (;;) {
+        if (!p || n == cap) {
+            if (p)
+                cap *= 2;
+            char *q = arena_alloc(a, cap + 1);
+            if (!q) {
+                fclose(f);
+                *err = "out of memory";
+                return NULL;
+            }
+            if (p)
+                memcpy(q, p, n);
+            p = q;
+        }
+        size_t k = fread(p + n, 1, cap - n, f);
+        n += k;
+        if (n > max) {
+            fclose(f);
+            *err = arena_printf(a, "%s: the file is larger than the limit of %zu bytes", path,
+                                max);
+            return NULL;
+        }
+        if (k == 0)
+            break;
+    }
+    bool bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        *err = arena_printf(a, "%s: read error", path);
+        return NULL;
+    }
+    p[n] = 0;
+    *len = n;
+    return p;
+}
+
+typedef struct anchor {
+    const char *name;
+    node *n;
+    size_t count;            /* nodes in its subtree, aliases expanded */
+    struct anchor *next;
+} anchor;
+
+typedef struct frame {
+    node *n;
+    size_t cap;
+    size_t count_at_start;
+    const char *anchor;
+} frame;
+
+typedef struct loader {
+    arena *a;
+    lw_report *r;
+    const char *file;
+    const char *text;
+    size_t len;
+    const yaml_limits *lim;
+    size_t nodes;
+    anchor *anchors;
+    frame *stack;
+    int depth;
+} loader;
+
+static pos mark_pos(loader *L, yaml_mark_t m)
+{
+    pos p = {L->file, (int)m.line + 1, (int)m.column + 1};
+    return p;
+}
+
+static pos offset_pos(loader *L, size_t off)
+{
+    pos p = {L->file, 1, 1};
+    for (size_t i = 0; i < off && i < L->len; i++) {
+        if (L->text[i] == '\n') {
+            p.line++;
+            p.col = 1;
+        } else if (((unsigned char)L->text[i] & 0xC0) != 0x80) {
+            p.col++;
+        }
+    }
+    return p;
+}
+
+static bool add_child(loader *L, frame *f, node *child)
+{
+    node *p = f->n;
+    size_t have = p->n;
+    if (have + 1 > f->cap) {
+        size_t cap = f->cap ? f->cap * 2 : 8;
+        node **items = arena_alloc(L->a, cap * sizeof *items);
+        if (!items)
+            return false;
+        if (have)
+            memcpy(items, p->items, have * sizeof *items);
+        p->items = items;
+        f->cap = cap;
+    }
+    p->items[have] = child;
+    p->n++;
+    return true;
+}
+
+/* Maps store keys and values interleaved; *is_key_slot says which comes next. */
+static bool map_add(loader *L, frame *f, node *child, bool *is_key_slot)
+{
+    node *m = f->n;
+    size_t used = 2 * m->n + (*is_key_slot ? 0 : 1);
+    if (used + 1 > f->cap) {
+        size_t cap = f->cap ? f->cap * 2 : 8;
+        node **items = arena_alloc(L->a, cap * sizeof *items);
+        if (!items)
+            return false;
+        if (used)
+            memcpy(items, m->items, used * sizeof *items);
+        m->items = items;
+        f->cap = cap;
+    }
+    m->items[used] = child;
+    if (*is_key_slot) {
+        if (child->kind != N_SCALAR) {
+            report_add(L->r, LW_ERROR, child->at, NULL,
+                       "a mapping key must be a plain word, not a %s", node_kind_name(child));
+            return false;
+        }
+        for (size_t i = 0; i < m->n; i++) {
+            node *k = MAP_KEY(m, i);
+            if (k->len == child->len && memcmp(k->str, child->str, k->len) == 0) {
+                report_add(L->r, LW_ERROR, child->at, NULL,
+                           "duplicate key '%s' (first written at line %d): a key may appear "
+                           "only once in a mapping; remove or rename one of them",
+                           child->str, k->at.line);
+                return false;
+            }
+        }
+        *is_key_slot = false;
+    } else {
+        m->n++;
+        *is_key_slot = true;
+    }
+    return true;
+}
+
+const char *node_kind_name(const node *n)
+{
+    if (!n)
+        return "nothing";
+    return n->kind == N_MAP ? "mapping" : n->kind == N_SEQ ? "list" : "single value";
+}
+
+node *yaml_load(arena *a, lw_report *r, const char *file, const char *text, size_t len,
+                const yaml_limits *lim)
+{
+    loader L = {a, r, file, text, len, lim, 0, NULL, NULL, 0};
+    pos start = {file, 1, 1};
+    if (len > lim->max_file) {
+        report_add(r, LW_ERROR, start, NULL,
+                   "the file is %zu bytes, more than the limit of %zu bytes", len,
+                   lim->max_file);
+        return NULL;
+    }
+    size_t bad;
+    if (!text_valid_utf8(text, len, &bad)) {
+        report_add(r, LW_ERROR, offset_pos(&L, bad), NULL,
+                   "the file is not valid UTF-8 (byte 0x%02X); save it as UTF-8",
+                   (unsigned char)text[bad]);
+        return NULL;
+    }
+    yaml_parser_t parser;
+    if (!yaml_parser_initialize(&parser)) {
+        report_add(r, LW_ERROR, start, NULL, "out of memory");
+        return NULL;
+    }
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+    yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
+
+    frame *stack = arena_alloc(a, (size_t)(lim->max_depth + 2) * sizeof *stack);
+    bool *keyslot = arena_alloc(a, (size_t)(lim->max_depth + 2) * sizeof *keyslot);
+    node *root = NULL;
+    bool ok = stack && keyslot, done = false;
+    int docs = 0;
+
+    while (ok && !done) {
+        yaml_event_t ev;
+        if (!yaml_parser_parse(&parser, &ev)) {
+            pos p = parser.problem_mark.line || parser.problem_mark.column
+                        ? mark_pos(&L, parser.problem_mark)
+                        : offset_pos(&L, parser.problem_offset);
+            report_add(r, LW_ERROR, p, NULL, "YAML syntax error: %s%s%s",
+                       parser.problem ? parser.problem : "unknown problem",
+                       parser.context ? " " : "", parser.context ? parser.context : "");
+            ok = false;
+            break;
+        }
+        node *made = NULL;
+        pos at = mark_pos(&L, ev.start_mark);
+        const char *anchor_name = NULL;
+        switch (ev.type) {
+        case YAML_STREAM_END_EVENT:
+            done = true;
+            break;
+        case YAML_DOCUMENT_START_EVENT:
+            if (++docs > 1) {
+                report_add(r, LW_ERROR, at, NULL,
+                           "only one YAML document per file: remove the second '---'");
+                ok = false;
+            }
+            break;
+        case YAML_SCALAR_EVENT: {
+            if (ev.data.scalar.length > lim->max_scalar) {
+                report_add(r, LW_ERROR, at, NULL,
+                           "a value of %zu bytes is longer than the limit of %zu bytes",
+                           ev.data.scalar.length, lim->max_scalar);
+                ok = false;
+                break;
+            }
+            made = arena_alloc(a, sizeof *made);
+            if (!made) {
+                ok = false;
+                break;
+            }
+            made->kind = N_SCALAR;
+            made->at = at;
+            made->plain = ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+            made->str = arena_strndup(a, (const char *)ev.data.scalar.value,
+                                      ev.data.scalar.length);
+            made->len = ev.data.scalar.length;
+            anchor_name = (const char *)ev.data.scalar.anchor;
+            if (++L.nodes > lim->max_nodes)
+                goto too_many;
+            break;
+        }
+        case YAML_SEQUENCE_START_EVENT:
+        case YAML_MAPPING_START_EVENT: {
+            if (L.depth >= lim->max_depth) {
+                report_add(r, LW_ERROR, at, NULL,
+                           "nesting is deeper than the limit of %d levels; flatten the "
+                           "structure",
+                           lim->max_depth);
+                ok = false;
+                break;
+            }
+            node *n = arena_alloc(a, sizeof *n);
+            if (!n) {
+                ok = false;
+                break;
+            }
+            n->kind = ev.type == YAML_SEQUENCE_START_EVENT ? N_SEQ : N_MAP;
+            n->at = at;
+            if (++L.nodes > lim->max_nodes)
+                goto too_many;
+            frame *f = &stack[L.depth++];
+            f->n = n;
+            f->cap = 0;
+            f->count_at_start = L.nodes;
+            f->anchor = ev.type == YAML_SEQUENCE_START_EVENT
+                            ? (const char *)ev.data.sequence_start.anchor
+                            : (const char *)ev.data.mapping_start.anchor;
+            if (f->anchor)
+                f->anchor = arena_strdup(a, f->anchor);
+            keyslot[L.depth - 1] = true;
+            break;
+        }
+        case YAML_SEQUENCE_END_EVENT:
+        case YAML_MAPPING_END_EVENT: {
+            frame *f = &stack[--L.depth];
+            made = f->n;
+            if (f->anchor) {
+                anchor *an = arena_alloc(a, sizeof *an);
+                if (!an) {
+                    ok = false;
+                    break;
+                }
+                an->name = f->anchor;
+                an->n = made;
+                an->count = L.nodes - f->count_at_start + 1;
+                an->next = L.anchors;
+                L.anchors = an;
+            }
+            break;
+        }
+        case YAML_ALIAS_EVENT: {
+            const char *name = (const char *)ev.data.alias.anchor;
+            anchor *an = L.anchors;
+            while (an && strcmp(an->name, name) != 0)
+                an = an->next;
+            if (!an) {
+                report_add(r, LW_ERROR, at, NULL, "alias '*%s' names no anchor '&%s' before it",
+                           name, name);
+                ok = false;
+                break;
+            }
+            made = an->n;
+            if (L.nodes + an->count > lim->max_nodes)
+                goto too_many;
+            L.nodes += an->count;
+            break;
+        }
+        default:
+            break;
+        }
+        if (ok && made && ev.type == YAML_SCALAR_EVENT && anchor_name) {
+            anchor *an = arena_alloc(a, sizeof *an);
+            if (an) {
+                an->name = arena_strdup(a, anchor_name);
+                an->n = made;
+                an->count = 1;
+                an->next = L.anchors;
+                L.anchors = an;
+            }
+        }
+        if (ok && made) {
+            if (L.depth == 0) {
+                root = made;
+            } else {
+                frame *f = &stack[L.depth - 1];
+                if (f->n->kind == N_MAP)
+                    ok = map_add(&L, f, made, &keyslot[L.depth - 1]);
+                else
+                    ok = add_child(&L, f, made);
+            }
+        }
+        yaml_event_delete(&ev);
+        continue;
+    too_many:
+        report_add(r, LW_ERROR, at, NULL,
+                   "the document expands to more than %zu nodes (through aliases '*' or sheer "
+                   "size); this looks like an alias bomb - write the values out instead",
+                   lim->max_nodes);
+        yaml_event_delete(&ev);
+        ok = false;
+    }
+    yaml_parser_delete(&parser);
+    if (!ok)
+        return NULL;
+    if (!root || (root->kind == N_SCALAR && root->plain && root->len == 0)) {
+        root = arena_alloc(a, sizeof *root);
+        if (!root)
+            return NULL;
+        root->kind = N_MAP;
+        root->at = start;
+    }
+    return root;
+}
+
+node *map_get(const node *m, const char *key)
+{
+    if (!m || m->kind != N_MAP)
+        return NULL;
+    for (size_t i = 0; i < m->n; i++)
+        if (strcmp(MAP_KEY(m, i)->str, key) == 0)
+            return MAP_VAL(m, i);
+    return NULL;
+}
+
+bool scalar_is(const node *n, const char *s)
+{
+    return n && n->kind == N_SCALAR && strcmp(n->str, s) == 0;
+}
+
+bool scalar_is_null(const node *n)
+{
+    return n && n->kind == N_SCALAR && n->plain &&
+           (n->len == 0 || strcmp(n->str, "null") == 0 || strcmp(n->str, "~") == 0);
+}

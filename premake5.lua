@@ -1,0 +1,251 @@
+-- leeway build.
+--
+-- Works with real premake5 (`premake5 gmake`) and with Debian's premake4 4.3
+-- (`premake4 --file=premake5.lua gmake`), which is all a fresh Debian machine
+-- can install. Only the API both understand is used unguarded; the rest is
+-- switched on PM5 (see shared/BUILD-NOTES.md). Compiler flags are plain GCC
+-- flags in buildoptions so the optimize/warnings/cdialect/sanitize APIs, which
+-- differ between versions, are never needed.
+--
+--   make -C build config=release     (also: debug, sanitize)
+--
+-- Everything the build writes lands under build/: makefiles in build/,
+-- binaries in build/<config>/, objects in build/obj/<config>/<project>/.
+
+local PM5 = (premake.api ~= nil)
+
+-- ---------------------------------------------------------------------------
+-- Helpers for the parts that differ between premake4 and premake5
+
+-- Scope the following settings to one configuration (nil: all of them).
+local function when(cfgname)
+    if PM5 then
+        if cfgname then filter("configurations:" .. cfgname) else filter {} end
+    else
+        if cfgname then configuration(cfgname) else configuration {} end
+    end
+end
+
+-- Keep symbols: without this both generators add -s to the link line even
+-- when -g is in buildoptions.
+local function keep_symbols()
+    if PM5 then symbols "On" else flags { "Symbols" } end
+end
+
+-- Standard output of a shell command, or "" if it failed.
+-- premake5: os.outputof, which appends 2>&1 itself and, depending on the
+-- version, returns nil or exit code -1 on failure. premake4: io.popen, whose
+-- close() (Lua 5.1) reports no exit status, so stderr is dropped and empty
+-- output is the failure signal.
+local function shell(cmd)
+    local out
+    if PM5 and os.outputof then
+        local code
+        out, code = os.outputof(cmd)
+        if code == -1 then out = nil end
+    else
+        local f = io.popen(cmd .. " 2>/dev/null")
+        if f then
+            out = f:read("*a")
+            f:close()
+        end
+    end
+    return ((out or ""):gsub("%s+$", ""))
+end
+
+local function split(s)
+    local t = {}
+    for w in s:gmatch("%S+") do t[#t + 1] = w end
+    return t
+end
+
+-- One pkg-config package, queried on its own (so e.g. -llua5.4 is added only
+-- where lua5.4 is asked for). Returns { cflags = {...}, libs = {...},
+-- ldflags = {...} }: -l names go to links() so they come after the objects
+-- and the static library on the link line; everything else goes to
+-- linkoptions. If pkg-config does not know the package, fall back to
+-- linking `fallback` and say so.
+local pkgcache = {}
+local function pkg(name, fallback)
+    if pkgcache[name] then return pkgcache[name] end
+    local r = { cflags = {}, libs = {}, ldflags = {} }
+    local cflags, libs = "", ""
+    if shell("pkg-config --exists " .. name .. " && echo yes") == "yes" then
+        cflags = shell("pkg-config --cflags " .. name)
+        libs = shell("pkg-config --libs " .. name)
+    end
+    if libs == "" then
+        print("premake5.lua: warning: pkg-config knows no '" .. name ..
+              "' (install its -dev package); trying -l" .. fallback)
+        libs = "-l" .. fallback
+    end
+    r.cflags = split(cflags)
+    for _, w in ipairs(split(libs)) do
+        if w:sub(1, 2) == "-l" then
+            r.libs[#r.libs + 1] = w:sub(3)
+        else
+            r.ldflags[#r.ldflags + 1] = w
+        end
+    end
+    pkgcache[name] = r
+    return r
+end
+
+-- Apply pkg-config packages to the current project (compile and link flags).
+local function use(...)
+    for _, p in ipairs({ ... }) do
+        if #p.cflags > 0 then buildoptions(p.cflags) end
+        if #p.ldflags > 0 then linkoptions(p.ldflags) end
+        if #p.libs > 0 then links(p.libs) end
+    end
+end
+
+-- Only compile flags (for code that includes the headers but must not link
+-- the library itself).
+local function use_cflags(...)
+    for _, p in ipairs({ ... }) do
+        if #p.cflags > 0 then buildoptions(p.cflags) end
+    end
+end
+
+local function have(pattern)
+    return #os.matchfiles(pattern) > 0
+end
+
+local function skipped(what, why)
+    print("premake5.lua: note: no " .. what .. " (" .. why .. "), skipped")
+end
+
+-- ---------------------------------------------------------------------------
+-- Dependencies
+
+local LUA      = pkg("lua5.4", "lua5.4")
+local YAML     = pkg("yaml-0.1", "yaml")
+local UTF8PROC = pkg("libutf8proc", "utf8proc")
+local CJSON    = pkg("libcjson", "cjson")
+local CMOCKA   = pkg("cmocka", "cmocka")
+
+-- Link the static library and, after it, what it needs (plus any extra
+-- pkg-config packages the program itself uses), then libm.
+local function link_engine(...)
+    links { "leeway_static" }
+    use(LUA, YAML, UTF8PROC, CJSON, ...)
+    links { "m" }
+end
+
+-- ---------------------------------------------------------------------------
+-- Solution
+
+local CONFIGS = { "release", "debug", "sanitize" }
+
+solution "leeway"
+    configurations(CONFIGS)
+    language "C"
+    location "build"
+
+    buildoptions {
+        "-std=c11", "-D_POSIX_C_SOURCE=200809L",
+        "-Wall", "-Wextra", "-Wshadow", "-Wstrict-prototypes",
+        "-Wno-unused-parameter",
+    }
+
+    when "release"
+        buildoptions { "-O2", "-DNDEBUG" }
+
+    when "debug"
+        buildoptions { "-O0", "-g" }
+        keep_symbols()
+
+    when "sanitize"
+        buildoptions {
+            "-O1", "-g", "-fsanitize=address,undefined",
+            "-fno-omit-frame-pointer", "-fno-sanitize-recover=undefined",
+        }
+        linkoptions { "-fsanitize=address,undefined" }
+        keep_symbols()
+
+    when(nil)
+
+-- targetdir/objdir are set per project (not once on the solution) so each
+-- project has its own object folder: leeway_static and leeway_shared compile
+-- the same sources with different flags.
+local function outputs(name)
+    for _, c in ipairs(CONFIGS) do
+        when(c)
+            targetdir("build/" .. c)
+            objdir("build/obj/" .. c .. "/" .. name)
+    end
+    when(nil)
+end
+
+-- ---------------------------------------------------------------------------
+-- The engine library
+
+local HAVE_ENGINE = have("engine/src/*.c")
+local ENGINE_FILES = {}
+for _, pattern in ipairs({ "engine/src/*.c", "engine/src/*.h", "engine/include/leeway.h" }) do
+    if have(pattern) then ENGINE_FILES[#ENGINE_FILES + 1] = pattern end
+end
+
+if HAVE_ENGINE then
+    project "leeway_static"
+        kind "StaticLib"
+        outputs("leeway_static")
+        files(ENGINE_FILES)
+        includedirs { "engine/include", "engine/src" }
+        use_cflags(LUA, YAML, UTF8PROC, CJSON)
+
+    project "leeway_shared"
+        kind "SharedLib"
+        targetname "leeway"          -- libleeway.so
+        outputs("leeway_shared")
+        files(ENGINE_FILES)
+        includedirs { "engine/include", "engine/src" }
+        defines { "LW_BUILD_SHARED" }
+        buildoptions { "-fPIC", "-fvisibility=hidden" }
+        use(LUA, YAML, UTF8PROC, CJSON)
+        links { "m" }
+else
+    skipped("engine library", "engine/src/*.c matches nothing")
+end
+
+-- A program that uses only the public header and links the static library.
+local function engine_program(name, dir)
+    if not HAVE_ENGINE then
+        skipped(name, "no engine library")
+    elseif not have(dir .. "/*.c") then
+        skipped(name, dir .. "/*.c matches nothing")
+    else
+        project(name)
+            kind "ConsoleApp"
+            outputs(name)
+            files { dir .. "/*.c" }
+            if have(dir .. "/*.h") then files { dir .. "/*.h" } end
+            includedirs { "engine/include" }
+            link_engine()
+    end
+end
+
+-- ---------------------------------------------------------------------------
+-- The leeway command, the embedding example, the benchmark
+
+engine_program("leeway", "engine/cli")
+engine_program("embed_example", "examples/embed")
+engine_program("leeway_bench", "tests/bench")
+
+-- ---------------------------------------------------------------------------
+-- Unit tests: one program per tests/unit/test_*.c (picked up on every
+-- premake run). They may use internal headers.
+
+if HAVE_ENGINE then
+    for _, src in ipairs(os.matchfiles("tests/unit/test_*.c")) do
+        local name = path.getbasename(src)
+        project(name)
+            kind "ConsoleApp"
+            outputs(name)
+            files { src }
+            if have("tests/unit/*.h") then files { "tests/unit/*.h" } end
+            includedirs { "engine/include", "engine/src" }
+            link_engine(CMOCKA)
+    end
+end
