@@ -153,6 +153,8 @@ const char *fact_value(arena *a, const lw_playbook *pb, const fact *f, const raw
             err = text ? money_parse(text, n, f->cur, &out->u.i, &cur) : "expected money";
         else
             err = "expected money";
+        if (!err)
+            err = money_to_fine(out->u.i, &out->u.i);
         if (err)
             return arena_printf(a, "%s is not valid money (like \"19.95 %s\"): %s",
                                 raw_desc(a, r), money_currency_at(f->cur)->code, err);
@@ -440,9 +442,14 @@ int lw_case_set_money(lw_case *c, const char *path, int64_t minor, const char *c
                      money_currency_at(fa->cur)->code, currency);
         return LW_ERR_CASE;
     }
+    int64_t fine;
+    if (money_to_fine(minor, &fine)) {
+        case_problem(c, "%s: the amount is too large", fa->path);
+        return LW_ERR_CASE;
+    }
     c->slots[f].t = V_MONEY;
     c->slots[f].cur = (uint8_t)cur;
-    c->slots[f].u.i = minor;
+    c->slots[f].u.i = fine;
     return LW_OK;
 }
 

@@ -140,6 +140,8 @@ static bool parse_money_node(compiler *c, const node *n, int64_t *minor, const c
         return false;
     int cur;
     const char *err = money_parse(n->str, n->len, c->pb->cur, minor, &cur);
+    if (!err)
+        err = money_to_fine(*minor, minor);
     if (err) {
         cerror(c, n, rule, "%s: '%s' is not valid money: %s", what, n->str, err);
         return false;
@@ -804,8 +806,8 @@ static bool compile_roles(compiler *c, node **lists, size_t nl)
         }
         if (prev_r && r->limit < prev) {
             char a[64], b[64];
-            money_format(r->limit, pb->cur, true, a, sizeof a);
-            money_format(prev, pb->cur, true, b, sizeof b);
+            money_format(money_to_minor(r->limit), pb->cur, true, a, sizeof a);
+            money_format(money_to_minor(prev), pb->cur, true, b, sizeof b);
             report_add(c->r, LW_ERROR, r->at, r->id,
                        "the goodwill_limit of '%s' (%s) is lower than that of '%s' (%s) before "
                        "it; roles go from least to most authority, so limits may not decrease",

@@ -359,10 +359,10 @@ static void decide_policies(dstate *s, int role, int channel, int *overall)
 /* ======================================================================
 ** Goodwill (§6)
 */
-static lw_money pub_money(int64_t minor, int cur)
+static lw_money pub_money(int64_t fine, int cur)
 {
     const currency_def *c = money_currency_at(cur);
-    lw_money m = {minor, c->code, c->digits};
+    lw_money m = {money_to_minor(fine), c->code, c->digits};
     return m;
 }
 
@@ -451,6 +451,8 @@ static void decide_goodwill(dstate *s, int role)
         r->row = row;
         r->row_id = row_id;
     }
+    /* the pipeline is exact; its result is rounded once, to the minor unit */
+    x->amount.u.i = money_to_minor(x->amount.u.i) * MONEY_FINE;
     /* cumulative limits (§6.3) */
     for (size_t i = 0; i < pb->n_limits; i++) {
         const limit_rule *l = &pb->limits[i];

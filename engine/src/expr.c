@@ -318,6 +318,8 @@ static expr *parse_primary(parser *P)
             if (cur >= 0) {
                 int64_t minor;
                 const char *err = money_parse(t.s, t.n, cur, &minor, &cur);
+                if (!err)
+                    err = money_to_fine(minor, &minor);
                 if (err) {
                     perr(P, t.off, "bad money amount '%.*s %.3s': %s", (int)t.n, t.s, P->t.s,
                          err);
@@ -850,6 +852,8 @@ static bool coerce_to(checker *K, expr *e, const expr *like)
     if (like->type == T_MONEY && e->type == T_NUM && (e->op == X_NUMLIT || e->op == X_CONST)) {
         int64_t minor;
         const char *err = money_from_double(e->k.u.n, like->cur, &minor);
+        if (!err)
+            err = money_to_fine(minor, &minor);
         if (err) {
             cerr(K, e, "%s", err);
             return false;
@@ -1490,9 +1494,7 @@ static int64_t step_of(const val *v)
 static val round_fn(eval_ctx *x, const expr *e, val a, const val *step)
 {
     if (a.t == V_MONEY) {
-        if (!step)
-            return a; /* money is always whole minor units */
-        int64_t s = step_of(step);
+        int64_t s = step ? step_of(step) : MONEY_FINE; /* default: the minor unit */
         if (s <= 0) {
             eval_error(x, e->at, "the rounding step must be more than zero");
             return err_val();

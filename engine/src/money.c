@@ -233,6 +233,18 @@ int64_t money_ceil_step(int64_t a, int64_t step)
     return q * step;
 }
 
+const char *money_to_fine(int64_t minor, int64_t *fine)
+{
+    if (__builtin_mul_overflow(minor, (int64_t)MONEY_FINE, fine))
+        return "amount too large";
+    return NULL;
+}
+
+int64_t money_to_minor(int64_t fine)
+{
+    return (int64_t)div_round(fine, MONEY_FINE);
+}
+
 size_t money_format(int64_t minor, int cur, bool with_code, char *buf, size_t size)
 {
     const currency_def *c = money_currency_at(cur);

@@ -257,7 +257,7 @@ size_t val_format(const lw_playbook *pb, const val *v, char *buf, size_t size)
             n = snprintf(buf, size, "%.15g", v->u.n);
         break;
     case V_MONEY:
-        return money_format(v->u.i, v->cur, true, buf, size);
+        return money_format(money_to_minor(v->u.i), v->cur, true, buf, size);
     case V_STR:
         n = snprintf(buf, size, "%.*s", (int)v->idx, v->u.s);
         break;
@@ -354,7 +354,7 @@ void val_to_public(const lw_playbook *pb, const val *v, lw_value *out, arena *a)
         break;
     case V_MONEY:
         out->type = LW_V_MONEY;
-        out->money.minor = v->u.i;
+        out->money.minor = money_to_minor(v->u.i);
         out->money.currency = money_currency_at(v->cur)->code;
         out->money.digits = money_currency_at(v->cur)->digits;
         break;
