@@ -172,7 +172,7 @@ void buf_init(strbuf *b, const lw_mem *m)
     b->mem = m;
 }
 
-static bool buf_grow(strbuf *b, size_t extra)
+bool buf_grow(strbuf *b, size_t extra)
 {
     if (b->failed)
         return false;
@@ -191,26 +191,9 @@ static bool buf_grow(strbuf *b, size_t extra)
     return true;
 }
 
-void buf_put(strbuf *b, const char *s, size_t n)
-{
-    if (!buf_grow(b, n))
-        return;
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = 0;
-}
-
 void buf_puts(strbuf *b, const char *s)
 {
     buf_put(b, s, strlen(s));
-}
-
-void buf_putc(strbuf *b, char c)
-{
-    if (!buf_grow(b, 1))
-        return;
-    b->p[b->len++] = c;
-    b->p[b->len] = 0;
 }
 
 void buf_printf(strbuf *b, const char *fmt, ...)

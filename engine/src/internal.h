@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #if defined(__GNUC__)
 #define LW_PRINTF(f, a) __attribute__((format(printf, f, a)))
@@ -64,9 +65,25 @@ typedef struct strbuf {
 } strbuf;
 
 void buf_init(strbuf *b, const lw_mem *m);
-void buf_put(strbuf *b, const char *s, size_t n);
+bool buf_grow(strbuf *b, size_t extra);
 void buf_puts(strbuf *b, const char *s);
-void buf_putc(strbuf *b, char c);
+
+static inline void buf_put(strbuf *b, const char *s, size_t n)
+{
+    if (LW_UNLIKELY(b->len + n + 1 > b->cap) && !buf_grow(b, n))
+        return;
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = 0;
+}
+
+static inline void buf_putc(strbuf *b, char c)
+{
+    if (LW_UNLIKELY(b->len + 2 > b->cap) && !buf_grow(b, 1))
+        return;
+    b->p[b->len++] = c;
+    b->p[b->len] = 0;
+}
 void buf_printf(strbuf *b, const char *fmt, ...) LW_PRINTF(2, 3);
 void buf_free(strbuf *b);
 

@@ -247,17 +247,32 @@ int64_t money_to_minor(int64_t fine)
 
 size_t money_format(int64_t minor, int cur, bool with_code, char *buf, size_t size)
 {
+    /* written backwards without printf: "-123.45 EUR" */
     const currency_def *c = money_currency_at(cur);
+    char tmp[48], *p = tmp + sizeof tmp;
     uint64_t v = minor < 0 ? (uint64_t)0 - (uint64_t)minor : (uint64_t)minor;
-    uint64_t scale = (uint64_t)pow10s[c->digits];
-    int n;
-    if (c->digits == 0)
-        n = snprintf(buf, size, "%s%llu%s%s", minor < 0 ? "-" : "", (unsigned long long)v,
-                     with_code ? " " : "", with_code ? c->code : "");
-    else
-        n = snprintf(buf, size, "%s%llu.%0*llu%s%s", minor < 0 ? "-" : "",
-                     (unsigned long long)(v / scale), c->digits,
-                     (unsigned long long)(v % scale), with_code ? " " : "",
-                     with_code ? c->code : "");
-    return n < 0 ? 0 : (size_t)n;
+    if (with_code) {
+        p -= 4;
+        p[0] = ' ';
+        memcpy(p + 1, c->code, 3);
+    }
+    for (int d = 0; d < c->digits; d++) {
+        *--p = (char)('0' + v % 10);
+        v /= 10;
+    }
+    if (c->digits)
+        *--p = '.';
+    do {
+        *--p = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    if (minor < 0)
+        *--p = '-';
+    size_t n = (size_t)(tmp + sizeof tmp - p);
+    if (size) {
+        size_t k = n < size - 1 ? n : size - 1;
+        memcpy(buf, p, k);
+        buf[k] = 0;
+    }
+    return n;
 }
