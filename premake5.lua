@@ -234,6 +234,23 @@ engine_program("embed_example", "examples/embed")
 engine_program("leeway_bench", "tests/bench")
 
 -- ---------------------------------------------------------------------------
+-- Fuzz targets as plain programs that replay inputs (tests/fuzz/replay.c):
+-- tests/fuzz/run feeds them the inputs fuzzing found. tests/fuzz/build makes
+-- the real libFuzzer binaries with clang.
+
+if HAVE_ENGINE then
+    for _, src in ipairs(os.matchfiles("tests/fuzz/fuzz_*.c")) do
+        local name = path.getbasename(src)
+        project(name)
+            kind "ConsoleApp"
+            outputs(name)
+            files { src, "tests/fuzz/replay.c" }
+            includedirs { "engine/include" }
+            link_engine()
+    end
+end
+
+-- ---------------------------------------------------------------------------
 -- Unit tests: one program per tests/unit/test_*.c (picked up on every
 -- premake run). They may use internal headers.
 

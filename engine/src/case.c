@@ -628,8 +628,17 @@ int lw_case_read_json(lw_case *c, const char *name, const char *text, size_t len
         size_t off = end && end >= text && end <= text + len ? (size_t)(end - text) : 0;
         int line, col;
         line_col(text, off, &line, &col);
-        c->msg = arena_printf(&c->a, "%s:%d:%d: the case is not valid JSON (near '%.20s')",
-                              name, line, col, off < len ? text + off : "end of file");
+        /* show up to 20 bytes of the line where parsing stopped */
+        size_t k = 0;
+        while (off + k < len && k < 20 && (unsigned char)text[off + k] >= 0x20)
+            k++;
+        if (off >= len)
+            c->msg = arena_printf(&c->a, "%s:%d:%d: the case is not valid JSON (it ends too "
+                                         "early: an unclosed {, [ or string?)",
+                                  name, line, col);
+        else
+            c->msg = arena_printf(&c->a, "%s:%d:%d: the case is not valid JSON (near '%.*s')",
+                                  name, line, col, (int)k, text + off);
         if (msg)
             *msg = c->msg;
         return LW_ERR_CASE;

@@ -1173,18 +1173,14 @@ static bool compile_output(compiler *c, output_rule *o, const node *k, const nod
     }
     o->cov = cov_new(c, "output %s", o->name);
     if (vn) {
-        if (vn->kind == N_SCALAR && !vn->plain && o->type == T_STR) {
-            o->value = expr_compile(c, vn, &s, T_STR);
-        } else {
-            o->value = expr_compile_text(c, vn->str ? vn->str : "", vn->len,
-                                         (pos){vn->at.file, vn->at.line,
-                                               vn->at.col + (vn->plain ? 0 : 1)},
-                                         &s, T_ANY, o->set);
-            if (vn->kind != N_SCALAR) {
-                cerror(c, vn, o->name, "value: must be an expression (one line of text)");
-                return false;
-            }
+        if (vn->kind != N_SCALAR) {
+            cerror(c, vn, o->name, "value: must be an expression (one line of text)");
+            return false;
         }
+        o->value = expr_compile_text(c, vn->str, vn->len,
+                                     (pos){vn->at.file, vn->at.line,
+                                           vn->at.col + (vn->plain ? 0 : 1)},
+                                     &s, T_ANY, o->set);
         if (!o->value)
             return false;
         if (o->type == T_MONEY && o->value->type == T_NUM && o->value->op == X_CONST) {
@@ -1342,8 +1338,8 @@ static bool load_imports(compiler *c, sections *S, const node *root, const char 
                        paths[i]);
                 return false;
             }
-        if (depth >= 15) {
-            cerror(c, at, NULL, "imports are nested more than 16 deep");
+        if (depth >= 16) {
+            cerror(c, at, NULL, "imports are nested more than 15 deep");
             return false;
         }
         size_t len;
@@ -1444,9 +1440,11 @@ static bool compile_root(compiler *c, node *root, const yaml_limits *lim)
 
     sections S;
     memset(&S, 0, sizeof S);
-    const char *chain[16];
-    chain[0] = c->root_dir;
-    if (!load_imports(c, &S, root, pb->file, lim, 0, chain))
+    const char *chain[17];
+    char *self = realpath(pb->file, NULL);
+    chain[0] = arena_strdup(&c->tmp, self ? self : pb->file);
+    free(self);
+    if (!load_imports(c, &S, root, pb->file, lim, 1, chain))
         return false;
     gather(c, &S, root, false);
     if (c->r->errors)
@@ -1623,11 +1621,12 @@ static int load(const char *name, const char *text, size_t len, const lw_options
         pb = NULL;
     }
     *out = pb;
+    int rc = ok ? LW_OK : r->errors ? LW_ERR_PLAYBOOK : LW_ERR_NOMEM;
     if (report)
         *report = r;
     else
         lw_report_free(r);
-    return ok ? LW_OK : (r->errors || !report ? LW_ERR_PLAYBOOK : LW_ERR_NOMEM);
+    return rc;
 }
 
 int lw_playbook_load_string(const char *name, const char *text, size_t len,

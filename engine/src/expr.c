@@ -295,7 +295,7 @@ static expr *parse_list_literal(parser *P)
     if (!expect(P, TK_RB, "',' or ']' in the list"))
         return NULL;
     expr *e = mk(P, X_LIST_LIT, off, n);
-    if (e)
+    if (e && n)
         memcpy(e->args, items, n * sizeof *items);
     return e;
 }
@@ -449,7 +449,8 @@ static expr *parse_primary(parser *P)
                 return NULL;
             e = mk(P, X_CALL, t.off, n);
             if (e) {
-                memcpy(e->args, args, n * sizeof *args);
+                if (n)
+                    memcpy(e->args, args, n * sizeof *args);
                 e->k.t = V_STR;
                 e->k.u.s = arena_strndup(P->c->a, t.s, t.n);
                 e->k.idx = (int32_t)t.n;
@@ -582,7 +583,8 @@ static expr *parse_cmp(parser *P)
             if (!e)
                 return NULL;
             e->args[0] = l;
-            memcpy(e->args + 1, list->args, list->n * sizeof *list->args);
+            if (list->n)
+                memcpy(e->args + 1, list->args, list->n * sizeof *list->args);
         } else {
             expr *lo = parse_add(P);
             if (!lo)
@@ -941,6 +943,8 @@ static bool check_pair(checker *K, expr *a, expr *b)
         return false;
     }
     if (a->type == T_OUTCOME && (b->op == X_NAME || b->op == X_STRLIT)) {
+        if (b->op == X_NAME && resolve_name(K, b, NULL, true))
+            return true;
         for (size_t i = 0; i < K->c->pb->n_outcomes; i++)
             if (strcmp(K->c->pb->outcomes[i].word, b->k.u.s) == 0) {
                 b->op = X_CONST;
@@ -1303,21 +1307,6 @@ const expr *expr_compile(compiler *c, const node *n, const scope *sc, ttype want
     if (!n->plain && n->str && n->at.line) {
         /* quoted: the text starts one column later */
         at.col++;
-    }
-    /* A YAML string that is not plain, used where a string is wanted, is text. */
-    if (!n->plain && want == T_STR) {
-        expr *e = arena_alloc(c->a, sizeof *e);
-        size_t nl;
-        char *s = e ? text_nfc(c->a, n->str, n->len, &nl) : NULL;
-        if (!s)
-            return NULL;
-        e->op = X_CONST;
-        e->type = T_STR;
-        e->k.t = V_STR;
-        e->k.u.s = s;
-        e->k.idx = (int32_t)nl;
-        e->at = n->at;
-        return e;
     }
     return expr_compile_text(c, n->str, n->len, at, sc, want, NULL);
 }

@@ -79,7 +79,10 @@ size_t lw_diag_format(const lw_diag *d, char *buf, size_t size)
     }
     const char *sev = d->severity == LW_ERROR ? "error" : "warning";
     int n;
-    if (d->rule)
+    if (d->line == 0) /* no position: the message names the file itself */
+        n = snprintf(buf, size, "%s: %s%s%s%s", sev, d->message, d->rule ? " [rule " : "",
+                     d->rule ? d->rule : "", d->rule ? "]" : "");
+    else if (d->rule)
         n = snprintf(buf, size, "%s:%d:%d: %s: %s [rule %s]", d->file, d->line, d->column,
                      sev, d->message, d->rule);
     else

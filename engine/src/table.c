@@ -231,11 +231,6 @@ static cell *compile_cell(cellc *C, const node *n)
         len--;
     if (len == 0 || (len == 1 && s[0] == '-'))
         return &any;
-    if (!n->plain && C->input->type == T_STR) {
-        /* a quoted cell on a text input is the text itself */
-        char *q = arena_printf(&C->c->tmp, "\"%.*s\"", (int)len, s);
-        return q ? compile_item(C, q, strlen(q), 0) : NULL;
-    }
     return compile_list(C, s, len, (size_t)(s - n->str));
 }
 
@@ -391,12 +386,8 @@ table *table_compile(compiler *c, const node *n, const scope *sc, ttype out_type
         }
         pos at = on->at;
         at.col += on->plain ? 0 : 1;
-        if (!on->plain && (want == T_STR || (want == T_ANY && !out_set))) {
-            tr->out = expr_compile(c, on, sc, T_STR);
-        } else {
-            tr->out = expr_compile_text(c, on->str, on->len, at, sc,
-                                        want == T_ENUM ? T_ANY : want, out_set);
-        }
+        tr->out = expr_compile_text(c, on->str, on->len, at, sc,
+                                    want == T_ENUM ? T_ANY : want, out_set);
         if (!tr->out)
             return NULL;
         if (r == 0)
@@ -522,6 +513,7 @@ val table_eval(eval_ctx *x, const table *t, int *row, const char **row_id)
         }
         if (m == LW_FALSE)
             continue;
+        coverage_mark(x->e, x->pb, t->rows[r].cov);
         val out = expr_eval(x, t->rows[r].out);
         if (hit < 0) {
             hit = (int)r;
@@ -617,7 +609,6 @@ done:
     if (hit >= 0) {
         *row = hit + 1;
         *row_id = t->rows[hit].id;
-        coverage_mark(x->e, x->pb, t->rows[hit].cov);
     }
     /* Missing inputs matter only if a row they left unknown could have decided. */
     if (!unknown_seen)
