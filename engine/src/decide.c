@@ -394,8 +394,7 @@ static void decide_goodwill(dstate *s, int role)
         if (st->kind == STEP_TABLE) {
             size_t mark = x->n_pending;
             v = table_eval(x, st->tab, &row, &row_id);
-            if (v.t == V_MISSING)
-                eval_keep_missing(x, mark);
+            eval_keep_missing(x, mark); /* facts that left rows unknown, if they mattered */
         } else {
             v = value_eval(x, st->arg);
         }
@@ -532,10 +531,7 @@ static void decide_outputs(dstate *s)
                 const char *row_id;
                 size_t mark = x->n_pending;
                 v = table_eval(x, o->tab, &row, &row_id);
-                if (v.t == V_MISSING)
-                    eval_keep_missing(x, mark);
-                else
-                    x->n_pending = mark;
+                eval_keep_missing(x, mark); /* facts that left rows unknown, if they mattered */
             } else {
                 v = value_eval(x, o->value);
             }
