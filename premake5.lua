@@ -124,6 +124,7 @@ local YAML     = pkg("yaml-0.1", "yaml")
 local UTF8PROC = pkg("libutf8proc", "utf8proc")
 local CJSON    = pkg("libcjson", "cjson")
 local CMOCKA   = pkg("cmocka", "cmocka")
+local EDIT     = pkg("libedit", "edit")
 
 -- Link the static library and, after it, what it needs (plus any extra
 -- pkg-config packages the program itself uses), then libm.
@@ -210,7 +211,8 @@ else
 end
 
 -- A program that uses only the public header and links the static library.
-local function engine_program(name, dir)
+local function engine_program(name, dir, ...)
+    local extra = { ... }
     if not HAVE_ENGINE then
         skipped(name, "no engine library")
     elseif not have(dir .. "/*.c") then
@@ -222,14 +224,15 @@ local function engine_program(name, dir)
             files { dir .. "/*.c" }
             if have(dir .. "/*.h") then files { dir .. "/*.h" } end
             includedirs { "engine/include" }
-            link_engine()
+            link_engine((table.unpack or unpack)(extra))
     end
 end
 
 -- ---------------------------------------------------------------------------
 -- The leeway command, the embedding example, the benchmark
 
-engine_program("leeway", "engine/cli")
+-- the REPL uses libedit for line editing and utf8proc for display widths
+engine_program("leeway", "engine/cli", EDIT)
 engine_program("embed_example", "examples/embed")
 engine_program("leeway_bench", "tests/bench")
 

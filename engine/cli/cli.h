@@ -10,11 +10,18 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#if defined(__GNUC__)
+#define LW_PRINTF_CLI(f, a) __attribute__((format(printf, f, a)))
+#else
+#define LW_PRINTF_CLI(f, a)
+#endif
+
 enum { EXIT_DONE = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
 
 int cmd_check(int argc, char **argv);
 int cmd_decide(int argc, char **argv);
 int cmd_test(int argc, char **argv);
+int cmd_repl(int argc, char **argv);
 
 /* Print every diagnostic of a report to stderr; returns the error count. */
 size_t print_report(const lw_report *r);

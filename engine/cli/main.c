@@ -18,6 +18,7 @@ static void usage(FILE *f)
           "         [--role ROLE] [--trace] [--format json|text] [--compact]\n"
           "         [--set path=value ...]\n"
           "  leeway test [--coverage] [-v] PATH...  run playbook tests; last line: N passed, N failed\n"
+          "  leeway repl [PLAYBOOK]              the trainer's REPL (reads stdin when not a tty)\n"
           "  leeway version\n"
           "\n"
           "Exit status: 0 done, 1 tests failed or check found errors, 2 usage error or a\n"
@@ -72,6 +73,8 @@ int main(int argc, char **argv)
         return cmd_decide(argc - 2, argv + 2);
     if (strcmp(cmd, "test") == 0)
         return cmd_test(argc - 2, argv + 2);
+    if (strcmp(cmd, "repl") == 0)
+        return cmd_repl(argc - 2, argv + 2);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("leeway %s\n", lw_version());
         return EXIT_DONE;

@@ -135,6 +135,11 @@ LW_API const char *lw_fact_type(const lw_playbook *pb, size_t i);
 /* Index of a fact path, or -1 when it is not declared. */
 LW_API int lw_fact_index(const lw_playbook *pb, const char *path);
 
+/* The declared values of an enum fact (NULL and *n = 0 for other types),
+** and the fact's doc text (or NULL). Owned by the playbook. */
+LW_API const char *const *lw_fact_values(const lw_playbook *pb, size_t i, size_t *n);
+LW_API const char *lw_fact_doc(const lw_playbook *pb, size_t i);
+
 /* Roles, least authority first. */
 LW_API size_t lw_role_count(const lw_playbook *pb);
 LW_API const char *lw_role_id(const lw_playbook *pb, size_t i);
@@ -221,6 +226,11 @@ typedef struct lw_value {
     const char *text;  /* LW_V_STRING, LW_V_ENUM; for LW_V_LIST a JSON array */
     int64_t seconds;   /* LW_V_DURATION; LW_V_DATE: seconds since 1970-01-01 */
 } lw_value;
+
+/* The value of fact i (lw_fact_index) as given to the case: LW_V_NULL when
+** not given. Returns 1 if the fact was given (also as null), 0 if not, and
+** -1 for a bad argument. Strings in *out are owned by c. */
+LW_API int lw_case_value(const lw_case *c, size_t i, lw_value *out);
 
 typedef struct lw_policy_result {
     const char *id;
@@ -321,6 +331,27 @@ LW_API const char *lw_decision_json(lw_engine *e, const lw_decision *d, int flag
 ** into buf; returns the full length (snprintf-like). */
 LW_API size_t lw_money_format(lw_money m, int with_currency, char *buf, size_t size);
 LW_API size_t lw_value_format(const lw_value *v, char *buf, size_t size);
+
+/* ------------------------------------------------------------------------
+** What would change the answer
+*/
+
+typedef struct lw_flip {
+    const char *kind;     /* "policy", "exception", "goodwill", "promise" */
+    const char *rule;     /* the rule that did not fire */
+    const char *file;
+    int line;
+    const char *change;   /* "customer.tenure_years >= 10 (now 7)", or why it
+                             cannot tell (a Lua condition, a computed value) */
+} lw_flip_item;
+
+/* For the case as it is: every policy not in force, exception or goodwill
+** step that did not fire and promise not made, with the facts that would
+** make it fire, read from the compiled conditions. *items points into e and
+** stays valid until the next call on e. */
+LW_API int lw_flip(lw_engine *e, const lw_playbook *pb, const lw_case *c,
+                   const lw_decide_options *opt, const lw_flip_item **items,
+                   size_t *n);
 
 /* ------------------------------------------------------------------------
 ** Tests (PLAYBOOK.md §10)

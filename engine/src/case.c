@@ -136,7 +136,8 @@ const char *fact_value(arena *a, const lw_playbook *pb, const fact *f, const raw
         if (r->k != RAW_NUM)
             return arena_printf(a, "expected a number, got %s", raw_desc(a, r));
         if (!isfinite(r->n) || fabs(r->n) > 1e15)
-            return arena_printf(a, "%s is too large (at most 1e15)", raw_desc(a, r));
+            return r->s ? arena_printf(a, "%s is too large (at most 1e15)", raw_desc(a, r))
+                        : "the number is too large (at most 1e15)";
         if (f->has_min && r->n < f->min)
             return arena_printf(a, "%.15g is below the minimum %.15g", r->n, f->min);
         if (f->has_max && r->n > f->max)
@@ -524,6 +525,18 @@ static int put_list(lw_case *c, int f, size_t n, const char *const *items, const
 /* ======================================================================
 ** Reading JSON
 */
+
+/* Is path the beginning of declared facts ("customer" of customer.age)? */
+static bool is_group(const lw_playbook *pb, const char *path, size_t n)
+{
+    for (size_t i = 0; i < pb->n_facts; i++)
+        if (strncmp(pb->facts[i].path, path, n) == 0 && pb->facts[i].path[n] == '.')
+            return true;
+    return false;
+}
+
+static int case_error(lw_case *c, const char **msg, const char *name, const char *text,
+                      size_t off, const char *fmt, ...) LW_PRINTF(6, 7);
 static void json_walk(lw_case *c, const cJSON *obj, char *path, size_t plen, int depth)
 {
     for (const cJSON *it = obj->child; it; it = it->next) {
@@ -539,7 +552,10 @@ static void json_walk(lw_case *c, const cJSON *obj, char *path, size_t plen, int
         memcpy(path + nl, key, kl + 1);
         nl += kl;
         int f = fact_lookup(c->pb, path, nl);
-        if (cJSON_IsObject(it) && f < 0) {
+        if (f < 0 && !cJSON_IsObject(it) && is_group(c->pb, path, nl)) {
+            case_problem(c, "%s: expected a mapping of its facts, like {\"%s\": {...}}", path,
+                         key);
+        } else if (cJSON_IsObject(it) && f < 0) {
             if (depth >= 32)
                 case_problem(c, "%s: nested too deeply", path);
             else
@@ -603,6 +619,44 @@ static void line_col(const char *text, size_t off, int *line, int *col)
     }
 }
 
+static int case_error(lw_case *c, const char **msg, const char *name, const char *text,
+                      size_t off, const char *fmt, ...)
+{
+    int line, col;
+    line_col(text, off, &line, &col);
+    va_list ap;
+    va_start(ap, fmt);
+    const char *what = arena_vprintf(&c->a, fmt, ap);
+    va_end(ap);
+    c->msg = arena_printf(&c->a, "%s:%d:%d: error: %s", name, line, col, what ? what : "");
+    if (msg)
+        *msg = c->msg;
+    return LW_ERR_CASE;
+}
+
+/* Deepest nesting of [ and { outside strings. */
+static int json_depth(const char *s, size_t n)
+{
+    int d = 0, max = 0;
+    bool str = false;
+    for (size_t i = 0; i < n; i++) {
+        if (str) {
+            if (s[i] == '\\')
+                i++;
+            else if (s[i] == '"')
+                str = false;
+        } else if (s[i] == '"') {
+            str = true;
+        } else if (s[i] == '[' || s[i] == '{') {
+            if (++d > max)
+                max = d;
+        } else if (s[i] == ']' || s[i] == '}') {
+            d--;
+        }
+    }
+    return max;
+}
+
 int lw_case_read_json(lw_case *c, const char *name, const char *text, size_t len,
                       const char **msg)
 {
@@ -612,45 +666,51 @@ int lw_case_read_json(lw_case *c, const char *name, const char *text, size_t len
         return LW_ERR_ARG;
     if (!name)
         name = "<case>";
-    size_t bad;
-    if (!text_valid_utf8(text, len, &bad)) {
-        int line, col;
-        line_col(text, bad, &line, &col);
-        c->msg = arena_printf(&c->a, "%s:%d:%d: the case is not valid UTF-8; save it as UTF-8",
-                              name, line, col);
-        if (msg)
-            *msg = c->msg;
-        return LW_ERR_CASE;
-    }
+    size_t i = 0;
+    while (i < len && (text[i] == ' ' || text[i] == '\n' || text[i] == '\r' || text[i] == '\t'))
+        i++;
+    if (i == len)
+        return case_error(c, msg, name, text, 0,
+                          "the case is empty; write a JSON object like {\"customer\": {\"age\": 82}}");
+    /* cJSON ends a string at \u0000; refuse it rather than cut the text */
+    for (size_t k = 0; k + 6 <= len; k++)
+        if (text[k] == '\\' && text[k + 1] == 'u' && text[k + 2] == '0' && text[k + 3] == '0' &&
+            text[k + 4] == '0' && text[k + 5] == '0')
+            return case_error(c, msg, name, text, k,
+                              "\\u0000 (a NUL character) cannot be part of a text value");
     const char *end = NULL;
     cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
     if (!root) {
         size_t off = end && end >= text && end <= text + len ? (size_t)(end - text) : 0;
-        int line, col;
-        line_col(text, off, &line, &col);
+        if (json_depth(text, len) > 500)
+            return case_error(c, msg, name, text, off,
+                              "the case is nested too deeply (more than 500 levels)");
+        if (off >= len)
+            return case_error(c, msg, name, text, off,
+                              "the case is not valid JSON: it ends too early (an unclosed {, [ "
+                              "or string?)");
         /* show up to 20 bytes of the line where parsing stopped */
         size_t k = 0;
-        while (off + k < len && k < 20 && (unsigned char)text[off + k] >= 0x20)
+        while (off + k < len && k < 20 && (unsigned char)text[off + k] >= 0x20 &&
+               (unsigned char)text[off + k] < 0x80)
             k++;
-        if (off >= len)
-            c->msg = arena_printf(&c->a, "%s:%d:%d: the case is not valid JSON (it ends too "
-                                         "early: an unclosed {, [ or string?)",
-                                  name, line, col);
-        else
-            c->msg = arena_printf(&c->a, "%s:%d:%d: the case is not valid JSON (near '%.*s')",
-                                  name, line, col, (int)k, text + off);
-        if (msg)
-            *msg = c->msg;
-        return LW_ERR_CASE;
+        return case_error(c, msg, name, text, off, "the case is not valid JSON (near '%.*s')",
+                          (int)k, text + off);
+    }
+    size_t rest = end ? (size_t)(end - text) : len;
+    while (rest < len && (text[rest] == ' ' || text[rest] == '\n' || text[rest] == '\r' ||
+                          text[rest] == '\t'))
+        rest++;
+    if (rest < len) {
+        cJSON_Delete(root);
+        return case_error(c, msg, name, text, rest,
+                          "more text after the end of the case; a case file holds one JSON "
+                          "object");
     }
     if (!cJSON_IsObject(root)) {
         cJSON_Delete(root);
-        c->msg = arena_printf(&c->a, "%s:1:1: a case must be a JSON object like "
-                                     "{\"customer\": {\"age\": 82}}",
-                              name);
-        if (msg)
-            *msg = c->msg;
-        return LW_ERR_CASE;
+        return case_error(c, msg, name, text, i,
+                          "a case must be a JSON object like {\"customer\": {\"age\": 82}}");
     }
     char path[520];
     path[0] = 0;
@@ -677,7 +737,10 @@ static void node_walk(lw_case *c, const node *m, char *path, size_t plen, int de
         memcpy(path + nl, k->str, kl + 1);
         nl += kl;
         int f = fact_lookup(c->pb, path, nl);
-        if (v->kind == N_MAP && f < 0) {
+        if (f < 0 && v->kind != N_MAP && is_group(c->pb, path, nl)) {
+            case_problem(c, "%s: expected a mapping of its facts, not a %s", path,
+                         node_kind_name(v));
+        } else if (v->kind == N_MAP && f < 0) {
             if (depth < 32)
                 node_walk(c, v, path, nl, depth + 1);
             else
@@ -715,7 +778,8 @@ int case_set_node(lw_case *c, int f, const node *v)
 int case_read_node(lw_case *c, const node *root)
 {
     if (root->kind != N_MAP) {
-        case_problem(c, "a case must be a mapping of facts, like customer: { age: 82 }");
+        case_problem(c, "a case must be a mapping of facts, like customer: { age: 82 }, not a %s",
+                     node_kind_name(root));
         return LW_ERR_CASE;
     }
     char path[520];
@@ -753,7 +817,14 @@ int lw_case_read_file(lw_case *c, const char *path, const char **msg)
         yaml_limits lim;
         yaml_limits_from(&lim, NULL);
         node *root = r ? yaml_load(&tmp, r, path, text, len, &lim) : NULL;
-        if (!root) {
+        if (root && root->kind != N_MAP) {
+            c->msg = arena_printf(&c->a, "%s:%d:%d: error: a case must be a mapping of facts, "
+                                         "like customer: { age: 82 }, not a %s",
+                                  path, root->at.line, root->at.col, node_kind_name(root));
+            rc = LW_ERR_CASE;
+            if (msg)
+                *msg = c->msg;
+        } else if (!root) {
             char line[1024];
             lw_diag_format(lw_report_get(r, 0), line, sizeof line);
             c->msg = arena_strdup(&c->a, r && r->n ? line : "out of memory");
@@ -820,4 +891,12 @@ const char *lw_case_json(lw_case *c)
     }
     buf_putc(&c->json, '}');
     return c->json.failed ? NULL : c->json.p;
+}
+
+int lw_case_value(const lw_case *c, size_t i, lw_value *out)
+{
+    if (!c || !out || i >= c->pb->n_facts)
+        return -1;
+    val_to_public(c->pb, &c->slots[i], out, (arena *)&c->a);
+    return c->given[i] != 0;
 }

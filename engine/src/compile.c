@@ -9,6 +9,7 @@
 #define _DEFAULT_SOURCE /* realpath */
 #include "internal.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -260,14 +261,16 @@ static bool compile_window(compiler *c, const node *n, window *w, const char *ru
     const node *f = map_get(n, "from"), *u = map_get(n, "until");
     if (f) {
         if (f->kind != N_SCALAR || !date_parse(f->str, f->len, &w->from)) {
-            cerror(c, f, rule, "effective.from must be a date like 2026-01-01");
+            cerror(c, f, rule, "effective.from: '%s' is not a date; write it like 2026-01-01",
+                   f->kind == N_SCALAR ? f->str : "");
             return false;
         }
         w->has_from = true;
     }
     if (u) {
         if (u->kind != N_SCALAR || !date_parse(u->str, u->len, &w->until)) {
-            cerror(c, u, rule, "effective.until must be a date like 2027-01-01");
+            cerror(c, u, rule, "effective.until: '%s' is not a date; write it like 2027-01-01",
+                   u->kind == N_SCALAR ? u->str : "");
             return false;
         }
         w->has_until = true;
@@ -542,6 +545,10 @@ static bool compile_fact(compiler *c, fact *f, const node *k, const node *v)
             cerror(c, b, NULL, "%s: must be a number", bounds[i]);
             return false;
         }
+        if (!(fabs(r.n) <= 1e15)) {
+            cerror(c, b, NULL, "%s: %s is too large (at most 1e15)", bounds[i], b->str);
+            return false;
+        }
         if (i == 0) {
             f->has_min = true;
             f->min = r.n;
@@ -784,6 +791,7 @@ static bool compile_roles(compiler *c, node **lists, size_t nl)
                     ok = false;
                 } else if (parse_money_node(c, lim, &r->limit, "goodwill_limit", id)) {
                     r->has_limit = true;
+                    r->limit_at = lim->at;
                     if (r->limit < 0) {
                         cerror(c, lim, id, "goodwill_limit cannot be negative");
                         ok = false;
@@ -808,7 +816,7 @@ static bool compile_roles(compiler *c, node **lists, size_t nl)
             char a[64], b[64];
             money_format(money_to_minor(r->limit), pb->cur, true, a, sizeof a);
             money_format(money_to_minor(prev), pb->cur, true, b, sizeof b);
-            report_add(c->r, LW_ERROR, r->at, r->id,
+            report_add(c->r, LW_ERROR, r->limit_at, r->id,
                        "the goodwill_limit of '%s' (%s) is lower than that of '%s' (%s) before "
                        "it; roles go from least to most authority, so limits may not decrease",
                        r->id, a, prev_r->id, b);
@@ -938,8 +946,8 @@ static bool compile_policy(compiler *c, policy *p, const node *m)
     for (size_t i = 0; i < pb->n_policies; i++)
         if (pb->policies[i].id && strcmp(pb->policies[i].id, p->id) == 0 && &pb->policies[i] != p) {
             cerror(c, map_get(m, "id"), p->id,
-                   "the policy id '%s' is used twice (also at line %d); ids must be unique",
-                   p->id, pb->policies[i].at.line);
+                   "the policy id '%s' is used twice (also at %s:%d); ids must be unique",
+                   p->id, pb->policies[i].at.file, pb->policies[i].at.line);
             return false;
         }
     scope s = {.rule = p->id};
@@ -1017,9 +1025,9 @@ static bool compile_policy(compiler *c, policy *p, const node *m)
             }
             for (size_t j = 0; j < p->n_exc; j++)
                 if (strcmp(p->exc[j].id, x->id) == 0) {
-                    cerror(c, ex->items[i], x->id, "the exception id '%s' is used twice in "
-                                                   "policy '%s'",
-                           x->id, p->id);
+                    cerror(c, map_get(ex->items[i], "id"), x->id,
+                           "the exception id '%s' is used twice in policy '%s' (also at line %d)",
+                           x->id, p->id, p->exc[j].at.line);
                     ok = false;
                 }
             p->n_exc++;
@@ -1080,6 +1088,11 @@ static bool compile_step(compiler *c, step_rule *st, const node *m)
         break;
     default:
         ok = (st->arg = expr_compile(c, arg, &s, T_MONEY)) && ok;
+        if (st->kind == STEP_ROUND && st->arg && st->arg->op == X_CONST &&
+            st->arg->k.u.i <= 0) {
+            cerror(c, arg, st->id, "the rounding step must be more than zero, like round: 1 EUR");
+            ok = false;
+        }
         break;
     }
     return ok;
@@ -1501,8 +1514,8 @@ static bool compile_root(compiler *c, node *root, const yaml_limits *lim)
             for (size_t k = 0; k < pb->n_steps; k++)
                 if (strcmp(pb->steps[k].id, st->id) == 0) {
                     report_add(c->r, LW_ERROR, st->at, st->id,
-                               "the goodwill step id '%s' is used twice (also at line %d)",
-                               st->id, pb->steps[k].at.line);
+                               "the goodwill step id '%s' is used twice (also at %s:%d)",
+                               st->id, pb->steps[k].at.file, pb->steps[k].at.line);
                     ok = false;
                 }
             pb->n_steps++;
@@ -1726,4 +1739,20 @@ const char *lw_errstr(int code)
                                         "LW_ERR_LIMIT", "LW_ERR_NOTFOUND"};
     return code >= 0 && (size_t)code < sizeof names / sizeof names[0] ? names[code]
                                                                       : "LW_ERR_UNKNOWN";
+}
+
+const char *const *lw_fact_values(const lw_playbook *pb, size_t i, size_t *n)
+{
+    if (n)
+        *n = 0;
+    if (!pb || i >= pb->n_facts || !pb->facts[i].set)
+        return NULL;
+    if (n)
+        *n = pb->facts[i].set->n;
+    return pb->facts[i].set->words;
+}
+
+const char *lw_fact_doc(const lw_playbook *pb, size_t i)
+{
+    return pb && i < pb->n_facts ? pb->facts[i].doc : NULL;
 }

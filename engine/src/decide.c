@@ -495,8 +495,9 @@ static void decide_goodwill(dstate *s, int role)
             g->limit = pub_money(pb->roles[role].limit, cur);
             g->within_authority = amount <= pb->roles[role].limit;
         } else {
-            g->within_authority = amount == 0;
-            if (amount > 0)
+            /* no acting role: within authority only if every role may grant it */
+            g->within_authority = amount == 0 || covering == 0;
+            if (!g->within_authority)
                 add_missing_fact(s, pb->f_role);
         }
         if (!g->within_authority && covering >= 0)

@@ -23,7 +23,7 @@ typedef enum {
     TK_EOF, TK_NUM, TK_PCT, TK_DUR, TK_DATE, TK_STR, TK_IDENT,
     TK_LP, TK_RP, TK_LB, TK_RB, TK_COMMA, TK_DOTDOT,
     TK_EQ, TK_NE, TK_LT, TK_LE, TK_GT, TK_GE, TK_PLUS, TK_MINUS, TK_STAR, TK_SLASH,
-    TK_BAD
+    TK_BAD, TK_HUGE, TK_BADDUR, TK_OPENSTR
 } tkind;
 
 typedef struct token {
@@ -120,12 +120,27 @@ static void next(parser *P)
             while (i < n && s[i] >= '0' && s[i] <= '9')
                 i++;
         }
+        /* an exponent: 1e6, 2.5E-3 */
+        if (i + 1 < n && (s[i] == 'e' || s[i] == 'E')) {
+            size_t k = i + 1;
+            if (k < n && (s[k] == '+' || s[k] == '-'))
+                k++;
+            if (k < n && s[k] >= '0' && s[k] <= '9') {
+                while (k < n && s[k] >= '0' && s[k] <= '9')
+                    k++;
+                i = k;
+            }
+        }
         char tmp[64];
         size_t k = i - st < sizeof tmp - 1 ? i - st : sizeof tmp - 1;
         memcpy(tmp, s + st, k);
         tmp[k] = 0;
         t.num = strtod(tmp, NULL);
-        if (i < n && s[i] == '%') {
+        if (i - st >= sizeof tmp - 1 || !isfinite(t.num) || fabs(t.num) > 1e15) {
+            while (i < n && (ident_char((unsigned char)s[i]) || s[i] == '.'))
+                i++;
+            t.k = TK_HUGE;
+        } else if (i < n && s[i] == '%') {
             t.k = TK_PCT;
             t.num /= 100;
             i++;
@@ -139,13 +154,11 @@ static void next(parser *P)
                 t.i = secs;
                 i = e;
             } else {
-                t.k = TK_BAD;
+                t.k = TK_BADDUR;
                 i = e;
             }
         } else {
             t.k = TK_NUM;
-            if (!isfinite(t.num))
-                t.k = TK_BAD;
         }
     } else if (ident_start(ch)) {
         while (i < n) {
@@ -165,7 +178,7 @@ static void next(parser *P)
             i++;
         }
         if (i >= n) {
-            t.k = TK_BAD;
+            t.k = TK_OPENSTR;
         } else {
             t.k = TK_STR;
             i++;
@@ -313,6 +326,14 @@ static expr *parse_primary(parser *P)
     case TK_PCT: {
         next(P);
         /* money: a number followed by a currency code */
+        if (t.k == TK_NUM && P->t.k == TK_IDENT && P->t.n == 3 && P->t.s[0] >= 'A' &&
+            P->t.s[0] <= 'Z' && P->t.s[1] >= 'A' && P->t.s[1] <= 'Z' && P->t.s[2] >= 'A' &&
+            P->t.s[2] <= 'Z' && money_currency(P->t.s, 3) < 0) {
+            perr(P, P->t.off, "'%.3s' is not a known ISO 4217 currency code (EUR, USD, GBP, SEK, "
+                              "NOK, DKK, CHF, JPY, ...)",
+                 P->t.s);
+            return NULL;
+        }
         if (t.k == TK_NUM && P->t.k == TK_IDENT && P->t.n == 3) {
             int cur = money_currency(P->t.s, 3);
             if (cur >= 0) {
@@ -478,6 +499,18 @@ static expr *parse_primary(parser *P)
             e->args[0] = a;
         break;
     }
+    case TK_HUGE:
+        perr(P, t.off, "the number '%.*s' is too large (at most 1e15)", (int)(t.n > 40 ? 40 : t.n),
+             t.s);
+        return NULL;
+    case TK_BADDUR:
+        perr(P, t.off, "'%.*s' is not a duration: write a number and a unit, like 90min, 3h, 14d "
+                       "or 1d2h (units: s, min, h, d, w; at most about 30 million years)",
+             (int)(t.n > 40 ? 40 : t.n), t.s);
+        return NULL;
+    case TK_OPENSTR:
+        perr(P, t.off, "the text starting here has no closing %c", t.s[0]);
+        return NULL;
     case TK_BAD:
         perr(P, t.off, "'%.*s' is not something an expression understands (a number, money "
                        "like 50 EUR, a duration like 90min, a date like 2026-11-23, \"text\", "
@@ -1054,6 +1087,11 @@ static bool check_call(checker *K, expr *e, const enumset *hint)
                      type_desc(K, a[0]));
                 return false;
             }
+            if (a[1]->op == X_CONST && (a[1]->type == T_MONEY ? a[1]->k.u.i <= 0
+                                                              : !(a[1]->k.u.n > 0))) {
+                cerr(K, a[1], "the rounding step must be more than zero");
+                return false;
+            }
         }
         e->type = a[0]->type;
         e->cur = a[0]->cur;
@@ -1229,6 +1267,17 @@ static bool check(checker *K, expr *e, const enumset *hint)
         if (!ordered((ttype)x->type)) {
             cerr(K, e, "a range needs ordered values, not %s", type_desc(K, x));
             return false;
+        }
+        if (lo->op == X_CONST && hi->op == X_CONST) {
+            bool ok;
+            if (val_compare(&lo->k, &hi->k, &ok) > 0 && ok) {
+                char a[64], b[64];
+                val_format(K->c->pb, &lo->k, a, sizeof a);
+                val_format(K->c->pb, &hi->k, b, sizeof b);
+                cerr(K, lo, "the range %s..%s is empty: write the smaller value first (%s..%s)", a,
+                     b, b, a);
+                return false;
+            }
         }
         e->type = T_BOOL;
         return true;

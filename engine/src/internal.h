@@ -387,6 +387,7 @@ typedef struct role_def {
     int64_t limit;           /* minor units, playbook currency_def */
     bool all;
     pos at;
+    pos limit_at;
 } role_def;
 
 typedef struct output_rule {

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <yaml.h>
 
 void yaml_limits_from(yaml_limits *l, const lw_options *opt)
@@ -27,9 +28,14 @@ void yaml_limits_from(yaml_limits *l, const lw_options *opt)
 
 char *file_read(arena *a, const char *path, size_t max, size_t *len, const char **err)
 {
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        *err = arena_printf(a, "%s is a directory, not a file", path);
+        return NULL;
+    }
     FILE *f = fopen(path, "rb");
     if (!f) {
-        *err = arena_printf(a, "%s: cannot open: %s", path, strerror(errno));
+        *err = arena_printf(a, "cannot open %s: %s", path, strerror(errno));
         return NULL;
     }
     size_t cap = 4096, n = 0;
@@ -221,9 +227,28 @@ node *yaml_load(arena *a, lw_report *r, const char *file, const char *text, size
             pos p = parser.problem_mark.line || parser.problem_mark.column
                         ? mark_pos(&L, parser.problem_mark)
                         : offset_pos(&L, parser.problem_offset);
-            report_add(r, LW_ERROR, p, NULL, "YAML syntax error: %s%s%s",
-                       parser.problem ? parser.problem : "unknown problem",
-                       parser.context ? " " : "", parser.context ? parser.context : "");
+            const char *problem = parser.problem ? parser.problem : "unknown problem";
+            const char *context = parser.context ? parser.context : "";
+            size_t off = parser.problem_mark.index;
+            if (strstr(context, "quoted scalar") && strstr(problem, "end of stream")) {
+                report_add(r, LW_ERROR, mark_pos(&L, parser.context_mark), NULL,
+                           "the quoted text starting here is never closed: add the closing "
+                           "quote");
+            } else if (off < len && text[off] == '\t') {
+                report_add(r, LW_ERROR, p, NULL,
+                           "a tab character: YAML does not allow tabs for indentation; indent "
+                           "with spaces");
+            } else if (strstr(problem, "did not find expected key") ||
+                       strstr(problem, "did not find expected '-' indicator") ||
+                       strstr(problem, "mapping values are not allowed")) {
+                report_add(r, LW_ERROR, p, NULL,
+                           "YAML syntax error: %s %s; check the indentation here (keys of one "
+                           "mapping must line up, and a value with ': ' in it needs quotes)",
+                           problem, context);
+            } else {
+                report_add(r, LW_ERROR, p, NULL, "YAML syntax error: %s%s%s", problem,
+                           *context ? " " : "", context);
+            }
             ok = false;
             break;
         }

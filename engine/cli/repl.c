@@ -1,0 +1,1134 @@
+/*
+** repl.c -- `leeway repl [PLAYBOOK]`: the trainer's REPL. Build a customer
+** situation fact by fact, switch the acting role, decide, ask why, ask what
+** would have to change, try "what if", and play prepared scenario files.
+**
+** Built on leeway.h only, like the rest of the CLI. On a terminal it uses
+** libedit (history in ~/.leeway_history, completion of commands, fact paths,
+** enum values and roles); otherwise it reads commands from stdin, echoes each
+** as "> command" and prints without colour, so sessions can be tested as
+** transcripts (tests/repl).
+*/
+#include "cli.h"
+
+#include <ctype.h>
+#include <editline/readline.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <utf8proc.h>
+
+typedef struct session {
+    char *pb_path;
+    lw_playbook *pb;
+    lw_case *c;
+    lw_engine *e, *e2;        /* e2: the other side of `whatif` */
+    char *role;               /* acting role set with `as`, or NULL */
+    bool interactive, color;
+    int expect_pass, expect_fail;
+    int depth;                /* scenario nesting */
+} session;
+
+static volatile sig_atomic_t interrupted;
+
+/* ======================================================================
+** Output helpers
+*/
+static const char *C(session *S, const char *code)
+{
+    return S->color ? code : "";
+}
+
+#define BOLD "\033[1m"
+#define RED "\033[31m"
+#define GREEN "\033[32m"
+#define YELLOW "\033[33m"
+#define DIM "\033[2m"
+#define OFF "\033[0m"
+
+static void err(session *S, const char *fmt, ...) LW_PRINTF_CLI(2, 3);
+static void err(session *S, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    printf("%serror:%s ", C(S, RED), C(S, OFF));
+    vprintf(fmt, ap);
+    putchar('\n');
+    va_end(ap);
+}
+
+/* Display width of UTF-8 text, for aligned columns. */
+static size_t width(const char *s)
+{
+    size_t w = 0, n = strlen(s), i = 0;
+    while (i < n) {
+        utf8proc_int32_t cp;
+        utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)s + i,
+                                              (utf8proc_ssize_t)(n - i), &cp);
+        if (k <= 0) {
+            i++;
+            w++;
+            continue;
+        }
+        w += (size_t)utf8proc_charwidth(cp);
+        i += (size_t)k;
+    }
+    return w;
+}
+
+static void pad(const char *s, size_t col)
+{
+    fputs(s, stdout);
+    for (size_t w = width(s); w < col; w++)
+        putchar(' ');
+}
+
+/* ======================================================================
+** Session state
+*/
+static bool ensure_playbook(session *S)
+{
+    if (S->pb)
+        return true;
+    err(S, "no playbook loaded: use `load PLAYBOOK.yaml`");
+    return false;
+}
+
+static void print_report_out(session *S, const lw_report *r)
+{
+    for (size_t i = 0; i < lw_report_count(r); i++) {
+        char line[2048];
+        lw_diag_format(lw_report_get(r, i), line, sizeof line);
+        printf("%s%s%s\n", C(S, lw_report_get(r, i)->severity == LW_ERROR ? RED : YELLOW), line,
+               C(S, OFF));
+    }
+}
+
+/* Copy the given facts of one case into another (of another playbook),
+** through their text form; facts the new playbook lacks are reported. */
+static void carry_case(session *S, const lw_playbook *from_pb, lw_case *from, lw_case *to,
+                       const lw_playbook *to_pb)
+{
+    for (size_t i = 0; i < lw_fact_count(from_pb); i++) {
+        lw_value v;
+        if (lw_case_value(from, i, &v) != 1 || v.type == LW_V_NULL)
+            continue;
+        char text[1024];
+        lw_value_format(&v, text, sizeof text);
+        const char *path = lw_fact_path(from_pb, i);
+        if (lw_fact_index(to_pb, path) < 0) {
+            printf("note: %s is not a fact of the reloaded playbook; dropped\n", path);
+            continue;
+        }
+        if (lw_case_set_text(to, path, text) != LW_OK)
+            printf("note: %s = %s no longer fits the playbook; dropped\n", path, text);
+    }
+}
+
+static bool load(session *S, const char *path, bool keep_case)
+{
+    lw_playbook *pb = NULL;
+    lw_report *r = NULL;
+    int rc = lw_playbook_load(path, NULL, &pb, &r);
+    print_report_out(S, r);
+    lw_report_free(r);
+    if (rc != LW_OK) {
+        if (S->pb)
+            printf("the playbook did not compile; still using %s %s\n",
+                   lw_playbook_id(S->pb), lw_playbook_version(S->pb));
+        return false;
+    }
+    lw_case *c = lw_case_new(pb);
+    if (!c) {
+        lw_playbook_free(pb);
+        err(S, "out of memory");
+        return false;
+    }
+    if (keep_case && S->c)
+        carry_case(S, S->pb, S->c, c, pb);
+    lw_case_free(S->c);
+    lw_playbook_free(S->pb);
+    S->pb = pb;
+    S->c = c;
+    if (S->pb_path != path) {
+        free(S->pb_path);
+        S->pb_path = strdup(path);
+    }
+    if (S->role) {
+        bool ok = false;
+        for (size_t i = 0; i < lw_role_count(pb); i++)
+            ok |= strcmp(lw_role_id(pb, i), S->role) == 0;
+        if (!ok) {
+            printf("note: the role %s is gone; no acting role now\n", S->role);
+            free(S->role);
+            S->role = NULL;
+        }
+    }
+    printf("loaded %s %s (%zu facts, %zu roles)\n", lw_playbook_id(pb), lw_playbook_version(pb),
+           lw_fact_count(pb), lw_role_count(pb));
+    return true;
+}
+
+/* Set a fact, checking the value on a scratch case first so a bad value
+** leaves the session's case as it was. */
+static bool set_fact(session *S, const char *path, const char *value)
+{
+    if (lw_fact_index(S->pb, path) < 0) {
+        lw_case *tmp = lw_case_new(S->pb);
+        lw_case_set_text(tmp, path, value);
+        err(S, "%s", lw_case_problem_count(tmp) ? lw_case_problem(tmp, 0) : "unknown fact");
+        lw_case_free(tmp);
+        return false;
+    }
+    lw_case *tmp = lw_case_new(S->pb);
+    if (!tmp) {
+        err(S, "out of memory");
+        return false;
+    }
+    int rc = lw_case_set_text(tmp, path, value);
+    if (rc != LW_OK) {
+        int f = lw_fact_index(S->pb, path);
+        size_t nv;
+        const char *const *vals = lw_fact_values(S->pb, (size_t)f, &nv);
+        err(S, "%s", lw_case_problem_count(tmp) ? lw_case_problem(tmp, 0) : "not a valid value");
+        if (vals) {
+            printf("       %s is one of:", path);
+            for (size_t i = 0; i < nv; i++)
+                printf(" %s", vals[i]);
+            putchar('\n');
+        } else {
+            printf("       %s is a %s\n", path, lw_fact_type(S->pb, (size_t)f));
+        }
+        lw_case_free(tmp);
+        return false;
+    }
+    lw_case_free(tmp);
+    lw_case_set_text(S->c, path, value);
+    return true;
+}
+
+static lw_decide_options opts(session *S, int trace)
+{
+    lw_decide_options o = {S->role, trace};
+    return o;
+}
+
+/* ======================================================================
+** Commands
+*/
+typedef struct cmd {
+    const char *name, *args, *help;
+    void (*run)(session *S, char *args);
+} cmd;
+
+static const cmd *commands(void);
+
+static void repl_help(session *S, char *args)
+{
+    (void)S;
+    const cmd *cs = commands();
+    if (*args) {
+        for (const cmd *c = cs; c->name; c++)
+            if (strcmp(c->name, args) == 0) {
+                printf("%s %s\n    %s\n", c->name, c->args, c->help);
+                return;
+            }
+        err(S, "no command '%s'; `help` lists them", args);
+        return;
+    }
+    size_t col = 0;
+    for (const cmd *c = cs; c->name; c++) {
+        size_t w = strlen(c->name) + 1 + strlen(c->args);
+        if (w > col)
+            col = w;
+    }
+    for (const cmd *c = cs; c->name; c++) {
+        char head[128];
+        snprintf(head, sizeof head, "%s %s", c->name, c->args);
+        fputs("  ", stdout);
+        pad(head, col + 2);
+        printf("%s\n", c->help);
+    }
+}
+
+static void repl_load(session *S, char *args)
+{
+    if (!*args) {
+        err(S, "load needs a playbook file: load examples/telecom/playbook.yaml");
+        return;
+    }
+    load(S, args, false);
+}
+
+static void repl_reload(session *S, char *args)
+{
+    (void)args;
+    if (!ensure_playbook(S))
+        return;
+    load(S, S->pb_path, true);
+}
+
+static char *split(char **args)
+{
+    char *s = *args;
+    while (*s == ' ')
+        s++;
+    char *w = s;
+    while (*s && *s != ' ')
+        s++;
+    if (*s)
+        *s++ = 0;
+    while (*s == ' ')
+        s++;
+    *args = s;
+    return w;
+}
+
+static void repl_set(session *S, char *args)
+{
+    if (!ensure_playbook(S))
+        return;
+    char *path = split(&args);
+    if (!*path || !*args) {
+        err(S, "set takes a fact and a value: set customer.age 82");
+        return;
+    }
+    if (set_fact(S, path, args)) {
+        lw_value v;
+        char text[512];
+        lw_case_value(S->c, (size_t)lw_fact_index(S->pb, path), &v);
+        lw_value_format(&v, text, sizeof text);
+        printf("%s = %s\n", path, text);
+    }
+}
+
+static void repl_unset(session *S, char *args)
+{
+    if (!ensure_playbook(S))
+        return;
+    if (lw_fact_index(S->pb, args) < 0) {
+        err(S, "'%s' is not a fact of this playbook; `facts` lists them", args);
+        return;
+    }
+    lw_case_unset(S->c, args);
+    printf("%s is no longer set\n", args);
+}
+
+static void set_special(session *S, const char *fact, const char *what, char *args)
+{
+    if (!ensure_playbook(S))
+        return;
+    if (lw_fact_index(S->pb, fact) < 0) {
+        err(S, "this playbook has no '%s' fact, so the %s cannot be set", fact, what);
+        return;
+    }
+    if (!*args) {
+        lw_value v;
+        char text[256];
+        lw_case_value(S->c, (size_t)lw_fact_index(S->pb, fact), &v);
+        lw_value_format(&v, text, sizeof text);
+        printf("%s = %s\n", fact, v.type == LW_V_NULL ? "(not set)" : text);
+        return;
+    }
+    if (set_fact(S, fact, args))
+        printf("%s = %s\n", fact, args);
+}
+
+static void repl_channel(session *S, char *args) { set_special(S, "channel", "channel", args); }
+static void repl_locale(session *S, char *args) { set_special(S, "locale", "locale", args); }
+static void repl_date(session *S, char *args) { set_special(S, "date", "date", args); }
+
+static void repl_as(session *S, char *args)
+{
+    if (!ensure_playbook(S))
+        return;
+    if (!*args) {
+        printf("acting role: %s\n", S->role ? S->role : "(the case's staff.role)");
+        return;
+    }
+    for (size_t i = 0; i < lw_role_count(S->pb); i++)
+        if (strcmp(lw_role_id(S->pb, i), args) == 0) {
+            free(S->role);
+            S->role = strdup(args);
+            printf("acting as %s\n", args);
+            return;
+        }
+    printf("%serror:%s '%s' is not a role; the roles are:", C(S, RED), C(S, OFF), args);
+    for (size_t i = 0; i < lw_role_count(S->pb); i++)
+        printf(" %s", lw_role_id(S->pb, i));
+    putchar('\n');
+}
+
+static void repl_show(session *S, char *args)
+{
+    (void)args;
+    if (!ensure_playbook(S))
+        return;
+    size_t col = 0, n = 0;
+    for (size_t i = 0; i < lw_fact_count(S->pb); i++)
+        if (width(lw_fact_path(S->pb, i)) > col)
+            col = width(lw_fact_path(S->pb, i));
+    for (size_t i = 0; i < lw_fact_count(S->pb); i++) {
+        lw_value v;
+        if (lw_case_value(S->c, i, &v) != 1)
+            continue;
+        char text[1024];
+        lw_value_format(&v, text, sizeof text);
+        fputs("  ", stdout);
+        pad(lw_fact_path(S->pb, i), col + 2);
+        printf("%s\n", text);
+        n++;
+    }
+    if (n == 0)
+        printf("  (no facts set: use `set PATH VALUE` or `case FILE`)\n");
+    if (S->role)
+        printf("  acting as %s\n", S->role);
+}
+
+static void repl_facts(session *S, char *args)
+{
+    (void)args;
+    if (!ensure_playbook(S))
+        return;
+    size_t col = 0;
+    for (size_t i = 0; i < lw_fact_count(S->pb); i++)
+        if (width(lw_fact_path(S->pb, i)) > col)
+            col = width(lw_fact_path(S->pb, i));
+    for (size_t i = 0; i < lw_fact_count(S->pb); i++) {
+        fputs("  ", stdout);
+        pad(lw_fact_path(S->pb, i), col + 2);
+        size_t nv;
+        const char *const *vals = lw_fact_values(S->pb, i, &nv);
+        if (vals) {
+            fputs("one of:", stdout);
+            for (size_t k = 0; k < nv; k++)
+                printf(" %s", vals[k]);
+        } else if (strcmp(lw_fact_type(S->pb, i), "role") == 0) {
+            fputs("role:", stdout);
+            for (size_t k = 0; k < lw_role_count(S->pb); k++)
+                printf(" %s", lw_role_id(S->pb, k));
+        } else {
+            fputs(lw_fact_type(S->pb, i), stdout);
+        }
+        const char *doc = lw_fact_doc(S->pb, i);
+        if (doc)
+            printf("  %s-- %s%s", C(S, DIM), doc, C(S, OFF));
+        putchar('\n');
+    }
+}
+
+static void repl_case(session *S, char *args)
+{
+    if (!ensure_playbook(S))
+        return;
+    if (!*args) {
+        err(S, "case takes a case file (.json or .yaml): case examples/telecom/cases/poa-82.json");
+        return;
+    }
+    lw_case *c = lw_case_new(S->pb);
+    const char *msg = NULL;
+    lw_case_read_file(c, args, &msg);
+    if (msg || lw_case_problem_count(c)) {
+        err(S, "%s", msg ? msg : lw_case_problem(c, 0));
+        for (size_t i = 1; !msg && i < lw_case_problem_count(c); i++)
+            printf("       %s\n", lw_case_problem(c, i));
+        printf("the case was not loaded\n");
+        lw_case_free(c);
+        return;
+    }
+    lw_case_free(S->c);
+    S->c = c;
+    printf("case loaded from %s\n", args);
+}
+
+static void repl_save(session *S, char *args)
+{
+    if (!ensure_playbook(S))
+        return;
+    if (!*args) {
+        err(S, "save takes a file name: save my-case.yaml");
+        return;
+    }
+    FILE *f = fopen(args, "w");
+    if (!f) {
+        err(S, "cannot write %s: %s", args, strerror(errno));
+        return;
+    }
+    fprintf(f, "# case for %s %s, saved by leeway repl\n", lw_playbook_id(S->pb),
+            lw_playbook_version(S->pb));
+    size_t n = 0;
+    for (size_t i = 0; i < lw_fact_count(S->pb); i++) {
+        lw_value v;
+        if (lw_case_value(S->c, i, &v) != 1 || v.type == LW_V_NULL)
+            continue;
+        char text[1024];
+        lw_value_format(&v, text, sizeof text);
+        if (v.type == LW_V_LIST || v.type == LW_V_BOOL || v.type == LW_V_NUMBER)
+            fprintf(f, "%s: %s\n", lw_fact_path(S->pb, i), text);
+        else {
+            fprintf(f, "%s: \"", lw_fact_path(S->pb, i));
+            for (const char *p = text; *p; p++) {
+                if (*p == '"' || *p == '\\')
+                    fputc('\\', f);
+                fputc(*p, f);
+            }
+            fputs("\"\n", f);
+        }
+        n++;
+    }
+    if (S->role)
+        fprintf(f, "# acting role in the session: %s\n", S->role);
+    if (fclose(f) != 0)
+        err(S, "cannot write %s", args);
+    else
+        printf("saved %zu fact%s to %s\n", n, n == 1 ? "" : "s", args);
+}
+
+static void repl_reset(session *S, char *args)
+{
+    (void)args;
+    if (!ensure_playbook(S))
+        return;
+    lw_case_reset(S->c);
+    printf("the case is empty\n");
+}
+
+static const lw_decision *decide(session *S, lw_engine *e, int trace)
+{
+    lw_decide_options o = opts(S, trace);
+    const lw_decision *d = NULL;
+    if (lw_decide(e, S->pb, S->c, &o, &d) != LW_OK) {
+        err(S, "the decision failed (out of memory)");
+        return NULL;
+    }
+    return d;
+}
+
+static void repl_decide(session *S, char *args)
+{
+    (void)args;
+    if (!ensure_playbook(S))
+        return;
+    const lw_decision *d = decide(S, S->e, 0);
+    if (d)
+        print_decision_text(stdout, d, S->color);
+}
+
+static void repl_missing(session *S, char *args)
+{
+    (void)args;
+    if (!ensure_playbook(S))
+        return;
+    const lw_decision *d = decide(S, S->e, 0);
+    if (!d)
+        return;
+    if (d->n_missing == 0) {
+        printf("nothing is missing: every condition could be decided\n");
+        return;
+    }
+    printf("still to ask (each left a condition undecided):\n");
+    for (size_t i = 0; i < d->n_missing; i++)
+        printf("  %s\n", d->missing[i]);
+}
+
+static void repl_why(session *S, char *args)
+{
+    (void)args;
+    if (!ensure_playbook(S))
+        return;
+    const lw_decision *d = decide(S, S->e, 1);
+    if (!d)
+        return;
+    if (d->n_problems) {
+        printf("the case is invalid, so no rule was tried:\n");
+        for (size_t i = 0; i < d->n_problems; i++)
+            printf("  %s\n", d->problems[i]);
+        return;
+    }
+    for (size_t i = 0; i < d->n_trace; i++) {
+        const lw_trace_entry *t = &d->trace[i];
+        const char *mark = t->result == LW_TRUE ? "yes" : t->result == LW_FALSE ? "no " : "?  ";
+        const char *col = t->result == LW_TRUE ? GREEN : t->result == LW_FALSE ? DIM : YELLOW;
+        printf("  %s%s%s  %-28s line %d%s\n", C(S, col), mark, C(S, OFF), t->rule, t->line,
+               t->result == LW_UNKNOWN ? "  (could not be decided: a fact is missing)" : "");
+    }
+    printf("outcome: %s\n", d->outcome);
+}
+
+static bool same_str(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+static void diff_decisions(session *S, const lw_decision *a, const lw_decision *b)
+{
+    int n = 0;
+    char x[256], y[256];
+    if (strcmp(a->outcome, b->outcome) != 0) {
+        printf("  outcome: %s -> %s%s%s\n", a->outcome, C(S, BOLD), b->outcome, C(S, OFF));
+        n++;
+    }
+    for (size_t i = 0; i < a->n_policies || i < b->n_policies; i++) {
+        const lw_policy_result *p = i < a->n_policies ? &a->policies[i] : NULL;
+        const lw_policy_result *q = NULL;
+        for (size_t k = 0; p && k < b->n_policies; k++)
+            if (strcmp(b->policies[k].id, p->id) == 0)
+                q = &b->policies[k];
+        if (p && !q) {
+            printf("  policy %s no longer applies\n", p->id);
+            n++;
+        } else if (p && (strcmp(p->outcome, q->outcome) != 0 ||
+                         !same_str(p->exception, q->exception) ||
+                         !same_str(p->needs_role, q->needs_role))) {
+            printf("  policy %s: %s%s%s -> %s%s%s", p->id, p->outcome, p->exception ? " by " : "",
+                   p->exception ? p->exception : "", q->outcome, q->exception ? " by " : "",
+                   q->exception ? q->exception : "");
+            if (q->needs_role)
+                printf(" (needs %s)", q->needs_role);
+            putchar('\n');
+            n++;
+        }
+    }
+    for (size_t k = 0; k < b->n_policies; k++) {
+        bool found = false;
+        for (size_t i = 0; i < a->n_policies; i++)
+            found |= strcmp(a->policies[i].id, b->policies[k].id) == 0;
+        if (!found) {
+            printf("  policy %s now applies: %s\n", b->policies[k].id, b->policies[k].outcome);
+            n++;
+        }
+    }
+    if (a->goodwill.amount.minor != b->goodwill.amount.minor ||
+        a->goodwill.within_authority != b->goodwill.within_authority) {
+        lw_money_format(a->goodwill.amount, 1, x, sizeof x);
+        lw_money_format(b->goodwill.amount, 1, y, sizeof y);
+        printf("  goodwill: %s%s -> %s%s\n", x, a->goodwill.within_authority ? "" : " (needs approval)",
+               y, b->goodwill.within_authority ? "" : " (needs approval)");
+        n++;
+    }
+    for (size_t i = 0; i < a->n_outputs && i < b->n_outputs; i++) {
+        lw_value_format(&a->outputs[i].value, x, sizeof x);
+        lw_value_format(&b->outputs[i].value, y, sizeof y);
+        if (strcmp(x, y) != 0) {
+            printf("  output %s: %s -> %s\n", a->outputs[i].name, x, y);
+            n++;
+        }
+    }
+    if (a->n_promises != b->n_promises) {
+        printf("  promises: %zu -> %zu\n", a->n_promises, b->n_promises);
+        n++;
+    }
+    if (a->n_missing != b->n_missing) {
+        printf("  questions still to ask: %zu -> %zu\n", a->n_missing, b->n_missing);
+        n++;
+    }
+    if (a->n_problems != b->n_problems) {
+        printf("  the case becomes %s\n", b->n_problems ? "invalid" : "valid");
+        n++;
+    }
+    if (n == 0)
+        printf("  nothing changes\n");
+}
+
+static void repl_whatif(session *S, char *args)
+{
+    if (!ensure_playbook(S))
+        return;
+    char *path = split(&args);
+    if (!*path || !*args) {
+        err(S, "whatif takes a fact and a value: whatif customer.age 74");
+        return;
+    }
+    int f = lw_fact_index(S->pb, path);
+    if (f < 0) {
+        err(S, "'%s' is not a fact of this playbook; `facts` lists them", path);
+        return;
+    }
+    lw_value old;
+    int given = lw_case_value(S->c, (size_t)f, &old);
+    if (old.type == LW_V_LIST) {
+        err(S, "whatif cannot change a list fact; use set");
+        return;
+    }
+    char old_text[1024];
+    lw_value_format(&old, old_text, sizeof old_text);
+    const lw_decision *before = decide(S, S->e, 0);
+    if (!before || !set_fact(S, path, args))
+        return;
+    const lw_decision *after = decide(S, S->e2, 0);
+    if (after) {
+        printf("if %s were %s instead of %s:\n", path, args,
+               given == 1 && old.type != LW_V_NULL ? old_text : "(not set)");
+        diff_decisions(S, before, after);
+    }
+    if (given == 1 && old.type != LW_V_NULL)
+        lw_case_set_text(S->c, path, old_text);
+    else
+        lw_case_unset(S->c, path);
+}
+
+static void repl_flip(session *S, char *args)
+{
+    (void)args;
+    if (!ensure_playbook(S))
+        return;
+    lw_decide_options o = opts(S, 0);
+    const lw_flip_item *items;
+    size_t n;
+    if (lw_flip(S->e, S->pb, S->c, &o, &items, &n) != LW_OK) {
+        err(S, "could not work it out (out of memory)");
+        return;
+    }
+    if (n == 0) {
+        printf("every rule that could fire has fired (or the case is invalid)\n");
+        return;
+    }
+    printf("what would make each rule that did not fire, fire:\n");
+    for (size_t i = 0; i < n; i++)
+        printf("  %s %s%s%s (line %d): %s\n", items[i].kind, C(S, BOLD), items[i].rule,
+               C(S, OFF), items[i].line, items[i].change);
+}
+
+typedef struct test_run {
+    session *S;
+} test_run;
+
+static void on_test(void *ud, const lw_test_result *r)
+{
+    session *S = ud;
+    if (r->passed)
+        printf("  %sok%s    %s\n", C(S, GREEN), C(S, OFF), r->name);
+    else
+        printf("  %sFAIL%s  %s (line %d)\n        %s\n", C(S, RED), C(S, OFF), r->name, r->line,
+               r->failure);
+}
+
+static void repl_test(session *S, char *args)
+{
+    (void)args;
+    if (!ensure_playbook(S))
+        return;
+    int passed = 0, failed = 0;
+    lw_report *rep = NULL;
+    int rc = lw_test_file(S->e, S->pb_path, NULL, on_test, NULL, S, &passed, &failed, &rep);
+    if (rc == LW_ERR_NOTFOUND)
+        printf("the playbook has no tests:\n");
+    else if (rc != LW_OK)
+        print_report_out(S, rep);
+    else
+        printf("%d passed, %d failed\n", passed, failed);
+    lw_report_free(rep);
+}
+
+static void repl_lua(session *S, char *args)
+{
+    (void)args;
+    err(S, "Lua scripting is not available in this version of leeway yet");
+}
+
+static void run_line(session *S, char *line);
+
+static void repl_scenario(session *S, char *args)
+{
+    if (!*args) {
+        err(S, "scenario takes a file of REPL commands: scenario tests/repl/poa.scenario");
+        return;
+    }
+    if (S->depth >= 8) {
+        err(S, "scenarios are nested too deeply");
+        return;
+    }
+    FILE *f = fopen(args, "r");
+    if (!f) {
+        err(S, "cannot open %s: %s", args, strerror(errno));
+        return;
+    }
+    int p0 = S->expect_pass, f0 = S->expect_fail;
+    S->depth++;
+    char *line = NULL;
+    size_t cap = 0;
+    while (!interrupted && getline(&line, &cap, f) > 0) {
+        line[strcspn(line, "\r\n")] = 0;
+        char *s = line;
+        while (*s == ' ')
+            s++;
+        if (!*s || *s == '#')
+            continue;
+        printf("%s> %s%s\n", C(S, DIM), s, C(S, OFF));
+        run_line(S, s);
+    }
+    free(line);
+    fclose(f);
+    S->depth--;
+    int p = S->expect_pass - p0, fl = S->expect_fail - f0;
+    if (p || fl)
+        printf("scenario %s: %d expectation%s met, %d not met\n", args, p, p == 1 ? "" : "s", fl);
+}
+
+/* expect outcome WORD | expect missing PATH | expect policy ID OUTCOME |
+** expect goodwill AMOUNT */
+static void repl_expect(session *S, char *args)
+{
+    if (!ensure_playbook(S))
+        return;
+    char *what = split(&args);
+    const lw_decision *d = decide(S, S->e, 0);
+    if (!d)
+        return;
+    bool ok = false;
+    char actual[256] = "";
+    if (strcmp(what, "outcome") == 0) {
+        ok = strcmp(d->outcome, args) == 0;
+        snprintf(actual, sizeof actual, "%s", d->outcome);
+    } else if (strcmp(what, "missing") == 0) {
+        for (size_t i = 0; i < d->n_missing; i++)
+            ok |= strcmp(d->missing[i], args) == 0;
+        snprintf(actual, sizeof actual, "%zu missing", d->n_missing);
+    } else if (strcmp(what, "policy") == 0) {
+        char *id = split(&args);
+        snprintf(actual, sizeof actual, "not in force");
+        for (size_t i = 0; i < d->n_policies; i++)
+            if (strcmp(d->policies[i].id, id) == 0) {
+                ok = strcmp(d->policies[i].outcome, args) == 0;
+                snprintf(actual, sizeof actual, "%s", d->policies[i].outcome);
+            }
+    } else if (strcmp(what, "goodwill") == 0) {
+        char want[64];
+        lw_money_format(d->goodwill.amount, 1, actual, sizeof actual);
+        lw_money_format(d->goodwill.amount, 0, want, sizeof want);
+        ok = strcmp(actual, args) == 0 || strcmp(want, args) == 0;
+    } else {
+        err(S, "expect takes: outcome WORD | missing PATH | policy ID OUTCOME | goodwill AMOUNT");
+        return;
+    }
+    if (ok) {
+        S->expect_pass++;
+        printf("%sexpected%s %s %s\n", C(S, GREEN), C(S, OFF), what, args);
+    } else {
+        S->expect_fail++;
+        printf("%sNOT AS EXPECTED%s %s: expected %s, got %s\n", C(S, RED), C(S, OFF), what, args,
+               actual);
+    }
+}
+
+static void repl_quit(session *S, char *args);
+
+static const cmd command_table[] = {
+    {"help", "[COMMAND]", "list the commands, or explain one", repl_help},
+    {"load", "PLAYBOOK", "load a playbook (a new, empty case)", repl_load},
+    {"reload", "", "compile the playbook file again; if it fails, the old one stays", repl_reload},
+    {"facts", "", "list the playbook's facts, their types and values", repl_facts},
+    {"set", "PATH VALUE", "set a fact: set customer.age 82, set order.value 154 EUR", repl_set},
+    {"unset", "PATH", "forget a fact", repl_unset},
+    {"show", "", "show the case", repl_show},
+    {"case", "FILE", "load a case from a .json or .yaml file", repl_case},
+    {"save", "FILE", "save the case as YAML", repl_save},
+    {"reset", "", "start an empty case", repl_reset},
+    {"as", "[ROLE]", "act as a staff role (overrides staff.role)", repl_as},
+    {"channel", "[CHANNEL]", "set the channel: store, phone, chat ...", repl_channel},
+    {"locale", "[LANG]", "set the language of messages: fi, en ...", repl_locale},
+    {"date", "[DATE]", "set the date of the case: 2026-11-23", repl_date},
+    {"decide", "", "decide the case: outcome, exceptions, goodwill, promises", repl_decide},
+    {"why", "", "every rule tried, in order, with its playbook line", repl_why},
+    {"whatif", "PATH VALUE", "decide again with one fact changed; show what differs", repl_whatif},
+    {"flip", "", "what would make each rule that did not fire, fire", repl_flip},
+    {"missing", "", "the questions still to ask", repl_missing},
+    {"expect", "WHAT VALUE", "check the decision: outcome allow | policy ID deny | ...", repl_expect},
+    {"test", "", "run the playbook's tests", repl_test},
+    {"scenario", "FILE", "play a file of REPL commands (with expect lines)", repl_scenario},
+    {"lua", "EXPR", "evaluate Lua against the case (needs Lua scripting)", repl_lua},
+    {"quit", "", "leave (also Ctrl-D)", repl_quit},
+    {NULL, NULL, NULL, NULL},
+};
+
+static const cmd *commands(void)
+{
+    return command_table;
+}
+
+static bool quit_requested;
+
+static void repl_quit(session *S, char *args)
+{
+    (void)S;
+    (void)args;
+    quit_requested = true;
+}
+
+static void run_line(session *S, char *line)
+{
+    char *args = line;
+    char *name = split(&args);
+    size_t n = strlen(args);
+    while (n && args[n - 1] == ' ')
+        args[--n] = 0;
+    if (!*name)
+        return;
+    if (strcmp(name, "exit") == 0)
+        name = "quit";
+    for (const cmd *c = commands(); c->name; c++)
+        if (strcmp(c->name, name) == 0) {
+            c->run(S, args);
+            fflush(stdout);
+            return;
+        }
+    const char *best = NULL;
+    for (const cmd *c = commands(); c->name; c++)
+        if (strncmp(c->name, name, strlen(name)) == 0 && !best)
+            best = c->name;
+    if (best)
+        err(S, "unknown command '%s' (did you mean `%s`?); `help` lists the commands", name, best);
+    else
+        err(S, "unknown command '%s'; `help` lists the commands", name);
+}
+
+/* ======================================================================
+** Line editing: completion, history, Ctrl-C
+*/
+static session *completion_session;
+
+static char *complete_from(const char *text, int state, size_t (*count)(void),
+                           const char *(*item)(size_t))
+{
+    static size_t i;
+    if (state == 0)
+        i = 0;
+    size_t n = count(), len = strlen(text);
+    while (i < n) {
+        const char *s = item(i++);
+        if (s && strncmp(s, text, len) == 0)
+            return strdup(s);
+    }
+    return NULL;
+}
+
+static size_t n_commands(void)
+{
+    size_t n = 0;
+    while (command_table[n].name)
+        n++;
+    return n;
+}
+static const char *command_at(size_t i) { return command_table[i].name; }
+static size_t n_facts(void) { return lw_fact_count(completion_session->pb); }
+static const char *fact_at(size_t i) { return lw_fact_path(completion_session->pb, i); }
+static size_t n_roles(void) { return lw_role_count(completion_session->pb); }
+static const char *role_at(size_t i) { return lw_role_id(completion_session->pb, i); }
+
+static int value_fact = -1;
+static size_t n_values(void)
+{
+    size_t n = 0;
+    if (value_fact >= 0)
+        lw_fact_values(completion_session->pb, (size_t)value_fact, &n);
+    return n;
+}
+static const char *value_at(size_t i)
+{
+    size_t n;
+    const char *const *v = lw_fact_values(completion_session->pb, (size_t)value_fact, &n);
+    return v && i < n ? v[i] : NULL;
+}
+
+static char *gen_command(const char *t, int s) { return complete_from(t, s, n_commands, command_at); }
+static char *gen_fact(const char *t, int s) { return complete_from(t, s, n_facts, fact_at); }
+static char *gen_role(const char *t, int s) { return complete_from(t, s, n_roles, role_at); }
+static char *gen_value(const char *t, int s) { return complete_from(t, s, n_values, value_at); }
+
+static char **complete(const char *text, int start, int end)
+{
+    (void)end;
+    rl_attempted_completion_function = complete;
+    session *S = completion_session;
+    /* words before the one being completed */
+    char before[512];
+    size_t k = (size_t)start < sizeof before - 1 ? (size_t)start : sizeof before - 1;
+    memcpy(before, rl_line_buffer, k);
+    before[k] = 0;
+    char *words[3] = {NULL, NULL, NULL};
+    int nw = 0;
+    for (char *tok = strtok(before, " "); tok && nw < 3; tok = strtok(NULL, " "))
+        words[nw++] = tok;
+    if (nw == 0)
+        return rl_completion_matches(text, gen_command);
+    if (!S->pb)
+        return NULL;
+    const char *verb = words[0];
+    if (nw == 1 && (strcmp(verb, "set") == 0 || strcmp(verb, "unset") == 0 ||
+                    strcmp(verb, "whatif") == 0))
+        return rl_completion_matches(text, gen_fact);
+    if (nw == 1 && strcmp(verb, "as") == 0)
+        return rl_completion_matches(text, gen_role);
+    if (nw == 1 && strcmp(verb, "channel") == 0) {
+        value_fact = lw_fact_index(S->pb, "channel");
+        return rl_completion_matches(text, gen_value);
+    }
+    if (nw == 2 && (strcmp(verb, "set") == 0 || strcmp(verb, "whatif") == 0)) {
+        value_fact = lw_fact_index(S->pb, words[1]);
+        if (value_fact >= 0 && strcmp(lw_fact_type(S->pb, (size_t)value_fact), "role") == 0)
+            return rl_completion_matches(text, gen_role);
+        if (value_fact >= 0 && strcmp(lw_fact_type(S->pb, (size_t)value_fact), "bool") == 0) {
+            static const char *const tf[] = {"true", "false"};
+            (void)tf;
+        }
+        return rl_completion_matches(text, gen_value);
+    }
+    return NULL;
+}
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
+static char *history_path(void)
+{
+    const char *home = getenv("HOME");
+    if (!home || !*home)
+        return NULL;
+    size_t n = strlen(home) + 32;
+    char *p = malloc(n);
+    if (p)
+        snprintf(p, n, "%s/.leeway_history", home);
+    return p;
+}
+
+/* Incomplete input continues on the next line: an open quote or bracket, or
+** a trailing backslash. */
+static bool incomplete(const char *s)
+{
+    int depth = 0;
+    char q = 0;
+    for (; *s; s++) {
+        if (q) {
+            if (*s == q)
+                q = 0;
+        } else if (*s == '"' || *s == '\'') {
+            q = *s;
+        } else if (*s == '(' || *s == '[' || *s == '{') {
+            depth++;
+        } else if (*s == ')' || *s == ']' || *s == '}') {
+            depth--;
+        } else if (*s == '\\' && s[1] == 0) {
+            return true;
+        }
+    }
+    return q || depth > 0;
+}
+
+static char *join_continued(char *acc, const char *line)
+{
+    size_t a = acc ? strlen(acc) : 0, l = strlen(line);
+    char *p = realloc(acc, a + l + 2);
+    if (!p) {
+        free(acc);
+        return NULL;
+    }
+    if (a && p[a - 1] == '\\')
+        p[--a] = 0;
+    else if (a)
+        p[a++] = ' ';
+    memcpy(p + a, line, l + 1);
+    return p;
+}
+
+static char *read_command(session *S)
+{
+    char *acc = NULL;
+    for (;;) {
+        char *line;
+        if (S->interactive) {
+            interrupted = 0;
+            line = readline(acc ? "...> " : "leeway> ");
+            if (interrupted) {
+                /* Ctrl-C: drop what was typed, keep going */
+                free(line);
+                free(acc);
+                acc = NULL;
+                putchar('\n');
+                continue;
+            }
+        } else {
+            size_t cap = 0;
+            line = NULL;
+            if (getline(&line, &cap, stdin) <= 0) {
+                free(line);
+                line = NULL;
+            } else {
+                line[strcspn(line, "\r\n")] = 0;
+            }
+        }
+        if (!line)
+            return acc; /* Ctrl-D / end of input */
+        acc = join_continued(acc, line);
+        free(line);
+        if (!acc || !incomplete(acc))
+            return acc;
+    }
+}
+
+int cmd_repl(int argc, char **argv)
+{
+    session S;
+    memset(&S, 0, sizeof S);
+    S.interactive = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+    S.color = S.interactive && use_color(stdout);
+    S.e = lw_engine_new(NULL);
+    S.e2 = lw_engine_new(NULL);
+    if (!S.e || !S.e2) {
+        fputs("leeway repl: out of memory\n", stderr);
+        return EXIT_USAGE;
+    }
+    if (argc > 1) {
+        fputs("usage: leeway repl [PLAYBOOK]\n", stderr);
+        return EXIT_USAGE;
+    }
+    completion_session = &S;
+    char *hist = NULL;
+    if (S.interactive) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_sigint;
+        sigaction(SIGINT, &sa, NULL);
+        rl_attempted_completion_function = complete;
+        hist = history_path();
+        if (hist)
+            read_history(hist);
+        printf("leeway %s -- the trainer's REPL. `help` lists the commands; Ctrl-D leaves.\n",
+               lw_version());
+    }
+    if (argc == 1)
+        load(&S, argv[0], false);
+    char *line;
+    while (!quit_requested && (line = read_command(&S)) != NULL) {
+        char *s = line;
+        while (*s == ' ' || *s == '\t')
+            s++;
+        if (*s && *s != '#') {
+            if (S.interactive)
+                add_history(s);
+            else
+                printf("> %s\n", s);
+            run_line(&S, s);
+        }
+        free(line);
+        fflush(stdout);
+    }
+    if (hist) {
+        write_history(hist);
+        free(hist);
+    }
+    if (S.interactive && !quit_requested)
+        putchar('\n');
+    lw_case_free(S.c);
+    lw_playbook_free(S.pb);
+    lw_engine_free(S.e);
+    lw_engine_free(S.e2);
+    free(S.role);
+    free(S.pb_path);
+    return S.expect_fail ? EXIT_FAILED : EXIT_DONE;
+}

@@ -1,0 +1,472 @@
+/*
+** flip.c -- "what would have to change": for every rule that did not fire
+** in a decision, the facts that would make it fire, read from its compiled
+** condition ("customer.tenure_years >= 10 (now 7)"). Conditions too complex
+** to invert are printed with the current values of the facts they read.
+*/
+#include "internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* ======================================================================
+** Printing expressions back as text
+*/
+static int prec(int op)
+{
+    switch (op) {
+    case X_OR: return 1;
+    case X_AND: return 2;
+    case X_NOT: return 3;
+    case X_EQ: case X_NE: case X_LT: case X_LE: case X_GT: case X_GE:
+    case X_IN_SET: case X_IN_RANGE: case X_IN_LIST: return 4;
+    case X_ADD: case X_SUB: return 5;
+    case X_MUL: case X_DIV: return 6;
+    case X_NEG: return 7;
+    default: return 8;
+    }
+}
+
+static const char *op_text(int op)
+{
+    switch (op) {
+    case X_OR: return "or";
+    case X_AND: return "and";
+    case X_EQ: return "==";
+    case X_NE: return "!=";
+    case X_LT: return "<";
+    case X_LE: return "<=";
+    case X_GT: return ">";
+    case X_GE: return ">=";
+    case X_ADD: return "+";
+    case X_SUB: return "-";
+    case X_MUL: return "*";
+    case X_DIV: return "/";
+    default: return "?";
+    }
+}
+
+static const char *fn_text(int op)
+{
+    switch (op) {
+    case X_MIN: return "min";
+    case X_MAX: return "max";
+    case X_ROUND: return "round";
+    case X_FLOOR: return "floor";
+    case X_CEIL: return "ceil";
+    case X_HAS: return "has";
+    case X_LOWER: return "lower";
+    case X_CONTAINS: return "contains";
+    case X_STARTS: return "starts_with";
+    case X_LEN: return "len";
+    case X_IF: return "if";
+    case X_COALESCE: return "coalesce";
+    default: return NULL;
+    }
+}
+
+static void put_val(strbuf *b, const lw_playbook *pb, const val *v)
+{
+    char tmp[256];
+    if (v->t == V_MISSING) {
+        buf_puts(b, "unknown");
+        return;
+    }
+    val_format(pb, v, tmp, sizeof tmp);
+    if (v->t == V_STR) {
+        buf_putc(b, '"');
+        buf_puts(b, tmp);
+        buf_putc(b, '"');
+    } else {
+        buf_puts(b, tmp);
+    }
+}
+
+static void print_expr(strbuf *b, const lw_playbook *pb, const expr *e, int outer)
+{
+    int p = prec(e->op);
+    bool paren = p < outer;
+    if (paren)
+        buf_putc(b, '(');
+    switch (e->op) {
+    case X_CONST:
+        put_val(b, pb, &e->k);
+        break;
+    case X_FACT:
+        buf_puts(b, pb->facts[e->slot].path);
+        break;
+    case X_AMOUNT:
+        buf_puts(b, "amount");
+        break;
+    case X_OUTPUT:
+        buf_printf(b, "outputs.%s", pb->outputs[e->slot].name);
+        break;
+    case X_POLICY:
+        buf_printf(b, "policies.%s.outcome", pb->policies[e->slot].id);
+        break;
+    case X_GOODWILL:
+        buf_puts(b, "goodwill.amount");
+        break;
+    case X_NOT:
+        buf_puts(b, "not ");
+        print_expr(b, pb, e->args[0], p);
+        break;
+    case X_NEG:
+        buf_putc(b, '-');
+        print_expr(b, pb, e->args[0], p);
+        break;
+    case X_IN_SET:
+        print_expr(b, pb, e->args[0], p + 1);
+        buf_puts(b, " in [");
+        for (size_t i = 1; i < e->n; i++) {
+            if (i > 1)
+                buf_puts(b, ", ");
+            print_expr(b, pb, e->args[i], 0);
+        }
+        buf_putc(b, ']');
+        break;
+    case X_IN_RANGE:
+        print_expr(b, pb, e->args[0], p + 1);
+        buf_puts(b, " in ");
+        print_expr(b, pb, e->args[1], p + 1);
+        buf_puts(b, "..");
+        print_expr(b, pb, e->args[2], p + 1);
+        break;
+    case X_IN_LIST:
+        print_expr(b, pb, e->args[0], p + 1);
+        buf_puts(b, " in ");
+        print_expr(b, pb, e->args[1], p + 1);
+        break;
+    default:
+        if (fn_text(e->op)) {
+            buf_puts(b, fn_text(e->op));
+            buf_putc(b, '(');
+            for (size_t i = 0; i < e->n; i++) {
+                if (i)
+                    buf_puts(b, ", ");
+                print_expr(b, pb, e->args[i], 0);
+            }
+            buf_putc(b, ')');
+        } else if (e->n == 2) {
+            print_expr(b, pb, e->args[0], p);
+            buf_printf(b, " %s ", op_text(e->op));
+            print_expr(b, pb, e->args[1], p + 1);
+        }
+        break;
+    }
+    if (paren)
+        buf_putc(b, ')');
+}
+
+/* ======================================================================
+** What a condition needs
+*/
+typedef struct fx {
+    const lw_playbook *pb;
+    const lw_case *c;
+} fx;
+
+static val fact_now(fx *F, int slot)
+{
+    val v = F->c->slots[slot];
+    if (v.t == V_MISSING && F->pb->facts[slot].has_default)
+        v = F->pb->facts[slot].def;
+    return v;
+}
+
+static void facts_now(fx *F, strbuf *b, const expr *e, bool *first)
+{
+    if (e->op == X_FACT) {
+        buf_puts(b, *first ? " (now " : ", ");
+        *first = false;
+        buf_printf(b, "%s = ", F->pb->facts[e->slot].path);
+        val v = fact_now(F, e->slot);
+        put_val(b, F->pb, &v);
+        return;
+    }
+    for (size_t i = 0; i < e->n; i++)
+        facts_now(F, b, e->args[i], first);
+}
+
+static int negate_cmp(int op)
+{
+    switch (op) {
+    case X_EQ: return X_NE;
+    case X_NE: return X_EQ;
+    case X_LT: return X_GE;
+    case X_LE: return X_GT;
+    case X_GT: return X_LE;
+    default: return X_LT;
+    }
+}
+
+static int mirror_cmp(int op)
+{
+    switch (op) {
+    case X_LT: return X_GT;
+    case X_LE: return X_GE;
+    case X_GT: return X_LT;
+    case X_GE: return X_LE;
+    default: return op;
+    }
+}
+
+static lw_truth cmp_truth(int op, const val *a, const val *b)
+{
+    if (a->t == V_MISSING || b->t == V_MISSING)
+        return LW_UNKNOWN;
+    bool ok;
+    int c = val_compare(a, b, &ok);
+    if (!ok)
+        return LW_UNKNOWN;
+    bool r = op == X_EQ ? c == 0 : op == X_NE ? c != 0 : op == X_LT ? c < 0
+           : op == X_LE ? c <= 0 : op == X_GT ? c > 0 : c >= 0;
+    return r ? LW_TRUE : LW_FALSE;
+}
+
+/* Append to b what must hold for e to be `want`; LW_TRUE if it already is. */
+static lw_truth need(fx *F, strbuf *b, const expr *e, bool want)
+{
+    const lw_playbook *pb = F->pb;
+    switch (e->op) {
+    case X_AND:
+    case X_OR: {
+        bool all = (e->op == X_AND) == want; /* every child must be `want` */
+        strbuf parts[2];
+        lw_truth t[2];
+        for (int i = 0; i < 2; i++) {
+            buf_init(&parts[i], b->mem);
+            t[i] = need(F, &parts[i], e->args[i], want);
+        }
+        lw_truth res;
+        if (all) {
+            res = t[0] == LW_TRUE && t[1] == LW_TRUE ? LW_TRUE : LW_FALSE;
+            if (res != LW_TRUE) {
+                bool first = true;
+                for (int i = 0; i < 2; i++)
+                    if (t[i] != LW_TRUE && parts[i].p) {
+                        if (!first)
+                            buf_puts(b, " and ");
+                        buf_puts(b, parts[i].p);
+                        first = false;
+                    }
+            }
+        } else {
+            res = t[0] == LW_TRUE || t[1] == LW_TRUE ? LW_TRUE : LW_FALSE;
+            if (res != LW_TRUE) {
+                buf_putc(b, '(');
+                buf_puts(b, parts[0].p ? parts[0].p : "?");
+                buf_puts(b, " or ");
+                buf_puts(b, parts[1].p ? parts[1].p : "?");
+                buf_putc(b, ')');
+            }
+        }
+        buf_free(&parts[0]);
+        buf_free(&parts[1]);
+        return res;
+    }
+    case X_NOT:
+        return need(F, b, e->args[0], !want);
+    case X_CONST:
+        if (e->k.t == V_BOOL && e->k.u.b == want)
+            return LW_TRUE;
+        buf_puts(b, want ? "never (the condition is always false)"
+                         : "never (the condition is always true)");
+        return LW_FALSE;
+    case X_FACT: {
+        val v = fact_now(F, e->slot);
+        if (v.t == V_BOOL && v.u.b == want)
+            return LW_TRUE;
+        buf_printf(b, "%s is %s (now ", pb->facts[e->slot].path, want ? "true" : "false");
+        put_val(b, pb, &v);
+        buf_putc(b, ')');
+        return LW_FALSE;
+    }
+    case X_HAS: {
+        const expr *a = e->args[0];
+        bool known = a->op == X_FACT && fact_now(F, a->slot).t != V_MISSING;
+        if (a->op == X_FACT && known == want)
+            return LW_TRUE;
+        print_expr(b, pb, a, 0);
+        buf_puts(b, want ? " is known" : " is not given");
+        return LW_FALSE;
+    }
+    case X_EQ: case X_NE: case X_LT: case X_LE: case X_GT: case X_GE: {
+        const expr *l = e->args[0], *r = e->args[1];
+        int op = e->op;
+        if (r->op == X_FACT && l->op == X_CONST) {
+            const expr *t = l;
+            l = r;
+            r = t;
+            op = mirror_cmp(op);
+        }
+        if (l->op == X_FACT && r->op == X_CONST) {
+            val v = fact_now(F, l->slot);
+            lw_truth t = cmp_truth(op, &v, &r->k);
+            if (t != LW_UNKNOWN && (t == LW_TRUE) == want)
+                return LW_TRUE;
+            int o = want ? op : negate_cmp(op);
+            buf_printf(b, "%s %s ", pb->facts[l->slot].path, op_text(o));
+            put_val(b, pb, &r->k);
+            buf_puts(b, " (now ");
+            put_val(b, pb, &v);
+            buf_putc(b, ')');
+            return LW_FALSE;
+        }
+        break;
+    }
+    case X_IN_SET:
+    case X_IN_RANGE:
+        if (e->args[0]->op == X_FACT) {
+            val v = fact_now(F, e->args[0]->slot);
+            lw_truth t = LW_UNKNOWN;
+            if (v.t != V_MISSING) {
+                if (e->op == X_IN_RANGE) {
+                    lw_truth lo = cmp_truth(X_GE, &v, &e->args[1]->k);
+                    lw_truth hi = cmp_truth(X_LE, &v, &e->args[2]->k);
+                    t = lo == LW_TRUE && hi == LW_TRUE ? LW_TRUE
+                        : lo == LW_UNKNOWN || hi == LW_UNKNOWN ? LW_UNKNOWN : LW_FALSE;
+                } else {
+                    t = LW_FALSE;
+                    for (size_t i = 1; i < e->n; i++)
+                        if (cmp_truth(X_EQ, &v, &e->args[i]->k) == LW_TRUE)
+                            t = LW_TRUE;
+                }
+            }
+            if (t != LW_UNKNOWN && (t == LW_TRUE) == want)
+                return LW_TRUE;
+            if (!want)
+                buf_puts(b, "not ");
+            print_expr(b, pb, e, 0);
+            buf_puts(b, " (now ");
+            put_val(b, pb, &v);
+            buf_putc(b, ')');
+            return LW_FALSE;
+        }
+        break;
+    default:
+        break;
+    }
+    /* Anything else: show the condition and the facts it reads. */
+    if (!want)
+        buf_puts(b, "not ");
+    print_expr(b, pb, e, want ? 0 : 4);
+    bool first = true;
+    facts_now(F, b, e, &first);
+    if (!first)
+        buf_putc(b, ')');
+    return LW_UNKNOWN;
+}
+
+/* ======================================================================
+** lw_flip
+*/
+typedef struct flips {
+    lw_flip_item *items;
+    size_t n, cap;
+    arena *a;
+} flips;
+
+static void add(flips *L, fx *F, const char *kind, const char *rule, pos at, const expr *cond,
+                const char *prefix)
+{
+    if (L->n == L->cap)
+        return;
+    strbuf b;
+    lw_mem m = L->a->mem;
+    buf_init(&b, &m);
+    if (prefix)
+        buf_puts(&b, prefix);
+    if (!cond || need(F, &b, cond, true) == LW_TRUE) {
+        if (!prefix) {
+            buf_free(&b);
+            return; /* its condition holds: something else kept it from firing */
+        }
+    }
+    lw_flip_item *f = &L->items[L->n++];
+    f->kind = kind;
+    f->rule = rule;
+    f->file = at.file;
+    f->line = at.line;
+    f->change = b.p ? arena_strndup(L->a, b.p, b.len) : "";
+    buf_free(&b);
+}
+
+static bool window_open(const lw_playbook *pb, const lw_case *c, const window *w)
+{
+    if (!w->has_from && !w->has_until)
+        return true;
+    if (pb->f_date < 0 || c->slots[pb->f_date].t != V_DATE)
+        return true; /* today: assume the rule is in force */
+    int64_t d = c->slots[pb->f_date].u.i;
+    return (!w->has_from || d >= w->from) && (!w->has_until || d < w->until);
+}
+
+int lw_flip(lw_engine *e, const lw_playbook *pb, const lw_case *c, const lw_decide_options *opt,
+            const lw_flip_item **items, size_t *n)
+{
+    if (items)
+        *items = NULL;
+    if (n)
+        *n = 0;
+    if (!e || !pb || !c || !items || !n || c->pb != pb)
+        return LW_ERR_ARG;
+    const lw_decision *d;
+    int rc = lw_decide(e, pb, c, opt, &d);
+    if (rc != LW_OK)
+        return rc;
+    fx F = {pb, c};
+    size_t cap = pb->n_trace_max + 1;
+    flips L = {arena_alloc(&e->a, cap * sizeof(lw_flip_item)), 0, cap, &e->a};
+    if (!L.items)
+        return LW_ERR_NOMEM;
+    if (d->n_problems) {
+        *items = L.items;
+        return LW_OK;
+    }
+    for (size_t i = 0; i < pb->n_policies; i++) {
+        const policy *p = &pb->policies[i];
+        if (!window_open(pb, c, &p->eff))
+            continue;
+        const lw_policy_result *r = NULL;
+        for (size_t k = 0; k < d->n_policies; k++)
+            if (d->policies[k].id == p->id)
+                r = &d->policies[k];
+        if (!r) {
+            add(&L, &F, "policy", p->id, p->at, p->applies, NULL);
+            continue;
+        }
+        for (size_t k = 0; k < p->n_exc; k++) {
+            const exception_rule *x = &p->exc[k];
+            if (r->exception == x->id)
+                break;
+            if (window_open(pb, c, &x->eff))
+                add(&L, &F, "exception", x->id, x->at, x->when, NULL);
+        }
+    }
+    for (size_t i = 0; i < pb->n_steps; i++) {
+        const step_rule *st = &pb->steps[i];
+        bool fired = false;
+        for (size_t k = 0; k < d->goodwill.n_steps; k++)
+            fired |= d->goodwill.steps[k].id == st->id;
+        if (fired || !window_open(pb, c, &st->eff))
+            continue;
+        if (st->when)
+            add(&L, &F, "goodwill", st->id, st->at, st->when, NULL);
+        else if (st->kind == STEP_CAP || st->kind == STEP_FLOOR)
+            add(&L, &F, "goodwill", st->id, st->at, NULL,
+                st->kind == STEP_CAP ? "the amount is above the cap"
+                                     : "the amount is below the floor");
+    }
+    for (size_t i = 0; i < pb->n_promises; i++) {
+        const promise_rule *p = &pb->promises[i];
+        bool made = false;
+        for (size_t k = 0; k < d->n_promises; k++)
+            made |= d->promises[k].id == p->id;
+        if (!made && p->when)
+            add(&L, &F, "promise", p->id, p->at, p->when, NULL);
+    }
+    *items = L.items;
+    *n = L.n;
+    return LW_OK;
+}
