@@ -194,6 +194,10 @@ if HAVE_ENGINE then
         outputs("leeway_static")
         files(ENGINE_FILES)
         includedirs { "engine/include", "engine/src" }
+        -- position-independent so the Lua module (a shared object) can link
+        -- it too; -fno-semantic-interposition keeps GCC inlining global
+        -- functions as it does without -fPIC, so programs lose nothing
+        buildoptions { "-fPIC", "-fno-semantic-interposition" }
         use_cflags(LUA, YAML, UTF8PROC, CJSON)
 
     project "leeway_shared"
@@ -235,6 +239,40 @@ end
 engine_program("leeway", "engine/cli", EDIT)
 engine_program("embed_example", "examples/embed")
 engine_program("leeway_bench", "tests/bench")
+
+-- ---------------------------------------------------------------------------
+-- The Lua module: build/<config>/lua/leeway.so, for `require "leeway"` with
+-- package.cpath = "build/<config>/lua/?.so". It wraps the public header only
+-- and links the (position-independent) static library; --exclude-libs keeps
+-- the engine's symbols out of the module's dynamic symbol table, so only
+-- luaopen_leeway is exported. liblua is not linked: the lua5.4 interpreter
+-- exports the Lua API itself (shared/BUILD-NOTES.md).
+
+if not HAVE_ENGINE then
+    skipped("Lua module", "no engine library")
+elseif not have("lua/*.c") then
+    skipped("Lua module", "lua/*.c matches nothing")
+else
+    project "leeway_lua"
+        kind "SharedLib"
+        targetname "leeway"
+        targetprefix ""              -- leeway.so, not libleeway.so
+        for _, c in ipairs(CONFIGS) do
+            when(c)
+                targetdir("build/" .. c .. "/lua")
+                objdir("build/obj/" .. c .. "/leeway_lua")
+        end
+        when(nil)
+        files { "lua/*.c" }
+        if have("lua/*.h") then files { "lua/*.h" } end
+        includedirs { "engine/include" }
+        buildoptions { "-fPIC", "-fvisibility=hidden" }
+        linkoptions { "-Wl,--exclude-libs,ALL" }
+        use_cflags(LUA)
+        links { "leeway_static" }
+        use(YAML, UTF8PROC, CJSON)
+        links { "m" }
+end
 
 -- ---------------------------------------------------------------------------
 -- Fuzz targets as plain programs that replay inputs (tests/fuzz/replay.c):

@@ -63,7 +63,9 @@ void print_decision_text(FILE *out, const lw_decision *d, bool color)
             if (p->reason)
                 fprintf(out, "    why: %s\n", p->reason);
             if (p->say)
-                fprintf(out, "    tell the customer: \"%s\"\n", p->say);
+                fprintf(out, "    %s: \"%s\"\n",
+                        p->needs_role ? "once approved, tell the customer" : "tell the customer",
+                        p->say);
         }
     } else {
         fprintf(out, "\nNo policy applies: the default is allow.\n");

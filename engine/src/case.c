@@ -685,6 +685,27 @@ int lw_case_read_json(lw_case *c, const char *name, const char *text, size_t len
         if (json_depth(text, len) > 500)
             return case_error(c, msg, name, text, off,
                               "the case is nested too deeply (more than 500 levels)");
+        size_t bad;
+        if (!text_valid_utf8(text, len, &bad))
+            return case_error(c, msg, name, text, bad,
+                              "the case is not valid UTF-8 (byte 0x%02X); save it as UTF-8",
+                              (unsigned char)text[bad]);
+        /* a trailing comma: cJSON stops one character after the bracket */
+        size_t b = off;
+        while (b > 0 && (text[b - 1] == ' ' || text[b - 1] == '\n' || text[b - 1] == '\t' ||
+                         text[b - 1] == '\r'))
+            b--;
+        if (b > 0 && (text[b - 1] == '}' || text[b - 1] == ']')) {
+            size_t p = b - 1;
+            while (p > 0 && (text[p - 1] == ' ' || text[p - 1] == '\n' || text[p - 1] == '\t' ||
+                             text[p - 1] == '\r'))
+                p--;
+            if (p > 0 && text[p - 1] == ',')
+                return case_error(c, msg, name, text, b - 1,
+                                  "the case is not valid JSON: a comma before '%c' (remove the "
+                                  "trailing comma)",
+                                  text[b - 1]);
+        }
         if (off >= len)
             return case_error(c, msg, name, text, off,
                               "the case is not valid JSON: it ends too early (an unclosed {, [ "

@@ -1052,7 +1052,7 @@ static bool compile_step(compiler *c, step_rule *st, const node *m)
     if (!st->id || !known_keys(c, m, keys, "a goodwill step", st->id))
         return false;
     st->at = m->at;
-    scope s = {.amount = true, .rule = st->id};
+    scope s = {.amount = true, .policies = true, .rule = st->id};
     int found = -1;
     for (int k = 0; k < 7; k++)
         if (map_get(m, kinds[k])) {
@@ -1081,6 +1081,12 @@ static bool compile_step(compiler *c, step_rule *st, const node *m)
     switch (st->kind) {
     case STEP_TABLE:
         st->tab = table_compile(c, arg, &s, T_MONEY, NULL, st->id);
+        if (st->tab && ((st->tab->hit == HIT_COLLECT && st->tab->agg == AGG_NONE) ||
+                        st->tab->hit == HIT_RULE_ORDER || st->tab->agg == AGG_COUNT)) {
+            cerror(c, arg, st->id, "a goodwill table gives one amount: use hit: first, unique, "
+                                   "any or priority, or collect with aggregate: sum, min or max");
+            ok = false;
+        }
         ok = st->tab && ok;
         break;
     case STEP_MULTIPLY:
@@ -1115,7 +1121,18 @@ static bool compile_limits(compiler *c, node **maps, size_t nm)
             limit_rule *l = &pb->limits[pb->n_limits];
             l->id = k->str;
             l->at = k->at;
-            scope s = {.rule = l->id};
+            scope s = {.policies = true, .rule = l->id};
+            bool dup = false;
+            for (size_t q = 0; q < pb->n_limits; q++)
+                if (strcmp(pb->limits[q].id, l->id) == 0) {
+                    cerror(c, k, l->id, "the limit '%s' is declared twice (also at %s:%d)",
+                           l->id, pb->limits[q].at.file, pb->limits[q].at.line);
+                    dup = true;
+                }
+            if (dup) {
+                ok = false;
+                continue;
+            }
             if (!want_kind(c, v, N_MAP, "a limit", l->id) ||
                 !known_keys(c, v, keys, "a limit", l->id)) {
                 ok = false;
@@ -1333,8 +1350,19 @@ static bool load_imports(compiler *c, sections *S, const node *root, const char 
         }
         char *real_a = arena_strdup(&c->tmp, real);
         free(real);
-        /* may not leave the playbook's folder, except into a rules/ folder */
-        bool allowed = path_inside(real_a, c->root_dir) || strstr(real_a, "/rules/") != NULL;
+        /* may not leave the playbook's folder, except into the rules/ folder of
+        ** one of its parent folders (or LEEWAY_RULES_PATH) */
+        bool allowed = c->root_dir && path_inside(real_a, c->root_dir);
+        for (char *up = c->root_dir ? arena_strdup(&c->tmp, c->root_dir) : NULL; up && !allowed;) {
+            const char *rules = arena_printf(&c->tmp, "%s/rules", up);
+            allowed = rules && path_inside(real_a, rules);
+            char *slash = strrchr(up, '/');
+            if (!slash || slash == up)
+                break;
+            *slash = 0;
+        }
+        if (!allowed && path_inside(real_a, "/rules"))
+            allowed = true;
         const char *env = getenv("LEEWAY_RULES_PATH");
         if (env && path_inside(real_a, env))
             allowed = true;
@@ -1623,18 +1651,20 @@ static int load(const char *name, const char *text, size_t len, const lw_options
     yaml_limits lim;
     yaml_limits_from(&lim, opt);
     node *root = yaml_load(&pb->a, r, pb->file, text, len, &lim);
-    bool ok = root && compile_root(&c, root, &lim) && r->errors == 0 && !pb->a.failed;
+    bool ok = c.root_dir && root && compile_root(&c, root, &lim) && r->errors == 0 &&
+              !pb->a.failed;
     if (ok)
         lint_playbook(pb, r);
+    bool nomem = pb->a.failed || c.tmp.failed || !c.root_dir;
     arena_free(&c.tmp);
-    if (pb->a.failed && r->errors == 0)
+    if (nomem)
         report_add(r, LW_ERROR, (pos){pb->file, 0, 0}, NULL, "out of memory");
-    if (!ok) {
+    if (!ok || nomem) {
         lw_playbook_free(pb);
         pb = NULL;
     }
     *out = pb;
-    int rc = ok ? LW_OK : r->errors ? LW_ERR_PLAYBOOK : LW_ERR_NOMEM;
+    int rc = pb ? LW_OK : (nomem || !r->errors) ? LW_ERR_NOMEM : LW_ERR_PLAYBOOK;
     if (report)
         *report = r;
     else

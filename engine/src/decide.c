@@ -296,16 +296,14 @@ static void decide_policies(dstate *s, int role, int channel, int *overall)
         if (!in_window(s, &p->eff))
             continue;
         x->rule = p->id;
-        if (p->channels) {
-            if (channel < 0) {
-                add_missing_fact(s, pb->f_channel);
-                trace_add(s, p->id, LW_UNKNOWN, p->at);
-                continue;
-            }
-            if (!((p->channels >> channel) & 1))
-                continue;
-        }
+        if (p->channels && channel >= 0 && !((p->channels >> channel) & 1))
+            continue;
         lw_truth t = cond_eval(x, p->applies);
+        if (t == LW_TRUE && p->channels && channel < 0) {
+            /* it would apply, but only on some channels: the channel matters */
+            add_missing_fact(s, pb->f_channel);
+            t = LW_UNKNOWN;
+        }
         trace_add(s, p->id, t, p->at);
         coverage_mark(x->e, pb, p->cov);
         if (t != LW_TRUE)
@@ -391,6 +389,7 @@ static void decide_goodwill(dstate *s, int role)
         int row = 0;
         const char *row_id = NULL;
         val v;
+        size_t missing_before = s->d->n_missing;
         if (st->kind == STEP_TABLE) {
             size_t mark = x->n_pending;
             v = table_eval(x, st->tab, &row, &row_id);
@@ -400,7 +399,8 @@ static void decide_goodwill(dstate *s, int role)
         }
         if (v.t != V_MONEY && v.t != V_NUM) {
             if (!st->when)
-                trace_add(s, st->id, LW_UNKNOWN, st->at);
+                trace_add(s, st->id,
+                          s->d->n_missing > missing_before ? LW_UNKNOWN : LW_FALSE, st->at);
             continue;
         }
         int64_t before = x->amount.u.i, after = before;
@@ -463,6 +463,7 @@ static void decide_goodwill(dstate *s, int role)
         int64_t remaining = cap.u.i - (l->used ? used.u.i : 0);
         if (remaining < 0)
             remaining = 0;
+        remaining = money_to_minor(remaining) * MONEY_FINE;
         trace_add(s, l->id, x->amount.u.i > remaining ? LW_TRUE : LW_FALSE, l->at);
         if (x->amount.u.i > remaining) {
             lw_cap_result *c = &caps[g->n_capped++];
@@ -474,8 +475,11 @@ static void decide_goodwill(dstate *s, int role)
     /* authority (§6.2) */
     int64_t amount = x->amount.u.i;
     g->needs_role = NULL;
-    if (pb->n_roles == 0) {
-        g->within_authority = 1;
+    bool any_limit = false;
+    for (size_t r = 0; r < pb->n_roles; r++)
+        any_limit |= pb->roles[r].has_limit;
+    if (!any_limit) {
+        g->within_authority = 1; /* no goodwill_limit anywhere: authority is not modelled */
     } else {
         int covering = -1;
         for (size_t r = 0; r < pb->n_roles; r++)
@@ -632,8 +636,12 @@ int lw_decide(lw_engine *e, const lw_playbook *pb, const lw_case *c,
     if (opt && opt->role) {
         role = role_by_name(pb, opt->role);
         bad_role = role < 0;
-    } else if (pb->f_role >= 0 && c->slots[pb->f_role].t == V_ROLE) {
-        role = c->slots[pb->f_role].idx;
+    } else if (pb->f_role >= 0) {
+        val rv = c->slots[pb->f_role];
+        if (rv.t == V_MISSING && pb->facts[pb->f_role].has_default)
+            rv = pb->facts[pb->f_role].def;
+        if (rv.t == V_ROLE)
+            role = rv.idx;
     }
 
     if (c->n_problems || bad_role) {
@@ -642,7 +650,8 @@ int lw_decide(lw_engine *e, const lw_playbook *pb, const lw_case *c,
         const char **p = arena_alloc(a, n * sizeof *p);
         if (!p)
             return LW_ERR_NOMEM;
-        memcpy(p, c->problems, c->n_problems * sizeof *p);
+        if (c->n_problems)
+            memcpy(p, c->problems, c->n_problems * sizeof *p);
         if (bad_role)
             p[c->n_problems] = arena_printf(a, "role: '%s' is not a role of this playbook",
                                             opt->role);

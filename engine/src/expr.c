@@ -101,7 +101,7 @@ static void next(parser *P)
         if (n - i >= 10 && s[i + 4] == '-' && s[i + 7] == '-') {
             size_t e = i;
             while (e < n && (ident_char((unsigned char)s[e]) || s[e] == '-' || s[e] == ':' ||
-                             s[e] == '+' || s[e] == '.'))
+                             s[e] == '+' || (s[e] == '.' && (e + 1 >= n || s[e + 1] != '.'))))
                 e++;
             int64_t secs;
             if (date_parse(s + i, e - i, &secs)) {
@@ -146,7 +146,8 @@ static void next(parser *P)
             i++;
         } else if (i < n && (s[i] >= 'a' && s[i] <= 'z')) {
             size_t e = i;
-            while (e < n && (ident_char((unsigned char)s[e]) || s[e] == '.'))
+            while (e < n && (ident_char((unsigned char)s[e]) ||
+                             (s[e] == '.' && (e + 1 >= n || s[e + 1] != '.'))))
                 e++;
             int64_t secs;
             if (duration_parse(s + st, e - st, &secs)) {
@@ -901,7 +902,8 @@ static bool coerce_to(checker *K, expr *e, const expr *like)
         e->k.u.i = minor;
         return true;
     }
-    if (like->type == T_ENUM && e->type == T_STR && e->op == X_STRLIT) {
+    if (like->type == T_ENUM && e->type == T_STR &&
+        (e->op == X_STRLIT || (e->op == X_CONST && e->k.t == V_STR))) {
         arena *tmp = &K->c->tmp;
         int idx = enumset_find_text(tmp, like->set, e->k.u.s, (size_t)e->k.idx);
         if (idx < 0) {
@@ -951,6 +953,12 @@ static bool ordered(ttype t)
 static bool check_pair(checker *K, expr *a, expr *b)
 {
     bool a_name = a->op == X_NAME, b_name = b->op == X_NAME;
+    if (a_name && b_name && !resolve_name(K, a, NULL, true)) {
+        /* `gold == customer.tier`: the fact on the right tells what the word is */
+        if (!check(K, b, NULL))
+            return false;
+        return check(K, a, b->type == T_ENUM ? b->set : NULL);
+    }
     if (a_name && !b_name) {
         if (!check(K, b, NULL))
             return false;
@@ -1228,6 +1236,19 @@ static bool check(checker *K, expr *e, const enumset *hint)
         expr *a = (expr *)e->args[0], *b = (expr *)e->args[1];
         if (!check_pair(K, a, b) || !same_type(K, a, b, "compare"))
             return false;
+        if (a->type == T_NULL || b->type == T_NULL) {
+            /* `x == null`: x has no value (is missing) */
+            if (e->op != X_EQ && e->op != X_NE) {
+                cerr(K, e, "null can only be compared with == or !=");
+                return false;
+            }
+            e->k.u.b = e->op == X_NE;
+            e->args[0] = a->type == T_NULL ? b : a;
+            e->n = 1;
+            e->op = X_ISNULL;
+            e->type = T_BOOL;
+            return true;
+        }
         if (e->op != X_EQ && e->op != X_NE && !ordered((ttype)a->type) &&
             a->type != T_NULL) {
             cerr(K, e, "%s values cannot be ordered with < or >; use == or !=",
@@ -1484,9 +1505,10 @@ static val arith(eval_ctx *x, const expr *e, val a, val b)
             b = t;
         }
         if (a.t == V_MONEY) {
+            /* §3: the product is rounded half away from zero to the minor unit */
             err = money_mul(a.u.i, b.u.n, &r);
             if (!err)
-                return money(r, a.cur);
+                return money(money_round_step(r, MONEY_FINE), a.cur);
         } else { /* duration */
             double d = (double)a.u.i * b.u.n;
             if (fabs(d) > 9e15 || !isfinite(d))
@@ -1506,7 +1528,7 @@ static val arith(eval_ctx *x, const expr *e, val a, val b)
         } else if (a.t == V_MONEY) {
             err = money_div(a.u.i, b.u.n, &r);
             if (!err)
-                return money(r, a.cur);
+                return money(money_round_step(r, MONEY_FINE), a.cur);
         } else if (b.t == V_DUR) {
             if (b.u.i == 0)
                 err = "duration divided by zero";
@@ -1731,6 +1753,12 @@ val expr_eval(eval_ctx *x, const expr *e)
         val a = expr_eval(x, e->args[0]);
         x->n_pending = mark;
         return vbool(!unknown(&a));
+    }
+    case X_ISNULL: {
+        size_t mark = x->n_pending;
+        val a = expr_eval(x, e->args[0]);
+        x->n_pending = mark;
+        return vbool(unknown(&a) != e->k.u.b);
     }
     case X_COALESCE: {
         size_t mark = x->n_pending;

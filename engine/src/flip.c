@@ -137,6 +137,10 @@ static void print_expr(strbuf *b, const lw_playbook *pb, const expr *e, int oute
         buf_puts(b, " in ");
         print_expr(b, pb, e->args[1], p + 1);
         break;
+    case X_ISNULL:
+        print_expr(b, pb, e->args[0], 5);
+        buf_puts(b, e->k.u.b ? " != null" : " == null");
+        break;
     default:
         if (fn_text(e->op)) {
             buf_puts(b, fn_text(e->op));

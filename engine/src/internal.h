@@ -472,7 +472,8 @@ typedef enum {
     X_IN_SET, X_IN_RANGE, X_IN_LIST,
     X_ADD, X_SUB, X_MUL, X_DIV,
     X_MIN, X_MAX, X_ROUND, X_FLOOR, X_CEIL, X_HAS, X_LOWER, X_CONTAINS,
-    X_STARTS, X_LEN, X_IF, X_COALESCE
+    X_STARTS, X_LEN, X_IF, X_COALESCE,
+    X_ISNULL       /* x == null (k.u.b: negated, x != null) */
 } xop;
 
 struct expr {

@@ -121,7 +121,8 @@ static bool as_decimal(double d, int64_t *m, int *s)
         if (fabs(x) > 9.0e15)
             return false;
         double r = nearbyint(x);
-        if (fabs(x - r) <= 1e-9 * (fabs(x) > 1 ? fabs(x) : 1)) {
+        /* a few units in the last place: 1.15 * 100 = 114.99999999999999 */
+        if (fabs(x - r) <= 1e-12 * (fabs(x) > 1 ? fabs(x) : 1)) {
             *m = (int64_t)r;
             *s = k;
             return true;

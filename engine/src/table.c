@@ -51,7 +51,18 @@ static const expr *compile_against(cellc *C, const char *op, const char *item, s
     size_t prefix = strlen(C->input_text) + strlen(op) + 4;
     pos at = C->cellnode->at;
     at.col += (int)item_off - (int)prefix + (C->cellnode->plain ? 0 : 1);
-    return expr_compile_text(C->c, text, strlen(text), at, C->sc, T_BOOL, NULL);
+    size_t before = C->c->r->n;
+    const expr *e = expr_compile_text(C->c, text, strlen(text), at, C->sc, T_BOOL, NULL);
+    /* an error placed in the synthetic "(INPUT) OP" prefix belongs to the cell */
+    for (size_t i = before; i < C->c->r->n; i++) {
+        lw_diag *d = &C->c->r->items[i];
+        if (d->line < C->cellnode->at.line ||
+            (d->line == C->cellnode->at.line && d->column < C->cellnode->at.col)) {
+            d->line = C->cellnode->at.line;
+            d->column = C->cellnode->at.col;
+        }
+    }
+    return e;
 }
 
 static bool is_const(cellc *C, const expr *e)

@@ -1,0 +1,877 @@
+/*
+** test_table.c -- decision tables (PLAYBOOK.md §6): hit policies first,
+** unique, any, priority, collect (sum/min/max/count) and rule_order; the
+** unary-test cells; row ids in the goodwill step results.
+*/
+#include "lw_test_util.h"
+
+#define HEAD                                                                        \
+    "playbook: table-test\n"                                                        \
+    "version: \"1\"\n"                                                              \
+    "currency: EUR\n"                                                               \
+    "facts:\n"                                                                      \
+    "  incident.category: { type: enum, values: [delay, damaged, lost] }\n"         \
+    "  incident.severity: { type: number }\n"                                       \
+    "  incident.delay:    { type: duration }\n"                                     \
+    "  customer.tier:     { type: enum, values: [basic, silver, gold, platinum], "  \
+    "default: basic }\n"                                                            \
+    "  customer.name:     { type: string }\n"                                       \
+    "  order.value:       { type: money }\n"                                        \
+    "  order.date:        { type: date }\n"                                         \
+    "  flight.intra_eu:   { type: bool }\n"
+
+static tu_fix F;
+
+static int teardown(void **state)
+{
+    (void)state;
+    if (F.pb)
+        tu_fix_close(&F);
+    tu_release_pending();
+    return 0;
+}
+
+static void open_pb(const char *text)
+{
+    if (F.pb)
+        tu_fix_close(&F);
+    tu_fix_open(&F, text);
+}
+
+/* Reset the case, set pairs, decide. */
+static const lw_decision *run(const char *first, ...)
+{
+    lw_case_reset(F.c);
+    va_list ap;
+    va_start(ap, first);
+    for (const char *path = first; path; path = va_arg(ap, const char *)) {
+        const char *text = va_arg(ap, const char *);
+        int rc = lw_case_set_text(F.c, path, text);
+        if (rc != LW_OK)
+            print_message("set %s = %s: %s\n", path, text, lw_errstr(rc));
+        assert_int_equal(rc, LW_OK);
+    }
+    va_end(ap);
+    return tu_decide(&F);
+}
+#define RUN(...) run(__VA_ARGS__, NULL)
+
+static const char *amount(const lw_decision *d)
+{
+    return tu_money(d->goodwill.amount);
+}
+
+static const char *out(const lw_decision *d, const char *name)
+{
+    const lw_output_result *o = tu_output(d, name);
+    assert_non_null(o);
+    return tu_value(&o->value);
+}
+
+/* ---------------------------------------------------------------------- */
+/* hit: first -- the example of PLAYBOOK.md §6                            */
+
+static const char *const FIRST_PB = HEAD
+    "goodwill:\n"
+    "  - id: base\n"
+    "    table:\n"
+    "      hit: first\n"
+    "      inputs:  [incident.category, incident.severity, customer.tier]\n"
+    "      output:  amount\n"
+    "      rows:\n"
+    "        - [delay,   \">= 4\",  \"-\",                 40 EUR]\n"
+    "        - [delay,   \"1..3\",  \"gold, platinum\",    25 EUR]\n"
+    "        - [delay,   \"1..3\",  \"-\",                 15 EUR]\n"
+    "        - [damaged, \"-\",     \"-\",                 \"min(order.value * 20%, 100 EUR)\"]\n";
+
+static void test_first_picks_first_matching_row(void **state)
+{
+    (void)state;
+    open_pb(FIRST_PB);
+    const lw_decision *d = RUN("incident.category", "delay", "incident.severity", "5");
+    assert_string_equal(amount(d), "40.00 EUR");
+    assert_int_equal(d->goodwill.n_steps, 1);
+    assert_string_equal(d->goodwill.steps[0].id, "base");
+    assert_int_equal(d->goodwill.steps[0].row, 1);
+    assert_string_equal(tu_money(d->goodwill.steps[0].amount), "40.00 EUR");
+    assert_null(d->goodwill.steps[0].row_id);
+}
+
+static void test_first_list_cell_and_range(void **state)
+{
+    (void)state;
+    open_pb(FIRST_PB);
+    const lw_decision *d = RUN("incident.category", "delay", "incident.severity", "2",
+                               "customer.tier", "platinum");
+    assert_string_equal(amount(d), "25.00 EUR");
+    assert_int_equal(d->goodwill.steps[0].row, 2);
+    /* the same with the default tier (basic): row 3 */
+    d = RUN("incident.category", "delay", "incident.severity", "2");
+    assert_string_equal(amount(d), "15.00 EUR");
+    assert_int_equal(d->goodwill.steps[0].row, 3);
+    /* range ends are inclusive */
+    d = RUN("incident.category", "delay", "incident.severity", "1");
+    assert_int_equal(d->goodwill.steps[0].row, 3);
+    d = RUN("incident.category", "delay", "incident.severity", "3", "customer.tier", "gold");
+    assert_int_equal(d->goodwill.steps[0].row, 2);
+}
+
+static void test_first_expression_output(void **state)
+{
+    (void)state;
+    open_pb(FIRST_PB);
+    /* 129.99 x 20% = 25.998 -> 26.00 */
+    const lw_decision *d = RUN("incident.category", "damaged", "order.value", "129.99");
+    assert_string_equal(amount(d), "26.00 EUR");
+    assert_int_equal(d->goodwill.steps[0].row, 4);
+    d = RUN("incident.category", "damaged", "order.value", "1000 EUR");
+    assert_string_equal(amount(d), "100.00 EUR");
+}
+
+static void test_first_no_match(void **state)
+{
+    (void)state;
+    open_pb(FIRST_PB);
+    const lw_decision *d = RUN("incident.category", "delay", "incident.severity", "0");
+    assert_string_equal(amount(d), "0.00 EUR");
+    assert_int_equal(d->goodwill.n_steps, 0);
+    assert_int_equal(d->n_missing, 0);
+    assert_int_equal(d->n_errors, 0);
+    d = RUN("incident.category", "lost");
+    assert_string_equal(amount(d), "0.00 EUR");
+    assert_int_equal(d->goodwill.n_steps, 0);
+}
+
+static void test_first_missing_input_that_matters(void **state)
+{
+    (void)state;
+    open_pb(FIRST_PB);
+    /* delay with unknown severity: rows 1-3 are unknown, row 4 false */
+    const lw_decision *d = RUN("incident.category", "delay");
+    assert_string_equal(amount(d), "0.00 EUR");
+    assert_int_equal(d->goodwill.n_steps, 0);
+    assert_string_equal(tu_missing(d), "incident.severity");
+}
+
+static void test_first_missing_input_that_does_not_matter(void **state)
+{
+    (void)state;
+    open_pb(FIRST_PB);
+    /* damaged: severity is "-" in row 4 and rows 1-3 fail on the category */
+    const lw_decision *d = RUN("incident.category", "damaged", "order.value", "50");
+    assert_string_equal(amount(d), "10.00 EUR");
+    assert_int_equal(d->n_missing, 0);
+    /* lost: no row can match, whatever the severity */
+    d = RUN("incident.category", "lost");
+    assert_int_equal(d->n_missing, 0);
+}
+
+/* ---------------------------------------------------------------------- */
+/* hit: unique                                                            */
+
+static const char *const UNIQUE_PB = HEAD
+    "goodwill:\n"
+    "  - id: base\n"
+    "    table:\n"
+    "      hit: unique\n"
+    "      inputs: [incident.severity]\n"
+    "      output: amount\n"
+    "      rows:\n"
+    "        - [\"<= 3\", 10 EUR]\n"
+    "        - [\">= 3\", 20 EUR]\n";
+
+static void test_unique_single_match(void **state)
+{
+    (void)state;
+    open_pb(UNIQUE_PB);
+    const lw_decision *d = RUN("incident.severity", "2");
+    assert_string_equal(amount(d), "10.00 EUR");
+    assert_int_equal(d->goodwill.steps[0].row, 1);
+    assert_int_equal(d->n_errors, 0);
+    d = RUN("incident.severity", "5");
+    assert_string_equal(amount(d), "20.00 EUR");
+    assert_int_equal(d->goodwill.steps[0].row, 2);
+    assert_int_equal(d->n_errors, 0);
+}
+
+static void test_unique_overlap_is_an_error_entry(void **state)
+{
+    (void)state;
+    open_pb(UNIQUE_PB);
+    const lw_decision *d = RUN("incident.severity", "3");
+    assert_int_equal(d->n_errors, 1);
+    assert_string_equal(d->errors[0].rule, "base");
+    assert_string_equal(d->errors[0].file, "test.yaml");
+    assert_true(d->errors[0].line > 0);
+    assert_non_null(strstr(d->errors[0].message, "rows 1 and 2 both match"));
+    assert_non_null(strstr(d->errors[0].message, "unique"));
+    /* the step gives no amount */
+    assert_string_equal(amount(d), "0.00 EUR");
+    assert_int_equal(d->goodwill.n_steps, 0);
+    /* the decision itself is still made */
+    assert_string_equal(d->outcome, "allow");
+}
+
+/* ---------------------------------------------------------------------- */
+/* hit: any                                                               */
+
+static const char *const ANY_PB = HEAD
+    "goodwill:\n"
+    "  - id: base\n"
+    "    table:\n"
+    "      hit: any\n"
+    "      inputs: [incident.severity]\n"
+    "      output: amount\n"
+    "      rows:\n"
+    "        - [\"<= 3\", 10 EUR]\n"
+    "        - [\">= 3\", 10 EUR]\n"
+    "        - [\">= 5\", 30 EUR]\n";
+
+static void test_any_agreeing_matches(void **state)
+{
+    (void)state;
+    open_pb(ANY_PB);
+    const lw_decision *d = RUN("incident.severity", "3");
+    assert_string_equal(amount(d), "10.00 EUR");
+    assert_int_equal(d->n_errors, 0);
+    assert_int_equal(d->goodwill.n_steps, 1);
+}
+
+static void test_any_disagreeing_matches_is_an_error(void **state)
+{
+    (void)state;
+    open_pb(ANY_PB);
+    const lw_decision *d = RUN("incident.severity", "6");
+    assert_int_equal(d->n_errors, 1);
+    assert_string_equal(d->errors[0].rule, "base");
+    assert_non_null(strstr(d->errors[0].message, "rows 2 and 3"));
+    assert_non_null(strstr(d->errors[0].message, "different results"));
+    assert_string_equal(amount(d), "0.00 EUR");
+}
+
+/* ---------------------------------------------------------------------- */
+/* hit: priority                                                          */
+
+static const char *const PRIORITY_PB = HEAD
+    "outputs:\n"
+    "  band:\n"
+    "    values: [high, medium, low]\n"
+    "    table:\n"
+    "      hit: priority\n"
+    "      inputs: [incident.severity]\n"
+    "      output: band\n"
+    "      rows:\n"
+    "        - [\">= 1\", low]\n"
+    "        - [\">= 5\", high]\n"
+    "        - [\">= 3\", medium]\n";
+
+static void test_priority_by_declared_values_order(void **state)
+{
+    (void)state;
+    open_pb(PRIORITY_PB);
+    assert_string_equal(out(RUN("incident.severity", "6"), "band"), "high");
+    assert_string_equal(out(RUN("incident.severity", "4"), "band"), "medium");
+    assert_string_equal(out(RUN("incident.severity", "1"), "band"), "low");
+    const lw_decision *d = RUN("incident.severity", "0");
+    assert_string_equal(out(d, "band"), "null");
+    assert_int_equal(tu_output(d, "band")->value.type, LW_V_NULL);
+    d = RUN("incident.severity", "6");
+    assert_int_equal(tu_output(d, "band")->value.type, LW_V_ENUM);
+}
+
+static void test_priority_needs_values(void **state)
+{
+    (void)state;
+    lw_report *r = tu_load_fail(HEAD
+        "outputs:\n"
+        "  band:\n"
+        "    table:\n"
+        "      hit: priority\n"
+        "      inputs: [incident.severity]\n"
+        "      rows:\n"
+        "        - [\">= 1\", '\"low\"']\n");
+    assert_non_null(strstr(tu_first_error(r)->message, "values:"));
+    assert_string_equal(tu_first_error(r)->rule, "band");
+    tu_report_free(r);
+}
+
+/* ---------------------------------------------------------------------- */
+/* hit: collect with aggregates                                           */
+
+static const char *const COLLECT_PB = HEAD
+    "goodwill:\n"
+    "  - id: extras\n"
+    "    table:\n"
+    "      hit: collect\n"
+    "      aggregate: sum\n"
+    "      inputs: [incident.severity, customer.tier]\n"
+    "      output: amount\n"
+    "      rows:\n"
+    "        - [\">= 1\", \"-\",              5 EUR]\n"
+    "        - [\">= 3\", \"-\",              10 EUR]\n"
+    "        - [\"-\",    \"gold, platinum\", 7.50 EUR]\n"
+    "outputs:\n"
+    "  n_sum:\n"
+    "    table: { hit: collect, aggregate: sum, inputs: [incident.severity],\n"
+    "             rows: [[\">= 1\", 3], [\">= 2\", 1], [\">= 3\", 2]] }\n"
+    "  n_min:\n"
+    "    table: { hit: collect, aggregate: min, inputs: [incident.severity],\n"
+    "             rows: [[\">= 1\", 3], [\">= 2\", 1], [\">= 3\", 2]] }\n"
+    "  n_max:\n"
+    "    table: { hit: collect, aggregate: max, inputs: [incident.severity],\n"
+    "             rows: [[\">= 1\", 3], [\">= 2\", 1], [\">= 3\", 5]] }\n"
+    "  n_count:\n"
+    "    table: { hit: collect, aggregate: count, inputs: [incident.severity],\n"
+    "             rows: [[\">= 1\", 3], [\">= 2\", 1], [\">= 3\", 2]] }\n"
+    "  d_max:\n"
+    "    table: { hit: collect, aggregate: max, inputs: [incident.severity],\n"
+    "             rows: [[\">= 1\", 90min], [\">= 2\", 2h], [\">= 3\", 30min]] }\n";
+
+static void test_collect_sum_money(void **state)
+{
+    (void)state;
+    open_pb(COLLECT_PB);
+    const lw_decision *d = RUN("incident.severity", "3", "customer.tier", "gold");
+    assert_string_equal(amount(d), "22.50 EUR");
+    assert_int_equal(d->goodwill.n_steps, 1);
+    assert_string_equal(d->goodwill.steps[0].id, "extras");
+    d = RUN("incident.severity", "1");
+    assert_string_equal(amount(d), "5.00 EUR");
+    d = RUN("incident.severity", "0", "customer.tier", "platinum");
+    assert_string_equal(amount(d), "7.50 EUR");
+}
+
+static void test_collect_sum_min_max_count_numbers(void **state)
+{
+    (void)state;
+    open_pb(COLLECT_PB);
+    const lw_decision *d = RUN("incident.severity", "3");
+    assert_string_equal(out(d, "n_sum"), "6");
+    assert_string_equal(out(d, "n_min"), "1");
+    assert_string_equal(out(d, "n_max"), "5");
+    assert_string_equal(out(d, "n_count"), "3");
+    assert_string_equal(out(d, "d_max"), "2h");
+    d = RUN("incident.severity", "1");
+    assert_string_equal(out(d, "n_sum"), "3");
+    assert_string_equal(out(d, "n_min"), "3");
+    assert_string_equal(out(d, "n_max"), "3");
+    assert_string_equal(out(d, "n_count"), "1");
+    assert_string_equal(out(d, "d_max"), "1h30min");
+    d = RUN("incident.severity", "2");
+    assert_string_equal(out(d, "n_count"), "2");
+    assert_string_equal(out(d, "n_min"), "1");
+}
+
+/* A goodwill table gives money; collect without aggregate and rule_order give
+** a list, which can never be an amount: that is a playbook error, not a
+** step that silently grants nothing. */
+static void test_goodwill_table_must_not_give_a_list(void **state)
+{
+    (void)state;
+    static const char *const hits[] = {"collect", "rule_order"};
+    for (int i = 0; i < 2; i++) {
+        char text[2048];
+        snprintf(text, sizeof text,
+                 HEAD "goodwill:\n"
+                      "  - id: base\n"
+                      "    table:\n"
+                      "      hit: %s\n"
+                      "      inputs: [incident.severity]\n"
+                      "      output: amount\n"
+                      "      rows:\n"
+                      "        - [\">= 1\", 5 EUR]\n"
+                      "        - [\">= 2\", 7 EUR]\n",
+                 hits[i]);
+        lw_report *r = tu_load_fail(text);
+        assert_string_equal(tu_first_error(r)->rule, "base");
+        tu_report_free(r);
+    }
+}
+
+static void test_collect_aggregate_needs_numbers(void **state)
+{
+    (void)state;
+    lw_report *r = tu_load_fail(HEAD
+        "outputs:\n"
+        "  s:\n"
+        "    table: { hit: collect, aggregate: sum, inputs: [incident.severity],\n"
+        "             rows: [[\">= 1\", '\"a\"'], [\">= 2\", '\"b\"']] }\n");
+    assert_non_null(strstr(tu_first_error(r)->message, "aggregate: sum needs numbers"));
+    tu_report_free(r);
+}
+
+static void test_aggregate_only_for_collect(void **state)
+{
+    (void)state;
+    lw_report *r = tu_load_fail(HEAD
+        "outputs:\n"
+        "  s:\n"
+        "    table: { hit: first, aggregate: sum, inputs: [incident.severity],\n"
+        "             rows: [[\">= 1\", 1]] }\n");
+    assert_non_null(strstr(tu_first_error(r)->message, "only for hit: collect"));
+    tu_report_free(r);
+    r = tu_load_fail(HEAD
+        "outputs:\n"
+        "  s:\n"
+        "    table: { hit: collect, aggregate: average, inputs: [incident.severity],\n"
+        "             rows: [[\">= 1\", 1]] }\n");
+    assert_non_null(strstr(tu_first_error(r)->message, "sum, min, max or count"));
+    tu_report_free(r);
+}
+
+/* ---------------------------------------------------------------------- */
+/* hit: collect (no aggregate) and rule_order: lists in row order         */
+
+static const char *const LIST_PB = HEAD
+    "outputs:\n"
+    "  flags:\n"
+    "    table:\n"
+    "      hit: collect\n"
+    "      inputs: [incident.severity]\n"
+    "      rows:\n"
+    "        - [\">= 5\", '\"critical\"']\n"
+    "        - [\">= 1\", '\"minor\"']\n"
+    "        - [\">= 3\", '\"major\"']\n"
+    "  ordered:\n"
+    "    table:\n"
+    "      hit: rule_order\n"
+    "      inputs: [incident.severity]\n"
+    "      rows:\n"
+    "        - [\">= 3\", '\"major\"']\n"
+    "        - [\">= 1\", '\"minor\"']\n";
+
+static void test_collect_list_in_row_order(void **state)
+{
+    (void)state;
+    open_pb(LIST_PB);
+    const lw_decision *d = RUN("incident.severity", "6");
+    const lw_output_result *o = tu_output(d, "flags");
+    assert_int_equal(o->value.type, LW_V_LIST);
+    assert_string_equal(o->value.text, "[\"critical\",\"minor\",\"major\"]");
+    d = RUN("incident.severity", "4");
+    assert_string_equal(tu_output(d, "flags")->value.text, "[\"minor\",\"major\"]");
+}
+
+static void test_rule_order_list(void **state)
+{
+    (void)state;
+    open_pb(LIST_PB);
+    const lw_decision *d = RUN("incident.severity", "4");
+    const lw_output_result *o = tu_output(d, "ordered");
+    assert_int_equal(o->value.type, LW_V_LIST);
+    assert_string_equal(o->value.text, "[\"major\",\"minor\"]");
+    d = RUN("incident.severity", "2");
+    assert_string_equal(tu_output(d, "ordered")->value.text, "[\"minor\"]");
+}
+
+static void test_collect_list_no_match_is_empty(void **state)
+{
+    (void)state;
+    open_pb(LIST_PB);
+    const lw_decision *d = RUN("incident.severity", "0");
+    const lw_output_result *o = tu_output(d, "flags");
+    assert_int_equal(o->value.type, LW_V_LIST);
+    assert_string_equal(o->value.text, "[]");
+}
+
+/* ---------------------------------------------------------------------- */
+/* cells                                                                  */
+
+static const char *const CELLS_PB = HEAD
+    "outputs:\n"
+    "  tier_cell:\n"
+    "    table:\n"
+    "      inputs: [customer.tier]\n"
+    "      rows:\n"
+    "        - [\"not(basic, silver)\", '\"top\"']\n"
+    "        - [\"not(basic)\",         '\"mid\"']\n"
+    "        - [\"-\",                  '\"low\"']\n"
+    "  cmp:\n"
+    "    table:\n"
+    "      inputs: [incident.severity]\n"
+    "      rows:\n"
+    "        - [\"> 10\",   '\"gt10\"']\n"
+    "        - [\"== 10\",  '\"eq10\"']\n"
+    "        - [\"< 0\",    '\"neg\"']\n"
+    "        - [\"!= 5\",   '\"not5\"']\n"
+    "        - [\"5\",      '\"five\"']\n"
+    "  multi:\n"
+    "    table:\n"
+    "      inputs: [incident.severity]\n"
+    "      rows:\n"
+    "        - [\"1, 3, 7..9\", '\"listed\"']\n"
+    "        - [\"not(0..100)\", '\"outside\"']\n"
+    "        - [\"-\", '\"other\"']\n"
+    "  money_cell:\n"
+    "    table:\n"
+    "      inputs: [order.value]\n"
+    "      rows:\n"
+    "        - [\">= 100 EUR\", '\"big\"']\n"
+    "        - [\"10..99.99\",  '\"medium\"']\n"
+    "        - [\"-\",          '\"small\"']\n"
+    "  bool_cell:\n"
+    "    table:\n"
+    "      inputs: [flight.intra_eu]\n"
+    "      rows:\n"
+    "        - [true, '\"eu\"']\n"
+    "        - [false, '\"non-eu\"']\n"
+    "  text_cell:\n"
+    "    table:\n"
+    "      inputs: [customer.name]\n"
+    "      rows:\n"
+    "        - ['\"Anna\", \"Bo\"', '\"listed\"']\n"
+    "        - [\"-\", '\"other\"']\n"
+    "  dur_cell:\n"
+    "    table:\n"
+    "      inputs: [incident.delay]\n"
+    "      rows:\n"
+    "        - [\">= 3h\", '\"long\"']\n"
+    "        - [\"> 0s\",  '\"short\"']\n"
+    "  date_cell:\n"
+    "    table:\n"
+    "      inputs: [order.date]\n"
+    "      rows:\n"
+    "        - [\"< 2026-01-01\", '\"old\"']\n"
+    "        - [\"-\", '\"new\"']\n"
+    "  two_inputs:\n"
+    "    table:\n"
+    "      inputs: [incident.category, customer.tier]\n"
+    "      rows:\n"
+    "        - [\"delay, lost\", \"gold\", '\"a\"']\n"
+    "        - [\"delay\",       \"-\",    '\"b\"']\n"
+    "        - [\"-\",           \"-\",    '\"c\"']\n";
+
+static void test_cell_not(void **state)
+{
+    (void)state;
+    open_pb(CELLS_PB);
+    assert_string_equal(out(RUN("customer.tier", "gold"), "tier_cell"), "top");
+    assert_string_equal(out(RUN("customer.tier", "platinum"), "tier_cell"), "top");
+    assert_string_equal(out(RUN("customer.tier", "silver"), "tier_cell"), "mid");
+    assert_string_equal(out(RUN("customer.tier", "basic"), "tier_cell"), "low");
+}
+
+static void test_cell_comparisons(void **state)
+{
+    (void)state;
+    open_pb(CELLS_PB);
+    assert_string_equal(out(RUN("incident.severity", "11"), "cmp"), "gt10");
+    assert_string_equal(out(RUN("incident.severity", "10"), "cmp"), "eq10");
+    assert_string_equal(out(RUN("incident.severity", "-1"), "cmp"), "neg");
+    assert_string_equal(out(RUN("incident.severity", "4"), "cmp"), "not5");
+    assert_string_equal(out(RUN("incident.severity", "5"), "cmp"), "five");
+}
+
+static void test_cell_lists_and_ranges(void **state)
+{
+    (void)state;
+    open_pb(CELLS_PB);
+    assert_string_equal(out(RUN("incident.severity", "1"), "multi"), "listed");
+    assert_string_equal(out(RUN("incident.severity", "3"), "multi"), "listed");
+    assert_string_equal(out(RUN("incident.severity", "8.5"), "multi"), "listed");
+    assert_string_equal(out(RUN("incident.severity", "9"), "multi"), "listed");
+    assert_string_equal(out(RUN("incident.severity", "2"), "multi"), "other");
+    assert_string_equal(out(RUN("incident.severity", "101"), "multi"), "outside");
+    assert_string_equal(out(RUN("incident.severity", "-0.5"), "multi"), "outside");
+}
+
+static void test_cell_money(void **state)
+{
+    (void)state;
+    open_pb(CELLS_PB);
+    assert_string_equal(out(RUN("order.value", "100"), "money_cell"), "big");
+    assert_string_equal(out(RUN("order.value", "99.99"), "money_cell"), "medium");
+    assert_string_equal(out(RUN("order.value", "10 EUR"), "money_cell"), "medium");
+    assert_string_equal(out(RUN("order.value", "9.99"), "money_cell"), "small");
+}
+
+static void test_cell_bool_text_duration_date(void **state)
+{
+    (void)state;
+    open_pb(CELLS_PB);
+    assert_string_equal(out(RUN("flight.intra_eu", "true"), "bool_cell"), "eu");
+    assert_string_equal(out(RUN("flight.intra_eu", "false"), "bool_cell"), "non-eu");
+    assert_string_equal(out(RUN("customer.name", "Bo"), "text_cell"), "listed");
+    assert_string_equal(out(RUN("customer.name", "Anna"), "text_cell"), "listed");
+    assert_string_equal(out(RUN("customer.name", "anna"), "text_cell"), "other");
+    assert_string_equal(out(RUN("incident.delay", "3h"), "dur_cell"), "long");
+    assert_string_equal(out(RUN("incident.delay", "90min"), "dur_cell"), "short");
+    assert_string_equal(out(RUN("order.date", "2025-12-31"), "date_cell"), "old");
+    assert_string_equal(out(RUN("order.date", "2026-01-01"), "date_cell"), "new");
+}
+
+static void test_cell_several_inputs(void **state)
+{
+    (void)state;
+    open_pb(CELLS_PB);
+    assert_string_equal(out(RUN("incident.category", "lost", "customer.tier", "gold"),
+                            "two_inputs"), "a");
+    assert_string_equal(out(RUN("incident.category", "delay", "customer.tier", "gold"),
+                            "two_inputs"), "a");
+    assert_string_equal(out(RUN("incident.category", "delay"), "two_inputs"), "b");
+    assert_string_equal(out(RUN("incident.category", "lost"), "two_inputs"), "c");
+    assert_string_equal(out(RUN("incident.category", "damaged", "customer.tier", "gold"),
+                            "two_inputs"), "c");
+}
+
+static void test_cell_missing_input_is_unknown(void **state)
+{
+    (void)state;
+    open_pb(CELLS_PB);
+    const lw_decision *d = RUN("customer.tier", "gold");
+    /* every row of bool_cell reads the missing fact */
+    assert_string_equal(out(d, "bool_cell"), "null");
+    assert_non_null(strstr(tu_missing(d), "flight.intra_eu"));
+}
+
+/* Duration ranges in a cell, written like the `1..3` of PLAYBOOK.md §6. */
+static void test_cell_duration_range(void **state)
+{
+    (void)state;
+    open_pb(HEAD
+        "outputs:\n"
+        "  band:\n"
+        "    table:\n"
+        "      inputs: [incident.delay]\n"
+        "      rows:\n"
+        "        - [\"2h..4h\", '\"mid\"']\n"
+        "        - [\"-\",      '\"other\"']\n");
+    assert_string_equal(out(RUN("incident.delay", "3h"), "band"), "mid");
+    assert_string_equal(out(RUN("incident.delay", "5h"), "band"), "other");
+}
+
+static void test_cell_errors(void **state)
+{
+    (void)state;
+    /* an enum word that is not declared */
+    lw_report *r = tu_load_fail(HEAD
+        "outputs:\n"
+        "  o:\n"
+        "    table:\n"
+        "      inputs: [customer.tier]\n"
+        "      rows:\n"
+        "        - [diamond, 1]\n");
+    const lw_diag *e = tu_first_error(r);
+    assert_non_null(strstr(e->message, "'diamond' is not one of the declared values"));
+    assert_int_equal(e->line, 18);
+    assert_int_equal(e->column, 12);
+    assert_string_equal(e->rule, "o");
+    tu_report_free(r);
+    /* an expression in a cell */
+    r = tu_load_fail(HEAD
+        "outputs:\n"
+        "  o:\n"
+        "    table:\n"
+        "      inputs: [incident.severity]\n"
+        "      rows:\n"
+        "        - [\">= incident.severity\", 1]\n");
+    assert_non_null(strstr(tu_first_error(r)->message, "fixed values"));
+    tu_report_free(r);
+    /* wrong number of cells */
+    r = tu_load_fail(HEAD
+        "outputs:\n"
+        "  o:\n"
+        "    table:\n"
+        "      inputs: [incident.severity, customer.tier]\n"
+        "      rows:\n"
+        "        - [\"-\", \"-\", 1]\n"
+        "        - [\"-\", 2]\n");
+    e = tu_first_error(r);
+    assert_non_null(strstr(e->message, "row 2 has 2 cells but the table has 2 inputs"));
+    assert_int_equal(e->line, 19);
+    tu_report_free(r);
+    /* unknown hit policy */
+    r = tu_load_fail(HEAD
+        "outputs:\n"
+        "  o:\n"
+        "    table:\n"
+        "      hit: random\n"
+        "      inputs: [incident.severity]\n"
+        "      rows:\n"
+        "        - [\"-\", 1]\n");
+    assert_non_null(strstr(tu_first_error(r)->message, "'random' is not a hit policy"));
+    tu_report_free(r);
+    /* rows giving different types */
+    r = tu_load_fail(HEAD
+        "outputs:\n"
+        "  o:\n"
+        "    table:\n"
+        "      inputs: [incident.severity]\n"
+        "      rows:\n"
+        "        - [\">= 1\", 1]\n"
+        "        - [\"-\", '\"text\"']\n");
+    assert_non_null(strstr(tu_first_error(r)->message, "all rows must give the same type"));
+    tu_report_free(r);
+    /* a bare word result that is neither fact, value nor function */
+    r = tu_load_fail(HEAD
+        "outputs:\n"
+        "  o:\n"
+        "    table:\n"
+        "      inputs: [incident.severity]\n"
+        "      rows:\n"
+        "        - [\">= 1\", high]\n");
+    assert_non_null(strstr(tu_first_error(r)->message, "unknown fact or word 'high'"));
+    tu_report_free(r);
+}
+
+/* A type error in a cell points into the cell (line 18; the cell's quote is
+** at column 12), never before the start of the line. */
+static void test_cell_type_error_position(void **state)
+{
+    (void)state;
+    lw_report *r = tu_load_fail(HEAD
+        "outputs:\n"
+        "  o:\n"
+        "    table:\n"
+        "      inputs: [incident.severity]\n"
+        "      rows:\n"
+        "        - [\">= 10 EUR\", 1]\n");
+    const lw_diag *e = tu_first_error(r);
+    assert_non_null(strstr(e->message, "cannot compare number with money (EUR)"));
+    assert_int_equal(e->line, 18);
+    if (e->column < 12 || e->column > 12 + 10)
+        print_message("column %d is outside the cell (12..22)\n", e->column);
+    assert_true(e->column >= 12 && e->column <= 12 + 10);
+    tu_report_free(r);
+}
+
+static void test_table_structure_errors(void **state)
+{
+    (void)state;
+    lw_report *r = tu_load_fail(HEAD
+        "outputs:\n"
+        "  o:\n"
+        "    table:\n"
+        "      inputs: [incident.severity]\n"
+        "      rows: []\n");
+    assert_non_null(strstr(tu_first_error(r)->message, "a table needs rows"));
+    tu_report_free(r);
+    r = tu_load_fail(HEAD
+        "outputs:\n"
+        "  o:\n"
+        "    table:\n"
+        "      rows: [[1]]\n");
+    assert_non_null(strstr(tu_first_error(r)->message, "a table needs inputs"));
+    tu_report_free(r);
+    r = tu_load_fail(HEAD
+        "outputs:\n"
+        "  o:\n"
+        "    table:\n"
+        "      input: [incident.severity]\n"
+        "      rows: [[\"-\", 1]]\n");
+    assert_non_null(strstr(tu_first_error(r)->message, "unknown key 'input'"));
+    tu_report_free(r);
+}
+
+/* ---------------------------------------------------------------------- */
+/* row ids                                                                */
+
+static const char *const ROWID_PB = HEAD
+    "goodwill:\n"
+    "  - id: base\n"
+    "    table:\n"
+    "      inputs: [incident.category, incident.severity]\n"
+    "      output: amount\n"
+    "      rows:\n"
+    "        - {id: B01, row: [delay, \">= 4\", 40 EUR]}\n"
+    "        - {id: B02, row: [delay, \"-\", 15 EUR]}\n"
+    "        - [damaged, \"-\", 10 EUR]\n"
+    "  - id: extra\n"
+    "    table:\n"
+    "      hit: first\n"
+    "      inputs: [customer.tier]\n"
+    "      output: amount\n"
+    "      rows:\n"
+    "        - {id: GOLD-BONUS, row: [gold, \"amount + 5 EUR\"]}\n";
+
+static void test_row_ids_in_step_results(void **state)
+{
+    (void)state;
+    open_pb(ROWID_PB);
+    const lw_decision *d = RUN("incident.category", "delay", "incident.severity", "5",
+                               "customer.tier", "gold");
+    assert_int_equal(d->goodwill.n_steps, 2);
+    assert_string_equal(d->goodwill.steps[0].id, "base");
+    assert_int_equal(d->goodwill.steps[0].row, 1);
+    assert_string_equal(d->goodwill.steps[0].row_id, "B01");
+    assert_string_equal(tu_money(d->goodwill.steps[0].amount), "40.00 EUR");
+    assert_string_equal(d->goodwill.steps[1].id, "extra");
+    assert_int_equal(d->goodwill.steps[1].row, 1);
+    assert_string_equal(d->goodwill.steps[1].row_id, "GOLD-BONUS");
+    assert_string_equal(tu_money(d->goodwill.steps[1].amount), "45.00 EUR");
+    assert_string_equal(amount(d), "45.00 EUR");
+
+    d = RUN("incident.category", "delay", "incident.severity", "1");
+    assert_int_equal(d->goodwill.n_steps, 1);
+    assert_int_equal(d->goodwill.steps[0].row, 2);
+    assert_string_equal(d->goodwill.steps[0].row_id, "B02");
+
+    d = RUN("incident.category", "damaged");
+    assert_int_equal(d->goodwill.steps[0].row, 3);
+    assert_null(d->goodwill.steps[0].row_id);
+}
+
+static void test_row_ids_in_json(void **state)
+{
+    (void)state;
+    open_pb(ROWID_PB);
+    const lw_decision *d = RUN("incident.category", "delay", "incident.severity", "5");
+    const char *json = lw_decision_json(F.e, d, 0, NULL);
+    assert_non_null(json);
+    assert_non_null(strstr(json, "{\"id\":\"base\",\"amount\":\"40.00\",\"row\":1,\"row_id\":\"B01\"}"));
+}
+
+static void test_row_mapping_needs_id_and_row(void **state)
+{
+    (void)state;
+    lw_report *r = tu_load_fail(HEAD
+        "outputs:\n"
+        "  o:\n"
+        "    table:\n"
+        "      inputs: [incident.severity]\n"
+        "      rows:\n"
+        "        - {id: R1, cells: [\"-\", 1]}\n");
+    assert_non_null(strstr(tu_first_error(r)->message, "exactly id: and row:"));
+    tu_report_free(r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_first_picks_first_matching_row),
+        cmocka_unit_test(test_first_list_cell_and_range),
+        cmocka_unit_test(test_first_expression_output),
+        cmocka_unit_test(test_first_no_match),
+        cmocka_unit_test(test_first_missing_input_that_matters),
+        cmocka_unit_test(test_first_missing_input_that_does_not_matter),
+        cmocka_unit_test(test_unique_single_match),
+        cmocka_unit_test(test_unique_overlap_is_an_error_entry),
+        cmocka_unit_test(test_any_agreeing_matches),
+        cmocka_unit_test(test_any_disagreeing_matches_is_an_error),
+        cmocka_unit_test(test_priority_by_declared_values_order),
+        cmocka_unit_test(test_priority_needs_values),
+        cmocka_unit_test(test_collect_sum_money),
+        cmocka_unit_test(test_collect_sum_min_max_count_numbers),
+        cmocka_unit_test(test_goodwill_table_must_not_give_a_list),
+        cmocka_unit_test(test_collect_aggregate_needs_numbers),
+        cmocka_unit_test(test_aggregate_only_for_collect),
+        cmocka_unit_test(test_collect_list_in_row_order),
+        cmocka_unit_test(test_rule_order_list),
+        cmocka_unit_test(test_collect_list_no_match_is_empty),
+        cmocka_unit_test(test_cell_not),
+        cmocka_unit_test(test_cell_comparisons),
+        cmocka_unit_test(test_cell_lists_and_ranges),
+        cmocka_unit_test(test_cell_money),
+        cmocka_unit_test(test_cell_bool_text_duration_date),
+        cmocka_unit_test(test_cell_several_inputs),
+        cmocka_unit_test(test_cell_missing_input_is_unknown),
+        cmocka_unit_test(test_cell_duration_range),
+        cmocka_unit_test(test_cell_errors),
+        cmocka_unit_test(test_cell_type_error_position),
+        cmocka_unit_test(test_table_structure_errors),
+        cmocka_unit_test(test_row_ids_in_step_results),
+        cmocka_unit_test(test_row_ids_in_json),
+        cmocka_unit_test(test_row_mapping_needs_id_and_row),
+    };
+    return cmocka_run_group_tests(tests, NULL, teardown);
+}
