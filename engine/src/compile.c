@@ -52,14 +52,6 @@ static bool known_keys(compiler *c, const node *m, const char *const *allowed, c
                 found = true;
         if (found)
             continue;
-        if (strcmp(k->str, "lua") == 0 || strcmp(k->str, "functions") == 0) {
-            cerror(c, k, rule,
-                   "'%s' needs Lua scripting support, which this version of leeway does not "
-                   "have yet; write the rule as an expression or a table",
-                   k->str);
-            ok = false;
-            continue;
-        }
         strbuf b;
         buf_init(&b, &c->pb->mem);
         const char *best = NULL;
@@ -1042,10 +1034,10 @@ static bool compile_policy(compiler *c, policy *p, const node *m)
 static bool compile_step(compiler *c, step_rule *st, const node *m)
 {
     static const char *const keys[] = {"id", "title", "when", "table", "amount", "add",
-                                       "multiply", "cap", "floor", "round", "effective", "doc",
-                                       NULL};
+                                       "multiply", "cap", "floor", "round", "lua", "effective",
+                                       "doc", NULL};
     static const char *const kinds[] = {"table", "amount", "add", "multiply", "cap", "floor",
-                                        "round"};
+                                        "round", "lua"};
     if (!want_kind(c, m, N_MAP, "a goodwill step", NULL))
         return false;
     st->id = rule_id(c, m, "goodwill step");
@@ -1054,7 +1046,7 @@ static bool compile_step(compiler *c, step_rule *st, const node *m)
     st->at = m->at;
     scope s = {.amount = true, .policies = true, .rule = st->id};
     int found = -1;
-    for (int k = 0; k < 7; k++)
+    for (int k = 0; k < 8; k++)
         if (map_get(m, kinds[k])) {
             if (found >= 0) {
                 cerror(c, map_get(m, kinds[k]), st->id,
@@ -1066,12 +1058,23 @@ static bool compile_step(compiler *c, step_rule *st, const node *m)
         }
     if (found < 0) {
         cerror(c, m, st->id, "the step '%s' does nothing: give it one of table, amount, add, "
-                             "multiply, cap, floor or round",
+                             "multiply, cap, floor, round or lua",
                st->id);
         return false;
     }
-    st->kind = (step_kind)found;
     bool ok = true;
+    if (found == 7) {
+        /* lua: the script receives `amount` and returns the new amount */
+        st->kind = STEP_AMOUNT;
+        st->cov = cov_new(c, "goodwill %s", st->id);
+        const node *w0 = map_get(m, "when");
+        if (w0 && !(st->when = expr_compile(c, w0, &s, T_BOOL)))
+            ok = false;
+        ok = compile_window(c, map_get(m, "effective"), &st->eff, st->id) && ok;
+        st->arg = script_compile(c, map_get(m, "lua"), &s, T_MONEY, NULL);
+        return st->arg && ok;
+    }
+    st->kind = (step_kind)found;
     const node *w = map_get(m, "when");
     if (w && !(st->when = expr_compile(c, w, &s, T_BOOL)))
         ok = false;
@@ -1158,7 +1161,8 @@ static bool compile_limits(compiler *c, node **maps, size_t nm)
 
 static bool compile_output(compiler *c, output_rule *o, const node *k, const node *v)
 {
-    static const char *const keys[] = {"value", "table", "when", "type", "values", "doc", NULL};
+    static const char *const keys[] = {"value", "table", "lua", "when", "type", "values", "doc",
+                                       NULL};
     o->name = k->str;
     o->at = k->at;
     if (!valid_id(o->name)) {
@@ -1196,12 +1200,17 @@ static bool compile_output(compiler *c, output_rule *o, const node *k, const nod
     const node *w = map_get(v, "when");
     if (w && !(o->when = expr_compile(c, w, &s, T_BOOL)))
         ok = false;
-    const node *vn = map_get(v, "value"), *tab = map_get(v, "table");
-    if ((vn != NULL) == (tab != NULL)) {
-        cerror(c, v, o->name, "the output '%s' needs exactly one of value: or table:", o->name);
+    const node *vn = map_get(v, "value"), *tab = map_get(v, "table"), *lua = map_get(v, "lua");
+    if ((vn != NULL) + (tab != NULL) + (lua != NULL) != 1) {
+        cerror(c, v, o->name, "the output '%s' needs exactly one of value:, table: or lua:",
+               o->name);
         return false;
     }
     o->cov = cov_new(c, "output %s", o->name);
+    if (lua) {
+        o->value = script_compile(c, lua, &s, o->type, o->set);
+        return o->value != NULL && ok;
+    }
     if (vn) {
         if (vn->kind != N_SCALAR) {
             cerror(c, vn, o->name, "value: must be an expression (one line of text)");
@@ -1304,7 +1313,7 @@ static bool gather(compiler *c, sections *S, node *root, bool imported)
 }
 
 static const char *const top_keys[] = {"playbook", "version", "title", "currency", "locale",
-                                       "imports", "facts", "roles", "policies", "goodwill",
+                                       "imports", "functions", "facts", "roles", "policies", "goodwill",
                                        "limits", "outputs", "promises", "tests", "outcomes",
                                        "doc", NULL};
 static const char *const import_keys[] = {"playbook", "version", "title", "currency", "locale",
@@ -1324,6 +1333,56 @@ static bool path_inside(const char *path, const char *dir)
     return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == 0);
 }
 
+/* A path written in `file`, relative to it. It may not leave the playbook's
+** folder, except into the rules/ folder of one of its parent folders (or
+** LEEWAY_RULES_PATH). NULL after reporting; *real gets the real path. */
+static const char *resolve_path(compiler *c, const node *at, const char *file, const char *rel,
+                                const char *what, const char **real_out)
+{
+    const char *base = dir_of(&c->tmp, file);
+    char *joined = rel[0] == '/' ? arena_strdup(&c->tmp, rel)
+                                 : arena_printf(&c->tmp, "%s/%s", base, rel);
+    char *real = joined ? realpath(joined, NULL) : NULL;
+    if (!real) {
+        cerror(c, at, NULL, "cannot %s '%s': the file does not exist (paths are relative to "
+                            "this file)",
+               what, rel);
+        return NULL;
+    }
+    char *real_a = arena_strdup(&c->tmp, real);
+    free(real);
+    if (!real_a)
+        return NULL;
+    bool allowed = c->root_dir && path_inside(real_a, c->root_dir);
+    for (char *up = c->root_dir ? arena_strdup(&c->tmp, c->root_dir) : NULL; up && !allowed;) {
+        const char *rules = arena_printf(&c->tmp, "%s/rules", up);
+        allowed = rules && path_inside(real_a, rules);
+        char *slash = strrchr(up, '/');
+        if (!slash || slash == up)
+            break;
+        *slash = 0;
+    }
+    if (!allowed && path_inside(real_a, "/rules"))
+        allowed = true;
+    const char *env = getenv("LEEWAY_RULES_PATH");
+    if (env && *env && path_inside(real_a, env))
+        allowed = true;
+    if (!allowed) {
+        cerror(c, at, NULL, "cannot %s '%s': it must be inside the playbook's folder or a rules/ "
+                            "folder above it (or LEEWAY_RULES_PATH)",
+               what, rel);
+        return NULL;
+    }
+    if (real_out)
+        *real_out = real_a;
+    return joined;
+}
+
+const char *resolve_import(compiler *c, const node *at, const char *rel)
+{
+    return resolve_path(c, at, c->pb->file, rel, "load the functions library", NULL);
+}
+
 static bool load_imports(compiler *c, sections *S, const node *root, const char *file,
                          const yaml_limits *lim, int depth, const char **chain)
 {
@@ -1335,41 +1394,11 @@ static bool load_imports(compiler *c, sections *S, const node *root, const char 
     if (!paths)
         return n == 0;
     bool ok = true;
-    const char *base = dir_of(&c->tmp, file);
     for (size_t i = 0; i < n; i++) {
         const node *at = imp->kind == N_SEQ ? imp->items[i] : imp;
-        char *joined = paths[i][0] == '/' ? arena_strdup(&c->tmp, paths[i])
-                                          : arena_printf(&c->tmp, "%s/%s", base, paths[i]);
-        char *real = joined ? realpath(joined, NULL) : NULL;
-        if (!real) {
-            cerror(c, at, NULL, "cannot import '%s': the file does not exist (paths are relative "
-                                "to this file)",
-                   paths[i]);
-            ok = false;
-            continue;
-        }
-        char *real_a = arena_strdup(&c->tmp, real);
-        free(real);
-        /* may not leave the playbook's folder, except into the rules/ folder of
-        ** one of its parent folders (or LEEWAY_RULES_PATH) */
-        bool allowed = c->root_dir && path_inside(real_a, c->root_dir);
-        for (char *up = c->root_dir ? arena_strdup(&c->tmp, c->root_dir) : NULL; up && !allowed;) {
-            const char *rules = arena_printf(&c->tmp, "%s/rules", up);
-            allowed = rules && path_inside(real_a, rules);
-            char *slash = strrchr(up, '/');
-            if (!slash || slash == up)
-                break;
-            *slash = 0;
-        }
-        if (!allowed && path_inside(real_a, "/rules"))
-            allowed = true;
-        const char *env = getenv("LEEWAY_RULES_PATH");
-        if (env && path_inside(real_a, env))
-            allowed = true;
-        if (!allowed) {
-            cerror(c, at, NULL, "cannot import '%s': imports must stay inside the playbook's "
-                                "folder or a rules/ folder (or LEEWAY_RULES_PATH)",
-                   paths[i]);
+        const char *real_a = NULL;
+        const char *joined = resolve_path(c, at, file, paths[i], "import", &real_a);
+        if (!joined) {
             ok = false;
             continue;
         }
@@ -1498,6 +1527,9 @@ static bool compile_root(compiler *c, node *root, const yaml_limits *lim)
     if (!compile_roles(c, S.roles, S.n_roles))
         ok = false;
     if (!compile_fact_defaults(c))
+        ok = false;
+    const node *fns = map_get(root, "functions");
+    if (ok && fns && !script_load_libs(c, fns))
         ok = false;
     if (!ok)
         return false;
@@ -1656,6 +1688,7 @@ static int load(const char *name, const char *text, size_t len, const lw_options
     if (ok)
         lint_playbook(pb, r);
     bool nomem = pb->a.failed || c.tmp.failed || !c.root_dir;
+    script_compiler_done(&c);
     arena_free(&c.tmp);
     if (nomem)
         report_add(r, LW_ERROR, (pos){pb->file, 0, 0}, NULL, "out of memory");

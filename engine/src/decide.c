@@ -37,6 +37,7 @@ void lw_engine_free(lw_engine *e)
 {
     if (!e)
         return;
+    lua_engine_free(e);
     arena_free(&e->a);
     buf_free(&e->json);
     lw_mem_free(&e->mem, e->cov, e->cov_n);
@@ -173,10 +174,14 @@ lw_truth cond_eval(eval_ctx *x, const expr *e)
         x->n_pending = mark;
         return v.u.b ? LW_TRUE : LW_FALSE;
     }
-    if (v.t == V_MISSING)
+    if (v.t == V_MISSING) {
         eval_keep_missing(x, mark);
-    else
+    } else {
         x->n_pending = mark;
+        if (v.t != V_ERROR) /* a library function gave something else than true/false */
+            eval_error(x, e->at, "this condition gave %s, not true or false",
+                       ttype_name(v.t == V_NUM ? T_NUM : v.t == V_STR ? T_STR : T_ANY));
+    }
     return LW_UNKNOWN;
 }
 
@@ -544,6 +549,7 @@ static void decide_outputs(dstate *s)
         if (v.t == V_ERROR)
             v.t = V_MISSING;
         x->outputs[i] = v;
+        x->outputs_done = i + 1;
         res[i].name = o->name;
         val_to_public(pb, &v, &res[i].value, x->a);
     }
@@ -589,6 +595,7 @@ int lw_decide(lw_engine *e, const lw_playbook *pb, const lw_case *c,
     if (!e || !pb || !c || !out || c->pb != pb)
         return LW_ERR_ARG;
     arena_reset(&e->a);
+    e->serial++;
     arena *a = &e->a;
     lw_decision *d = &e->d;
     memset(d, 0, sizeof *d);
@@ -679,6 +686,10 @@ int lw_decide(lw_engine *e, const lw_playbook *pb, const lw_case *c,
         }
         s.date = dv.u.i;
         s.has_date = true;
+        x->now = dv.u.i;
+    } else {
+        time_t now = time(NULL);
+        x->now = (int64_t)now - (int64_t)now % 86400;
     }
     s.lang = pb->locale;
     if (pb->f_locale >= 0) {

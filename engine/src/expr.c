@@ -918,7 +918,7 @@ static bool coerce_to(checker *K, expr *e, const expr *like)
 
 static bool same_type(checker *K, expr *a, expr *b, const char *what)
 {
-    if (a->type == T_NULL || b->type == T_NULL)
+    if (a->type == T_NULL || b->type == T_NULL || a->type == T_ANY || b->type == T_ANY)
         return true;
     if (!coerce_to(K, b, a) || !coerce_to(K, a, b))
         return false;
@@ -936,7 +936,7 @@ static bool same_type(checker *K, expr *a, expr *b, const char *what)
 
 static bool want_bool(checker *K, expr *e)
 {
-    if (e->type != T_BOOL && e->type != T_NULL) {
+    if (e->type != T_BOOL && e->type != T_NULL && e->type != T_ANY) {
         cerr(K, e, "expected a condition (true or false) but this is %s", type_desc(K, e));
         return false;
     }
@@ -945,7 +945,7 @@ static bool want_bool(checker *K, expr *e)
 
 static bool ordered(ttype t)
 {
-    return t == T_NUM || t == T_MONEY || t == T_DUR || t == T_DATE || t == T_STR ||
+    return t == T_ANY || t == T_NUM || t == T_MONEY || t == T_DUR || t == T_DATE || t == T_STR ||
            t == T_ENUM || t == T_ROLE;
 }
 
@@ -1014,14 +1014,37 @@ static int fn_id(const char *name)
     return -1;
 }
 
+bool builtin_function(const char *name)
+{
+    return fn_id(name) >= 0;
+}
+
 static bool check_call(checker *K, expr *e, const enumset *hint)
 {
     const char *name = e->k.u.s;
     int op = fn_id(name);
+    int lf = op < 0 ? script_fn_lookup(K->c->pb, name) : -1;
+    if (lf >= 0) {
+        /* a function of a functions: library: arity checked now, types at run time */
+        const lua_fn *fn = &K->c->pb->fns[lf];
+        if (!fn->vararg && (int)e->n != fn->nparams) {
+            cerr(K, e, "%s() takes %d argument%s (see %s), not %u", name, fn->nparams,
+                 fn->nparams == 1 ? "" : "s", K->c->pb->libs[fn->lib].path, (unsigned)e->n);
+            return false;
+        }
+        for (size_t i = 0; i < e->n; i++)
+            if (!check(K, (expr *)e->args[i], NULL))
+                return false;
+        memset(&e->k, 0, sizeof e->k);
+        e->op = X_LUAFN;
+        e->slot = lf;
+        e->type = T_ANY;
+        return true;
+    }
     if (op < 0) {
         cerr(K, e, "unknown function '%s'; the functions are min, max, round, floor, ceil, has, "
-                   "lower, contains, starts_with, len, if and coalesce (Lua function libraries "
-                   "need Lua scripting support)",
+                   "lower, contains, starts_with, len, if and coalesce, and those of the "
+                   "playbook's functions: libraries",
              name);
         return false;
     }
@@ -1137,6 +1160,13 @@ static bool check_arith(checker *K, expr *e)
         return false;
     ttype ta = (ttype)a->type, tb = (ttype)b->type;
     int op = e->op;
+    if (ta == T_ANY || tb == T_ANY) {
+        /* a library function's result: checked when it is known */
+        ttype other = ta == T_ANY ? tb : ta;
+        e->type = (uint8_t)((op == X_DIV && other == T_MONEY && ta == tb) ? T_NUM : other);
+        e->cur = ta == T_ANY ? b->cur : a->cur;
+        return true;
+    }
     if (op == X_ADD || op == X_SUB) {
         if ((ta == T_MONEY && tb == T_NUM) || (ta == T_NUM && tb == T_MONEY)) {
             if (!coerce_to(K, a, b) || !coerce_to(K, b, a))
@@ -1350,7 +1380,7 @@ const expr *expr_compile_text(compiler *c, const char *text, size_t len, pos at,
         if (!coerce_to(&K, e, &like))
             return NULL;
     }
-    if (want != T_ANY && e->type != want && e->type != T_NULL) {
+    if (want != T_ANY && e->type != want && e->type != T_NULL && e->type != T_ANY) {
         cerr(&K, e, "expected %s here but this expression gives %s", ttype_name(want),
              type_desc(&K, e));
         return NULL;
@@ -1367,6 +1397,8 @@ const expr *expr_compile(compiler *c, const node *n, const scope *sc, ttype want
 {
     if (!n)
         return NULL;
+    if (n->kind == N_MAP && n->n == 1 && strcmp(MAP_KEY(n, 0)->str, "lua") == 0)
+        return script_compile(c, MAP_VAL(n, 0), sc, want, NULL);
     if (n->kind != N_SCALAR) {
         report_add(c->r, LW_ERROR, n->at, sc ? sc->rule : NULL,
                    "expected an expression (one line of text) but found a %s",
@@ -1467,10 +1499,30 @@ static val err_val(void)
     return v;
 }
 
+/* Values from library functions are typed only at run time. */
+static bool arith_types_ok(int op, int ta, int tb)
+{
+    if (op == X_ADD || op == X_SUB)
+        return ta == tb ? (ta == V_NUM || ta == V_MONEY || ta == V_DUR ||
+                           (op == X_SUB && ta == V_DATE))
+                        : (ta == V_DATE && tb == V_DUR) || (op == X_ADD && ta == V_DUR && tb == V_DATE);
+    if (op == X_MUL)
+        return (ta == V_NUM && (tb == V_NUM || tb == V_MONEY || tb == V_DUR)) ||
+               (tb == V_NUM && (ta == V_MONEY || ta == V_DUR));
+    return (tb == V_NUM && (ta == V_NUM || ta == V_MONEY || ta == V_DUR)) ||
+           (ta == tb && (ta == V_MONEY || ta == V_DUR));
+}
+
 static val arith(eval_ctx *x, const expr *e, val a, val b)
 {
     int64_t r;
     const char *err = NULL;
+    if (LW_UNLIKELY(!arith_types_ok(e->op, a.t, b.t) ||
+                    (a.t == V_MONEY && b.t == V_MONEY && a.cur != b.cur))) {
+        eval_error(x, e->at, "cannot compute with these values (a function returned a value of "
+                             "another kind than the expression needs)");
+        return err_val();
+    }
     switch (e->op) {
     case X_ADD:
         if (a.t == V_NUM)
@@ -1754,6 +1806,9 @@ val expr_eval(eval_ctx *x, const expr *e)
         x->n_pending = mark;
         return vbool(!unknown(&a));
     }
+    case X_LUA:
+    case X_LUAFN:
+        return script_eval(x, e);
     case X_ISNULL: {
         size_t mark = x->n_pending;
         val a = expr_eval(x, e->args[0]);

@@ -141,6 +141,12 @@ static void print_expr(strbuf *b, const lw_playbook *pb, const expr *e, int oute
         print_expr(b, pb, e->args[0], 5);
         buf_puts(b, e->k.u.b ? " != null" : " == null");
         break;
+    case X_LUA:
+        buf_puts(b, "a Lua script");
+        break;
+    case X_LUAFN:
+        buf_printf(b, "%s(...)", pb->fns[e->slot].name);
+        break;
     default:
         if (fn_text(e->op)) {
             buf_puts(b, fn_text(e->op));
@@ -350,6 +356,10 @@ static lw_truth need(fx *F, strbuf *b, const expr *e, bool want)
         break;
     default:
         break;
+    }
+    if (e->op == X_LUA) {
+        buf_puts(b, "a Lua script decides this: cannot tell which facts would change it");
+        return LW_UNKNOWN;
     }
     /* Anything else: show the condition and the facts it reads. */
     if (!want)

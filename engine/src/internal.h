@@ -214,6 +214,7 @@ typedef struct node node;
 struct node {
     nkind kind;
     bool plain;          /* scalar written without quotes */
+    bool block;          /* a literal (|) or folded (>) block scalar */
     pos at;
     const char *str;     /* scalar text (NUL-terminated), NULL otherwise */
     size_t len;
@@ -450,6 +451,13 @@ struct lw_playbook {
     size_t n_outputs;
     promise_rule *promises;
     size_t n_promises;
+    /* Lua (script.c) */
+    struct script *scripts;
+    size_t n_scripts;
+    struct lua_lib *libs;
+    size_t n_libs;
+    struct lua_fn *fns;
+    size_t n_fns;
     /* facts with a meaning to the engine, -1 when not declared */
     int f_channel, f_role, f_locale, f_date;
     /* coverage names, indexed by rule cov index */
@@ -473,7 +481,9 @@ typedef enum {
     X_ADD, X_SUB, X_MUL, X_DIV,
     X_MIN, X_MAX, X_ROUND, X_FLOOR, X_CEIL, X_HAS, X_LOWER, X_CONTAINS,
     X_STARTS, X_LEN, X_IF, X_COALESCE,
-    X_ISNULL       /* x == null (k.u.b: negated, x != null) */
+    X_ISNULL,      /* x == null (k.u.b: negated, x != null) */
+    X_LUA,         /* a Lua script (slot: index in pb->scripts) */
+    X_LUAFN        /* a function of a functions: library (slot: pb->fns index) */
 } xop;
 
 struct expr {
@@ -503,8 +513,52 @@ typedef struct compiler {
     arena *a;                /* the playbook arena */
     arena tmp;               /* scratch */
     const node **decl_nodes; /* each fact's declaration */
+    void *L;                 /* scratch lua_State for checking scripts */
     const char *root_dir;    /* real path of the playbook's folder */
 } compiler;
+
+/* ======================================================================
+** Lua scripts (script.c)
+*/
+typedef struct script {
+    const char *src;         /* the script as written */
+    size_t len;
+    const char *rule;        /* rule id, for errors */
+    const char *file;
+    int line0;               /* playbook line of the script's first line */
+    ttype want;              /* what it must return */
+    const enumset *set;      /* T_ENUM results: the declared words */
+} script;
+
+typedef struct lua_lib {
+    const char *path;        /* as resolved from the playbook */
+    const char *src;
+    size_t len;
+} lua_lib;
+
+typedef struct lua_fn {
+    const char *name;
+    int lib;
+    int nparams;
+    bool vararg;
+} lua_fn;
+
+/* Resolve a path written in the playbook (imports, functions). */
+const char *resolve_import(compiler *c, const node *at, const char *rel);
+/* Is name one of the expression language's own functions? */
+bool builtin_function(const char *name);
+
+/* Compile `{ lua: SOURCE }` into an X_LUA expression (syntax checked now). */
+const expr *script_compile(compiler *c, const node *src, const scope *sc, ttype want,
+                           const enumset *set);
+/* Load the functions: libraries of a playbook (names, arity). */
+bool script_load_libs(compiler *c, const node *list);
+int script_fn_lookup(const lw_playbook *pb, const char *name);
+void script_compiler_done(compiler *c);
+/* Run a script / library function during a decision. */
+struct eval_ctx;
+val script_eval(struct eval_ctx *x, const expr *e);
+void lua_engine_free(lw_engine *e);
 
 /* A coverage slot for a rule, named for `leeway test --coverage`. */
 int cov_new(compiler *c, const char *fmt, ...) LW_PRINTF(2, 3);
@@ -552,6 +606,8 @@ typedef struct eval_ctx {
     bool goodwill_done;
     const char *rule;         /* rule being evaluated, for errors */
     pos rule_at;
+    int64_t now;              /* the case's date (or today), for os.time in scripts */
+    size_t outputs_done;      /* outputs computed so far */
     int32_t *pending;         /* missing facts read by the condition in progress */
     size_t n_pending, cap_pending;
     arena *a;
@@ -578,11 +634,15 @@ bool val_equal(const val *a, const val *b);
 /* ======================================================================
 ** Engine (engine.c / decide.c)
 */
+typedef struct lua_engine lua_engine;  /* script.c */
+
 struct lw_engine {
     lw_mem mem;
     lw_options opt;
     arena a;                 /* reset per decision */
     strbuf json;
+    lua_engine *lua;         /* created when a playbook with scripts is first decided */
+    unsigned long serial;    /* decisions made, for per-decision budgets */
     /* decision being built */
     lw_decision d;
     const lw_playbook *cov_pb;

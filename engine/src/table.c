@@ -391,6 +391,12 @@ table *table_compile(compiler *c, const node *n, const scope *sc, ttype out_type
                 return NULL;
         }
         const node *on = row->items[t->n_in];
+        if (on->kind == N_MAP) { /* { lua: ... } */
+            tr->out = expr_compile(c, on, sc, want == T_ENUM ? T_ANY : want);
+            if (!tr->out)
+                return NULL;
+            goto typed;
+        }
         if (on->kind != N_SCALAR) {
             report_add(c->r, LW_ERROR, on->at, rule, "the result cell must be a single value");
             return NULL;
@@ -401,6 +407,7 @@ table *table_compile(compiler *c, const node *n, const scope *sc, ttype out_type
                                     want == T_ENUM ? T_ANY : want, out_set);
         if (!tr->out)
             return NULL;
+    typed:
         if (r == 0)
             t->out_type = (ttype)tr->out->type;
         else if (tr->out->type != t->out_type && tr->out->type != T_NULL &&

@@ -282,6 +282,8 @@ node *yaml_load(arena *a, lw_report *r, const char *file, const char *text, size
             made->kind = N_SCALAR;
             made->at = at;
             made->plain = ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+            made->block = ev.data.scalar.style == YAML_LITERAL_SCALAR_STYLE ||
+                          ev.data.scalar.style == YAML_FOLDED_SCALAR_STYLE;
             made->str = arena_strndup(a, (const char *)ev.data.scalar.value,
                                       ev.data.scalar.length);
             made->len = ev.data.scalar.length;
