@@ -29,6 +29,12 @@ size_t print_report(const lw_report *r);
 lw_playbook *load_playbook(const char *path);
 /* A decision as a readable summary (--format text). */
 void print_decision_text(FILE *out, const lw_decision *d, bool color);
+/* --lua-instructions N, --lua-memory BYTES, --lua-millis MS at argv[*i]:
+** 1 if it was one (its value consumed), 0 if not, -1 (after a message) if
+** its value is bad. */
+int parse_budget_flag(int argc, char **argv, int *i, lw_options *opt);
+#define BUDGET_USAGE "[--lua-instructions N] [--lua-memory BYTES] [--lua-millis MS]"
+
 /* Colour on a tty unless NO_COLOR is set. */
 bool use_color(FILE *f);
 

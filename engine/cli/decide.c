@@ -77,8 +77,17 @@ int cmd_decide(int argc, char **argv)
     size_t n_sets = 0;
     if (!sets)
         return EXIT_USAGE;
+    lw_options eopt;
+    lw_options_init(&eopt);
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
+        int b = parse_budget_flag(argc, argv, &i, &eopt);
+        if (b < 0) {
+            free(sets);
+            return EXIT_USAGE;
+        }
+        if (b > 0)
+            continue;
         if (strcmp(a, "--role") == 0 && i + 1 < argc) {
             role = argv[++i];
         } else if (strcmp(a, "--trace") == 0) {
@@ -116,7 +125,7 @@ int cmd_decide(int argc, char **argv)
         return EXIT_USAGE;
     }
     int status = EXIT_DONE;
-    lw_engine *e = lw_engine_new(NULL);
+    lw_engine *e = lw_engine_new(&eopt);
     lw_case *c = lw_case_new(pb);
     if (!e || !c) {
         fputs("leeway decide: out of memory\n", stderr);

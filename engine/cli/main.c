@@ -16,14 +16,41 @@ static void usage(FILE *f)
           "  leeway check PLAYBOOK...            compile and lint; FILE:LINE:COL: messages\n"
           "  leeway decide PLAYBOOK [CASE|-]     decide one case (.json or .yaml; - = stdin)\n"
           "         [--role ROLE] [--trace] [--format json|text] [--compact]\n"
-          "         [--set path=value ...]\n"
+          "         [--set path=value ...] " BUDGET_USAGE "\n"
           "  leeway test [--coverage] [-v] PATH...  run playbook tests; last line: N passed, N failed\n"
+          "  (decide, test and repl take " BUDGET_USAGE ",\n"
+          "   the budgets of Lua scripts per decision)\n"
           "  leeway repl [PLAYBOOK]              the trainer's REPL (reads stdin when not a tty)\n"
           "  leeway version\n"
           "\n"
           "Exit status: 0 done, 1 tests failed or check found errors, 2 usage error or a\n"
           "playbook that cannot be loaded.\n",
           f);
+}
+
+int parse_budget_flag(int argc, char **argv, int *i, lw_options *opt)
+{
+    static const char *const flags[] = {"--lua-instructions", "--lua-memory", "--lua-millis"};
+    int k = -1;
+    for (int f = 0; f < 3; f++)
+        if (strcmp(argv[*i], flags[f]) == 0)
+            k = f;
+    if (k < 0)
+        return 0;
+    char *end = NULL;
+    long long v = *i + 1 < argc ? strtoll(argv[*i + 1], &end, 10) : 0;
+    if (!end || *end || v <= 0) {
+        fprintf(stderr, "leeway: %s takes a positive whole number\n", flags[k]);
+        return -1;
+    }
+    if (k == 0)
+        opt->lua_instructions = (long)v;
+    else if (k == 1)
+        opt->lua_memory = (size_t)v;
+    else
+        opt->lua_millis = (long)v;
+    (*i)++;
+    return 1;
 }
 
 bool use_color(FILE *f)

@@ -725,8 +725,17 @@ static void repl_test(session *S, char *args)
 
 static void repl_lua(session *S, char *args)
 {
-    (void)args;
-    err(S, "Lua scripting is not available in this version of leeway yet");
+    if (!ensure_playbook(S))
+        return;
+    if (!*args) {
+        err(S, "lua takes an expression or statements: lua case.customer.age + 1");
+        return;
+    }
+    const char *result;
+    if (lw_eval_lua(S->e, S->pb, S->c, args, &result) == LW_OK)
+        printf("%s\n", result);
+    else
+        err(S, "%s", result);
 }
 
 static void run_line(session *S, char *line);
@@ -839,7 +848,7 @@ static const cmd command_table[] = {
     {"expect", "WHAT VALUE", "check the decision: outcome allow | policy ID deny | ...", repl_expect},
     {"test", "", "run the playbook's tests", repl_test},
     {"scenario", "FILE", "play a file of REPL commands (with expect lines)", repl_scenario},
-    {"lua", "EXPR", "evaluate Lua against the case (needs Lua scripting)", repl_lua},
+    {"lua", "EXPR", "evaluate Lua against the case, as a playbook script would", repl_lua},
     {"quit", "", "leave (also Ctrl-D)", repl_quit},
     {NULL, NULL, NULL, NULL},
 };
@@ -1075,16 +1084,28 @@ int cmd_repl(int argc, char **argv)
 {
     session S;
     memset(&S, 0, sizeof S);
+    lw_options eopt;
+    lw_options_init(&eopt);
+    const char *pb_arg = NULL;
+    for (int i = 0; i < argc; i++) {
+        int b = parse_budget_flag(argc, argv, &i, &eopt);
+        if (b < 0)
+            return EXIT_USAGE;
+        if (b == 0 && (argv[i][0] == '-' || pb_arg)) {
+            fputs("usage: leeway repl [PLAYBOOK] " BUDGET_USAGE "\n", stderr);
+            return EXIT_USAGE;
+        }
+        if (b == 0)
+            pb_arg = argv[i];
+    }
     S.interactive = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
     S.color = S.interactive && use_color(stdout);
-    S.e = lw_engine_new(NULL);
-    S.e2 = lw_engine_new(NULL);
+    S.e = lw_engine_new(&eopt);
+    S.e2 = lw_engine_new(&eopt);
     if (!S.e || !S.e2) {
         fputs("leeway repl: out of memory\n", stderr);
-        return EXIT_USAGE;
-    }
-    if (argc > 1) {
-        fputs("usage: leeway repl [PLAYBOOK]\n", stderr);
+        lw_engine_free(S.e);
+        lw_engine_free(S.e2);
         return EXIT_USAGE;
     }
     completion_session = &S;
@@ -1101,8 +1122,8 @@ int cmd_repl(int argc, char **argv)
         printf("leeway %s -- the trainer's REPL. `help` lists the commands; Ctrl-D leaves.\n",
                lw_version());
     }
-    if (argc == 1)
-        load(&S, argv[0], false);
+    if (pb_arg)
+        load(&S, pb_arg, false);
     char *line;
     while (!quit_requested && (line = read_command(&S)) != NULL) {
         char *s = line;

@@ -121,29 +121,44 @@ int cmd_test(int argc, char **argv)
     R.color = use_color(stdout);
     bool coverage = false;
     int npaths = 0;
+    lw_options eopt;
+    lw_options_init(&eopt);
+    char **paths = calloc((size_t)argc + 1, sizeof *paths);
+    if (!paths)
+        return EXIT_USAGE;
     for (int i = 0; i < argc; i++) {
+        int b = parse_budget_flag(argc, argv, &i, &eopt);
+        if (b < 0) {
+            free(paths);
+            return EXIT_USAGE;
+        }
+        if (b > 0)
+            continue;
         if (strcmp(argv[i], "--coverage") == 0)
             coverage = true;
         else if (strcmp(argv[i], "-v") == 0 || strcmp(argv[i], "--verbose") == 0)
             R.verbose = true;
         else if (argv[i][0] == '-') {
             fprintf(stderr, "leeway test: unknown option '%s'\n", argv[i]);
+            free(paths);
             return EXIT_USAGE;
         } else
-            npaths++;
+            paths[npaths++] = argv[i];
     }
     if (npaths == 0) {
-        fputs("usage: leeway test [--coverage] [-v] PATH...\n", stderr);
+        fputs("usage: leeway test [--coverage] [-v] " BUDGET_USAGE " PATH...\n", stderr);
+        free(paths);
         return EXIT_USAGE;
     }
-    R.e = lw_engine_new(NULL);
+    R.e = lw_engine_new(&eopt);
     if (!R.e) {
         fputs("leeway test: out of memory\n", stderr);
+        free(paths);
         return EXIT_USAGE;
     }
-    for (int i = 0; i < argc; i++)
-        if (argv[i][0] != '-')
-            test_path(&R, argv[i], true, coverage);
+    for (int i = 0; i < npaths; i++)
+        test_path(&R, paths[i], true, coverage);
+    free(paths);
     lw_engine_free(R.e);
     if (coverage)
         printf("%d rule%s or row%s not covered by any test\n", R.uncovered,

@@ -337,6 +337,14 @@ LW_API const char *lw_decision_json(lw_engine *e, const lw_decision *d, int flag
 LW_API size_t lw_money_format(lw_money m, int with_currency, char *buf, size_t size);
 LW_API size_t lw_value_format(const lw_value *v, char *buf, size_t size);
 
+/* Evaluate Lua code against case c, as a playbook script sees it (`case`,
+** money(), date() ...; `amount` is zero), under the engine's budgets: an
+** expression ("case.customer.age + 1") or statements ending in `return`.
+** *result is the value as text, or the error message; owned by e, valid until
+** the next call on e. LW_OK, or LW_ERR_ARG when the code fails. */
+LW_API int lw_eval_lua(lw_engine *e, const lw_playbook *pb, const lw_case *c, const char *code,
+                       const char **result);
+
 /* ------------------------------------------------------------------------
 ** What would change the answer
 */

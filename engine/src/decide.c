@@ -105,8 +105,6 @@ typedef struct dstate {
     bool trace;
     uint8_t *missing_seen;
     const char **missing;
-    lw_error_entry *errors;
-    size_t cap_errors;
     lw_trace_entry *trace_buf;
     const char *lang;
     int64_t date;
@@ -117,22 +115,21 @@ typedef struct dstate {
 
 void eval_error(eval_ctx *x, pos at, const char *fmt, ...)
 {
-    dstate *s = DS(x);
-    lw_decision *d = s->d;
-    if (d->n_errors == s->cap_errors) {
-        size_t cap = s->cap_errors ? s->cap_errors * 2 : 8;
+    lw_decision *d = x->d;
+    if (d->n_errors == x->cap_errors) {
+        size_t cap = x->cap_errors ? x->cap_errors * 2 : 8;
         lw_error_entry *p = arena_alloc(x->a, cap * sizeof *p);
         if (!p)
             return;
         if (d->n_errors)
-            memcpy(p, s->errors, d->n_errors * sizeof *p);
-        s->errors = p;
-        s->cap_errors = cap;
+            memcpy(p, x->errors, d->n_errors * sizeof *p);
+        x->errors = p;
+        x->cap_errors = cap;
         d->errors = p;
     }
     va_list ap;
     va_start(ap, fmt);
-    lw_error_entry *err = &s->errors[d->n_errors];
+    lw_error_entry *err = &x->errors[d->n_errors];
     err->rule = x->rule;
     err->file = at.file ? at.file : x->pb->file;
     err->line = at.line;
@@ -608,6 +605,7 @@ int lw_decide(lw_engine *e, const lw_playbook *pb, const lw_case *c,
     s.d = d;
     s.trace = opt && opt->trace;
     eval_ctx *x = &s.x;
+    x->d = d;
     x->e = e;
     x->pb = pb;
     x->c = c;

@@ -606,6 +606,9 @@ typedef struct eval_ctx {
     bool goodwill_done;
     const char *rule;         /* rule being evaluated, for errors */
     pos rule_at;
+    lw_decision *d;           /* the decision being made: errors go here */
+    lw_error_entry *errors;
+    size_t cap_errors;
     int64_t now;              /* the case's date (or today), for os.time in scripts */
     size_t outputs_done;      /* outputs computed so far */
     int32_t *pending;         /* missing facts read by the condition in progress */

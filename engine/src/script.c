@@ -910,7 +910,10 @@ static void push_val(lua_State *L, const lw_playbook *pb, const val *v)
         lua_pushboolean(L, v->u.b);
         break;
     case V_NUM:
-        lua_pushnumber(L, v->u.n);
+        if (v->u.n == floor(v->u.n) && fabs(v->u.n) < 9007199254740992.0)
+            lua_pushinteger(L, (lua_Integer)v->u.n); /* 82, not 82.0 */
+        else
+            lua_pushnumber(L, v->u.n);
         break;
     case V_STR:
         lua_pushlstring(L, v->u.s, (size_t)v->idx);
@@ -1531,4 +1534,71 @@ bool script_load_libs(compiler *c, const node *list)
         pb->n_libs++;
     }
     return ok;
+}
+
+/* ======================================================================
+** Evaluating a piece of Lua for a person (the REPL's `lua` command)
+*/
+int lw_eval_lua(lw_engine *e, const lw_playbook *pb, const lw_case *c, const char *code,
+                const char **result)
+{
+    if (result)
+        *result = NULL;
+    if (!e || !pb || !c || !code || !result || c->pb != pb)
+        return LW_ERR_ARG;
+    arena_reset(&e->a);
+    e->serial++;
+    lw_decision d;
+    memset(&d, 0, sizeof d);
+    eval_ctx x;
+    memset(&x, 0, sizeof x);
+    x.e = e;
+    x.pb = pb;
+    x.c = c;
+    x.d = &d;
+    x.a = &e->a;
+    x.slots = c->slots;
+    x.amount.t = V_MONEY;
+    x.amount.cur = (uint8_t)(pb->cur >= 0 ? pb->cur : 0);
+    if (pb->f_date >= 0 && c->slots[pb->f_date].t == V_DATE) {
+        x.now = c->slots[pb->f_date].u.i;
+    } else {
+        time_t now = time(NULL);
+        x.now = (int64_t)now - (int64_t)now % 86400;
+    }
+    lua_engine *le = prepare(&x);
+    if (!le) {
+        *result = d.n_errors ? d.errors[0].message : "could not start Lua";
+        return LW_ERR_NOMEM;
+    }
+    lua_State *L = le->L;
+    le->x = &x;
+    le->instructions = 0;
+    le->spent_ns = 0;
+    le->limit = le->used + budget_memory(le);
+    int base = lua_gettop(L);
+    lua_pushcfunction(L, msgh);
+    const char *as_expr = arena_printf(&e->a, "return %s", code);
+    int rc = as_expr ? luaL_loadbufferx(L, as_expr, strlen(as_expr), "=lua", "t") : LUA_ERRMEM;
+    if (rc != LUA_OK) {
+        lua_pop(L, 1);
+        rc = luaL_loadbufferx(L, code, strlen(code), "=lua", "t");
+    }
+    if (rc == LUA_OK) {
+        push_env(L);
+        lua_setupvalue(L, -2, 1);
+        rc = budgeted_call(le, 0);
+    }
+    le->x = NULL;
+    le->limit = SIZE_MAX;
+    if (rc == LUA_ERRMEM)
+        *result = "the code used more than its memory budget";
+    else if (rc == LUA_OK)
+        *result = arena_strdup(&e->a, luaL_tolstring(L, -1, NULL));
+    else
+        *result = arena_strdup(&e->a, lua_tostring(L, -1) ? lua_tostring(L, -1) : "error");
+    lua_settop(L, base);
+    if (!*result)
+        *result = "out of memory";
+    return rc == LUA_OK ? LW_OK : LW_ERR_ARG;
 }
