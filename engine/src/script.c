@@ -56,6 +56,7 @@ struct lua_engine {
     size_t used, limit;
     /* per-decision budget */
     unsigned long serial;
+    unsigned long checked;        /* decision in which pb was last confirmed */
     long instructions;
     int64_t spent_ns;
     /* watchdog */
@@ -743,9 +744,9 @@ static bool build_base(lua_State *L)
     lua_setupvalue(L, -2, 1);
     if (lua_pcall(L, 0, 0, 0) != LUA_OK)
         return false;
-    push_readonly_view(L, base);
+    /* Scripts reach the base only through their _ENV's __index (they have no
+    ** getmetatable), so _ENV may point at it directly: one lookup, not two. */
     lua_setfield(L, LUA_REGISTRYINDEX, "leeway.base");
-    lua_pop(L, 1);
     /* scripts get no globals table of their own making: clear the real one */
     lua_pushglobaltable(L);
     lua_pushnil(L);
@@ -1191,8 +1192,10 @@ static lua_engine *prepare(eval_ctx *x)
     }
     lua_engine *le = e->lua;
     le->x = x;
-    if (le->pb == pb && strcmp(le->digest, pb->digest) == 0)
+    if (le->pb == pb && (le->checked == e->serial || strcmp(le->digest, pb->digest) == 0)) {
+        le->checked = e->serial; /* compared once per decision */
         return le;
+    }
     lua_State *L = le->L;
     le->pb = NULL;
     le->cur = pb->cur;
