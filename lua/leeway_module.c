@@ -11,9 +11,10 @@
 **                                   the same value as lua-cjson's cjson.null
 **   leeway.load(path [, options])   a playbook, or nil and every diagnostic
 **                                   ("FILE:LINE:COL: error: ...") joined by
-**                                   newlines. options: max_depth, max_scalar,
-**                                   max_file, max_nodes, max_list (lw_options;
-**                                   0 or absent = the engine's default).
+**                                   newlines. options: the lw_options limits
+**                                   max_depth, max_scalar, max_file, max_nodes,
+**                                   max_list, lua_instructions, lua_memory,
+**                                   lua_millis (0 or absent = the default).
 **
 **   pb.id, pb.version, pb.file, pb.digest
 **   pb:decide(case [, { role = "senior", trace = true }])  the decision table
@@ -31,7 +32,8 @@
 ** { ["customer.age"] = 82 } is the same case. Values go through the C setters
 ** and are checked by the engine exactly as a case file's would be: a bad
 ** value, an undeclared path or a value of the wrong type makes the decision
-** `invalid` with its `problems` listed, never a Lua error.
+** `invalid` with its `problems` listed, never a Lua error. Tables are read
+** raw (metatables are ignored).
 **   number   lw_case_set_number (for money: major units of the playbook's
 **            currency; for durations: seconds)
 **   boolean  lw_case_set_bool
@@ -71,7 +73,9 @@
 
 #include <cjson/cJSON.h>
 
+#include <limits.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -271,8 +275,26 @@ static void push_report_text(lua_State *L, lpb *p, const char *what, int rc)
 ** leeway.load
 */
 
-static const char *const option_names[] = {"max_depth", "max_scalar", "max_file", "max_nodes",
-                                           "max_list", NULL};
+/* The lw_options fields a Lua host may set, by name. */
+enum { O_INT, O_LONG, O_SIZE };
+static const struct {
+    const char *name;
+    int kind;
+    size_t offset;
+} option_fields[] = {
+    {"max_depth", O_INT, offsetof(lw_options, max_depth)},
+    {"max_scalar", O_SIZE, offsetof(lw_options, max_scalar)},
+    {"max_file", O_SIZE, offsetof(lw_options, max_file)},
+    {"max_nodes", O_SIZE, offsetof(lw_options, max_nodes)},
+    {"max_list", O_SIZE, offsetof(lw_options, max_list)},
+    {"lua_instructions", O_LONG, offsetof(lw_options, lua_instructions)},
+    {"lua_memory", O_SIZE, offsetof(lw_options, lua_memory)},
+    {"lua_millis", O_LONG, offsetof(lw_options, lua_millis)},
+};
+#define N_OPTION_FIELDS (sizeof option_fields / sizeof option_fields[0])
+#define OPTION_LIST                                                                        \
+    "max_depth, max_scalar, max_file, max_nodes, max_list, lua_instructions, lua_memory, " \
+    "lua_millis"
 
 static void read_options(lua_State *L, int idx, lw_options *opt)
 {
@@ -288,29 +310,27 @@ static void read_options(lua_State *L, int idx, lw_options *opt)
                                           luaL_typename(L, -2)));
         }
         const char *k = lua_tostring(L, -2);
-        int which = -1;
-        for (int i = 0; option_names[i]; i++)
-            if (strcmp(k, option_names[i]) == 0)
+        size_t which = N_OPTION_FIELDS;
+        for (size_t i = 0; i < N_OPTION_FIELDS; i++)
+            if (strcmp(k, option_fields[i].name) == 0)
                 which = i;
-        if (which < 0)
+        if (which == N_OPTION_FIELDS)
             luaL_argerror(L, idx,
-                          lua_pushfstring(L,
-                                          "unknown option '%s' (known: max_depth, max_scalar, "
-                                          "max_file, max_nodes, max_list)",
-                                          k));
+                          lua_pushfstring(L, "unknown option '%s' (known: " OPTION_LIST ")", k));
         int isint = 0;
         lua_Integer v = lua_tointegerx(L, -1, &isint);
+        int kind = option_fields[which].kind;
         if (!isint || lua_type(L, -1) != LUA_TNUMBER || v < 0 ||
-            (which == 0 && v > INT32_MAX))
+            (kind == O_INT && v > INT32_MAX) ||
+            (kind == O_LONG && (unsigned long long)v > (unsigned long long)LONG_MAX))
             luaL_argerror(L, idx,
                           lua_pushfstring(L, "option '%s' must be a non-negative integer, got %s",
                                           k, luaL_tolstring(L, -1, NULL)));
-        switch (which) {
-        case 0: opt->max_depth = (int)v; break;
-        case 1: opt->max_scalar = (size_t)v; break;
-        case 2: opt->max_file = (size_t)v; break;
-        case 3: opt->max_nodes = (size_t)v; break;
-        case 4: opt->max_list = (size_t)v; break;
+        char *field = (char *)opt + option_fields[which].offset;
+        switch (kind) {
+        case O_INT: *(int *)(void *)field = (int)v; break;
+        case O_LONG: *(long *)(void *)field = (long)v; break;
+        default: *(size_t *)(void *)field = (size_t)v; break;
         }
         lua_pop(L, 1);
     }
@@ -422,7 +442,7 @@ static void jb_str(lua_State *L, lpb *p, const char *s, size_t n)
 }
 
 /* What a table is, as a case value. */
-enum { T_EMPTY, T_MAP, T_LIST };
+enum { KIND_EMPTY, KIND_MAP, KIND_LIST };
 
 static int table_kind(lua_State *L, int t, const char *path)
 {
@@ -433,12 +453,13 @@ static int table_kind(lua_State *L, int t, const char *path)
     if (!first && len == 0) {
         lua_pushnil(L);
         if (!lua_next(L, t))
-            return T_EMPTY;
+            return KIND_EMPTY;
         lua_pop(L, 2);
-        return T_MAP;
+        return KIND_MAP;
     }
     /* a list: keys 1..len and nothing else */
     lua_Integer count = 0;
+    int outside = 0;
     lua_pushnil(L);
     while (lua_next(L, t)) {
         lua_pop(L, 1);
@@ -448,16 +469,16 @@ static int table_kind(lua_State *L, int t, const char *path)
                        "a table with both list items and named keys (a list is "
                        "{\"a\", \"b\"}, a group of facts is {name = value})");
         if (lua_tointeger(L, -1) < 1 || lua_tointeger(L, -1) > len)
-            count = -1;
+            outside = 1;
     }
-    if (count != len)
+    if (outside || count != len)
         case_error(L, path, "a list with holes (nil items) or keys below 1");
-    return T_LIST;
+    return KIND_LIST;
 }
 
 /* Give a list fact its value (or let the engine report why it cannot have
 ** one) through lw_case_read_json on { "PATH": [ITEMS] }: the API has no list
-** setter. kind T_MAP sends { "PATH": {} }, which the engine reports as a
+** setter. kind KIND_MAP sends { "PATH": {} }, which the engine reports as a
 ** mapping where a value was expected. */
 static void set_via_json(lua_State *L, lpb *p, int v, const char *path, int kind)
 {
@@ -465,7 +486,7 @@ static void set_via_json(lua_State *L, lpb *p, int v, const char *path, int kind
     jb_puts(L, p, "{");
     jb_str(L, p, path, strlen(path));
     jb_puts(L, p, ":");
-    if (kind == T_LIST) {
+    if (kind == KIND_LIST) {
         lua_Integer n = (lua_Integer)lua_rawlen(L, v);
         jb_puts(L, p, "[");
         for (lua_Integer i = 1; i <= n; i++) {
@@ -557,14 +578,14 @@ static void set_value(lua_State *L, lpb *p, int v, const char *path, int depth, 
     case LUA_TTABLE: {
         int kind = table_kind(L, v, path);
         int f = lw_fact_index(p->pb, path);
-        if (kind == T_LIST) {
-            set_via_json(L, p, v, path, T_LIST);
+        if (kind == KIND_LIST) {
+            set_via_json(L, p, v, path, KIND_LIST);
         } else if (f >= 0) {
             /* {} for a list fact is the empty list; a mapping (or {}) for any
             ** other declared fact is a problem the engine words */
-            set_via_json(L, p, v, path, is_list_fact(p->pb, f) && kind == T_EMPTY ? T_LIST
-                                                                                  : T_MAP);
-        } else if (kind == T_MAP) {
+            set_via_json(L, p, v, path, is_list_fact(p->pb, f) && kind == KIND_EMPTY ? KIND_LIST
+                                                                                  : KIND_MAP);
+        } else if (kind == KIND_MAP) {
             if (depth >= CASE_MAX_DEPTH)
                 case_error(L, path, "nested more than 32 tables deep (a table that contains "
                                     "itself?)");

@@ -135,6 +135,8 @@ const char *fact_value(arena *a, const lw_playbook *pb, const fact *f, const raw
     case T_NUM:
         if (r->k != RAW_NUM)
             return arena_printf(a, "expected a number, got %s", raw_desc(a, r));
+        if (isnan(r->n))
+            return "not a number (NaN)";
         if (!isfinite(r->n) || fabs(r->n) > 1e15)
             return r->s ? arena_printf(a, "%s is too large (at most 1e15)", raw_desc(a, r))
                         : "the number is too large (at most 1e15)";
