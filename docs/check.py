@@ -16,9 +16,9 @@ Run from anywhere; paths are relative to the repository root.
    in a file under docs/examples/, docs/broken/ or rules/ (or, for C, in
    engine/include/leeway.h): a snippet cannot drift from a file that is
    compiled and tested.
-5. Every ```console block in docs/*.md is run: lines starting with "$ " are
+5. Every ```console block in docs/*.md and README.md is run: lines starting with "$ " are
    commands (run by bash, in one shell per block, in a scratch folder where
-   docs/, engine/ and build/ point into the repository, with `leeway` meaning
+   docs/, engine/, build/, examples/, rules/ and lua/ point into the repository, with `leeway` meaning
    the binary given); the other lines are the expected output (stdout and
    stderr together). ```text blocks are not checked (timings, for example).
    With --update, the expected output in the .md files is replaced by the
@@ -176,8 +176,9 @@ def render_console(cmds, outs):
 
 def check_console(md, text, leeway, update):
     scratch = tempfile.mkdtemp(prefix="leeway-docs-")
-    for d in ("docs", "engine", "build"):
-        os.symlink(os.path.join(ROOT, d), os.path.join(scratch, d))
+    for d in ("docs", "engine", "build", "examples", "rules", "lua"):
+        if os.path.exists(os.path.join(ROOT, d)):
+            os.symlink(os.path.join(ROOT, d), os.path.join(scratch, d))
     new, last = [], 0
     for m in FENCE.finditer(text):
         if m.group(1) != "console":
@@ -226,6 +227,10 @@ def main():
             text = f.read()
         check_snippets(md, text)
         check_console(md, text, leeway, a.update)
+    # the README's console blocks are run too (its YAML is abridged: not checked)
+    readme = os.path.join(ROOT, "README.md")
+    with open(readme, encoding="utf-8") as f:
+        check_console(readme, f.read(), leeway, a.update)
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 

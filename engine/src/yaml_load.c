@@ -242,9 +242,9 @@ node *yaml_load(arena *a, lw_report *r, const char *file, const char *text, size
                        strstr(problem, "did not find expected '-' indicator") ||
                        strstr(problem, "mapping values are not allowed")) {
                 report_add(r, LW_ERROR, p, NULL,
-                           "YAML syntax error: %s %s; check the indentation here (keys of one "
+                           "YAML syntax error: %s%s%s; check the indentation here (keys of one "
                            "mapping must line up, and a value with ': ' in it needs quotes)",
-                           problem, context);
+                           problem, *context ? " " : "", context);
             } else {
                 report_add(r, LW_ERROR, p, NULL, "YAML syntax error: %s%s%s", problem,
                            *context ? " " : "", context);
