@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -33,6 +34,7 @@ typedef struct session {
 } session;
 
 static volatile sig_atomic_t interrupted;
+static bool quit_requested;
 
 /* ======================================================================
 ** Output helpers
@@ -123,7 +125,12 @@ static void carry_case(session *S, const lw_playbook *from_pb, lw_case *from, lw
             printf("note: %s is not a fact of the reloaded playbook; dropped\n", path);
             continue;
         }
-        if (lw_case_set_text(to, path, text) != LW_OK)
+        lw_case *probe = lw_case_new(to_pb);
+        int rc = probe ? lw_case_set_text(probe, path, text) : LW_ERR_NOMEM;
+        lw_case_free(probe);
+        if (rc == LW_OK)
+            lw_case_set_text(to, path, text);
+        else
             printf("note: %s = %s no longer fits the playbook; dropped\n", path, text);
     }
 }
@@ -137,8 +144,9 @@ static bool load(session *S, const char *path, bool keep_case)
     lw_report_free(r);
     if (rc != LW_OK) {
         if (S->pb)
-            printf("the playbook did not compile; still using %s %s\n",
-                   lw_playbook_id(S->pb), lw_playbook_version(S->pb));
+            printf("the playbook %s; still using %s %s\n",
+                   rc == LW_ERR_IO ? "could not be read" : "did not compile", lw_playbook_id(S->pb),
+                   lw_playbook_version(S->pb));
         return false;
     }
     lw_case *c = lw_case_new(pb);
@@ -172,6 +180,34 @@ static bool load(session *S, const char *path, bool keep_case)
     return true;
 }
 
+static const char *type_words(const char *t)
+{
+    static const char *const names[][2] = {
+        {"number", "a number"}, {"money", "money, like 19.95 EUR"},
+        {"string", "text"}, {"bool", "true or false"},
+        {"duration", "a duration, like 90min or 3h"}, {"date", "a date, like 2026-11-23"},
+        {"role", "a role"}, {"list", "a list"}};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(names[i][0], t) == 0)
+            return names[i][1];
+    return t;
+}
+
+/* "15 EUR", "15.00", "15" against an amount: equal in value? */
+static bool same_money(const char *text, lw_money m)
+{
+    char *end;
+    double v = strtod(text, &end);
+    while (*end == ' ')
+        end++;
+    if (end == text || (*end && (!m.currency || strcmp(end, m.currency) != 0)))
+        return false;
+    double scale = 1;
+    for (int i = 0; i < m.digits; i++)
+        scale *= 10;
+    return (long long)(v * scale + (v < 0 ? -0.5 : 0.5)) == (long long)m.minor;
+}
+
 /* Set a fact, checking the value on a scratch case first so a bad value
 ** leaves the session's case as it was. */
 static bool set_fact(session *S, const char *path, const char *value)
@@ -200,7 +236,7 @@ static bool set_fact(session *S, const char *path, const char *value)
                 printf(" %s", vals[i]);
             putchar('\n');
         } else {
-            printf("       %s is a %s\n", path, lw_fact_type(S->pb, (size_t)f));
+            printf("       %s is %s\n", path, type_words(lw_fact_type(S->pb, (size_t)f)));
         }
         lw_case_free(tmp);
         return false;
@@ -232,8 +268,8 @@ static void repl_help(session *S, char *args)
     const cmd *cs = commands();
     if (*args) {
         for (const cmd *c = cs; c->name; c++)
-            if (strcmp(c->name, args) == 0) {
-                printf("%s %s\n    %s\n", c->name, c->args, c->help);
+            if (strcmp(c->name, strcmp(args, "exit") == 0 ? "quit" : args) == 0) {
+                printf("%s%s%s\n    %s\n", c->name, *c->args ? " " : "", c->args, c->help);
                 return;
             }
         err(S, "no command '%s'; `help` lists them", args);
@@ -247,7 +283,7 @@ static void repl_help(session *S, char *args)
     }
     for (const cmd *c = cs; c->name; c++) {
         char head[128];
-        snprintf(head, sizeof head, "%s %s", c->name, c->args);
+        snprintf(head, sizeof head, "%s%s%s", c->name, *c->args ? " " : "", c->args);
         fputs("  ", stdout);
         pad(head, col + 2);
         printf("%s\n", c->help);
@@ -296,6 +332,17 @@ static void repl_set(session *S, char *args)
         err(S, "set takes a fact and a value: set customer.age 82");
         return;
     }
+    size_t n = strlen(args);
+    if (n >= 2 && args[0] == '"' && args[n - 1] == '"') {
+        /* "Aino Virtanen": the quotes only group the words */
+        char *w = args;
+        for (char *r = args + 1; r < args + n - 1; r++) {
+            if (*r == '\\' && (r[1] == '"' || r[1] == '\\') && r + 1 < args + n - 1)
+                r++;
+            *w++ = *r;
+        }
+        *w = 0;
+    }
     if (set_fact(S, path, args)) {
         lw_value v;
         char text[512];
@@ -309,6 +356,10 @@ static void repl_unset(session *S, char *args)
 {
     if (!ensure_playbook(S))
         return;
+    if (!*args) {
+        err(S, "unset takes a fact: unset customer.age");
+        return;
+    }
     if (lw_fact_index(S->pb, args) < 0) {
         err(S, "'%s' is not a fact of this playbook; `facts` lists them", args);
         return;
@@ -333,8 +384,13 @@ static void set_special(session *S, const char *fact, const char *what, char *ar
         printf("%s = %s\n", fact, v.type == LW_V_NULL ? "(not set)" : text);
         return;
     }
-    if (set_fact(S, fact, args))
-        printf("%s = %s\n", fact, args);
+    if (set_fact(S, fact, args)) {
+        lw_value v;
+        char text[256];
+        lw_case_value(S->c, (size_t)lw_fact_index(S->pb, fact), &v);
+        lw_value_format(&v, text, sizeof text);
+        printf("%s = %s\n", fact, text);
+    }
 }
 
 static void repl_channel(session *S, char *args) { set_special(S, "channel", "channel", args); }
@@ -347,6 +403,12 @@ static void repl_as(session *S, char *args)
         return;
     if (!*args) {
         printf("acting role: %s\n", S->role ? S->role : "(the case's staff.role)");
+        return;
+    }
+    if (strcmp(args, "none") == 0) {
+        free(S->role);
+        S->role = NULL;
+        printf("no acting role: the case's staff.role decides\n");
         return;
     }
     for (size_t i = 0; i < lw_role_count(S->pb); i++)
@@ -432,7 +494,12 @@ static void repl_case(session *S, char *args)
     const char *msg = NULL;
     lw_case_read_file(c, args, &msg);
     if (msg || lw_case_problem_count(c)) {
-        err(S, "%s", msg ? msg : lw_case_problem(c, 0));
+        if (msg && strstr(msg, ": error: "))
+            printf("%s\n", msg); /* FILE:LINE:COL: error: ... */
+        else if (msg)
+            err(S, "%s", msg);
+        else
+            err(S, "%s", lw_case_problem(c, 0));
         for (size_t i = 1; !msg && i < lw_case_problem_count(c); i++)
             printf("       %s\n", lw_case_problem(c, i));
         printf("the case was not loaded\n");
@@ -493,7 +560,9 @@ static void repl_reset(session *S, char *args)
     if (!ensure_playbook(S))
         return;
     lw_case_reset(S->c);
-    printf("the case is empty\n");
+    free(S->role);
+    S->role = NULL;
+    printf("the case is empty (and no acting role)\n");
 }
 
 static const lw_decision *decide(session *S, lw_engine *e, int trace)
@@ -548,12 +617,22 @@ static void repl_why(session *S, char *args)
             printf("  %s\n", d->problems[i]);
         return;
     }
+    size_t col = 0;
+    for (size_t i = 0; i < d->n_trace; i++) {
+        size_t w = strlen(d->trace[i].kind) + 1 + width(d->trace[i].rule);
+        if (w > col)
+            col = w;
+    }
     for (size_t i = 0; i < d->n_trace; i++) {
         const lw_trace_entry *t = &d->trace[i];
         const char *mark = t->result == LW_TRUE ? "yes" : t->result == LW_FALSE ? "no " : "?  ";
-        const char *col = t->result == LW_TRUE ? GREEN : t->result == LW_FALSE ? DIM : YELLOW;
-        printf("  %s%s%s  %-28s line %d%s\n", C(S, col), mark, C(S, OFF), t->rule, t->line,
-               t->result == LW_UNKNOWN ? "  (could not be decided: a fact is missing)" : "");
+        const char *color = t->result == LW_TRUE ? GREEN : t->result == LW_FALSE ? DIM : YELLOW;
+        char head[256];
+        snprintf(head, sizeof head, "%s %s", t->kind, t->rule);
+        printf("  %s%s%s  ", C(S, color), mark, C(S, OFF));
+        pad(head, col + 2);
+        printf("line %d%s\n", t->line,
+               t->result == LW_UNKNOWN ? "  (could not be decided)" : "");
     }
     printf("outcome: %s\n", d->outcome);
 }
@@ -605,8 +684,14 @@ static void diff_decisions(session *S, const lw_decision *a, const lw_decision *
         a->goodwill.within_authority != b->goodwill.within_authority) {
         lw_money_format(a->goodwill.amount, 1, x, sizeof x);
         lw_money_format(b->goodwill.amount, 1, y, sizeof y);
-        printf("  goodwill: %s%s -> %s%s\n", x, a->goodwill.within_authority ? "" : " (needs approval)",
-               y, b->goodwill.within_authority ? "" : " (needs approval)");
+        char na[96] = "", nb[96] = "";
+        if (!a->goodwill.within_authority)
+            snprintf(na, sizeof na, " (needs approval from %s)",
+                     a->goodwill.needs_role ? a->goodwill.needs_role : "above the top role");
+        if (!b->goodwill.within_authority)
+            snprintf(nb, sizeof nb, " (needs approval from %s)",
+                     b->goodwill.needs_role ? b->goodwill.needs_role : "above the top role");
+        printf("  goodwill: %s%s -> %s%s\n", x, na, y, nb);
         n++;
     }
     for (size_t i = 0; i < a->n_outputs && i < b->n_outputs; i++) {
@@ -621,8 +706,17 @@ static void diff_decisions(session *S, const lw_decision *a, const lw_decision *
         printf("  promises: %zu -> %zu\n", a->n_promises, b->n_promises);
         n++;
     }
-    if (a->n_missing != b->n_missing) {
-        printf("  questions still to ask: %zu -> %zu\n", a->n_missing, b->n_missing);
+    bool same_missing = a->n_missing == b->n_missing;
+    for (size_t i = 0; same_missing && i < a->n_missing; i++)
+        same_missing = strcmp(a->missing[i], b->missing[i]) == 0;
+    if (!same_missing) {
+        printf("  still to ask:");
+        for (size_t i = 0; i < a->n_missing; i++)
+            printf("%s%s", i ? ", " : " ", a->missing[i]);
+        printf("%s ->", a->n_missing ? "" : " nothing");
+        for (size_t i = 0; i < b->n_missing; i++)
+            printf("%s%s", i ? ", " : " ", b->missing[i]);
+        printf("%s\n", b->n_missing ? "" : " nothing");
         n++;
     }
     if (a->n_problems != b->n_problems) {
@@ -715,7 +809,7 @@ static void repl_test(session *S, char *args)
     lw_report *rep = NULL;
     int rc = lw_test_file(S->e, S->pb_path, NULL, on_test, NULL, S, &passed, &failed, &rep);
     if (rc == LW_ERR_NOTFOUND)
-        printf("the playbook has no tests:\n");
+        printf("the playbook has no tests (add a tests: list to %s)\n", S->pb_path);
     else if (rc != LW_OK)
         print_report_out(S, rep);
     else
@@ -750,6 +844,11 @@ static void repl_scenario(session *S, char *args)
         err(S, "scenarios are nested too deeply");
         return;
     }
+    struct stat st;
+    if (stat(args, &st) == 0 && S_ISDIR(st.st_mode)) {
+        err(S, "%s is a directory; scenario takes a file of REPL commands", args);
+        return;
+    }
     FILE *f = fopen(args, "r");
     if (!f) {
         err(S, "cannot open %s: %s", args, strerror(errno));
@@ -759,7 +858,7 @@ static void repl_scenario(session *S, char *args)
     S->depth++;
     char *line = NULL;
     size_t cap = 0;
-    while (!interrupted && getline(&line, &cap, f) > 0) {
+    while (!interrupted && !quit_requested && getline(&line, &cap, f) > 0) {
         line[strcspn(line, "\r\n")] = 0;
         char *s = line;
         while (*s == ' ')
@@ -784,6 +883,11 @@ static void repl_expect(session *S, char *args)
     if (!ensure_playbook(S))
         return;
     char *what = split(&args);
+    if (!*what || !*args) {
+        err(S, "expect takes what and a value: expect outcome allow | expect policy ID deny | "
+               "expect missing PATH | expect goodwill 40 EUR");
+        return;
+    }
     const lw_decision *d = decide(S, S->e, 0);
     if (!d)
         return;
@@ -804,11 +908,12 @@ static void repl_expect(session *S, char *args)
                 ok = strcmp(d->policies[i].outcome, args) == 0;
                 snprintf(actual, sizeof actual, "%s", d->policies[i].outcome);
             }
+        /* say which policy: "policy ID OUTCOME" (split() left a NUL after ID) */
+        id[strlen(id)] = ' ';
+        args = id;
     } else if (strcmp(what, "goodwill") == 0) {
-        char want[64];
         lw_money_format(d->goodwill.amount, 1, actual, sizeof actual);
-        lw_money_format(d->goodwill.amount, 0, want, sizeof want);
-        ok = strcmp(actual, args) == 0 || strcmp(want, args) == 0;
+        ok = same_money(args, d->goodwill.amount);
     } else {
         err(S, "expect takes: outcome WORD | missing PATH | policy ID OUTCOME | goodwill AMOUNT");
         return;
@@ -835,8 +940,8 @@ static const cmd command_table[] = {
     {"show", "", "show the case", repl_show},
     {"case", "FILE", "load a case from a .json or .yaml file", repl_case},
     {"save", "FILE", "save the case as YAML", repl_save},
-    {"reset", "", "start an empty case", repl_reset},
-    {"as", "[ROLE]", "act as a staff role (overrides staff.role)", repl_as},
+    {"reset", "", "start an empty case, with no acting role", repl_reset},
+    {"as", "[ROLE|none]", "act as a staff role (overrides staff.role)", repl_as},
     {"channel", "[CHANNEL]", "set the channel: store, phone, chat ...", repl_channel},
     {"locale", "[LANG]", "set the language of messages: fi, en ...", repl_locale},
     {"date", "[DATE]", "set the date of the case: 2026-11-23", repl_date},
@@ -846,7 +951,7 @@ static const cmd command_table[] = {
     {"flip", "", "what would make each rule that did not fire, fire", repl_flip},
     {"missing", "", "the questions still to ask", repl_missing},
     {"expect", "WHAT VALUE", "check the decision: outcome allow | policy ID deny | ...", repl_expect},
-    {"test", "", "run the playbook's tests", repl_test},
+    {"test", "", "run the tests in the playbook's file", repl_test},
     {"scenario", "FILE", "play a file of REPL commands (with expect lines)", repl_scenario},
     {"lua", "EXPR", "evaluate Lua against the case, as a playbook script would", repl_lua},
     {"quit", "", "leave (also Ctrl-D)", repl_quit},
@@ -858,13 +963,36 @@ static const cmd *commands(void)
     return command_table;
 }
 
-static bool quit_requested;
-
 static void repl_quit(session *S, char *args)
 {
     (void)S;
     (void)args;
     quit_requested = true;
+}
+
+/* Edit distance, for "did you mean" (short words only). */
+static int distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 31 || lb > 31)
+        return 99;
+    int row[32];
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = (int)j;
+    for (size_t i = 1; i <= la; i++) {
+        int diag = row[0];
+        row[0] = (int)i;
+        for (size_t j = 1; j <= lb; j++) {
+            int up = row[j], best = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[lb];
 }
 
 static void run_line(session *S, char *line)
@@ -885,9 +1013,14 @@ static void run_line(session *S, char *line)
             return;
         }
     const char *best = NULL;
-    for (const cmd *c = commands(); c->name; c++)
-        if (strncmp(c->name, name, strlen(name)) == 0 && !best)
+    int bd = 3;
+    for (const cmd *c = commands(); c->name; c++) {
+        int d = strncmp(c->name, name, strlen(name)) == 0 ? 0 : distance(c->name, name);
+        if (d < bd) {
+            bd = d;
             best = c->name;
+        }
+    }
     if (best)
         err(S, "unknown command '%s' (did you mean `%s`?); `help` lists the commands", name, best);
     else
@@ -946,11 +1079,14 @@ static char *gen_command(const char *t, int s) { return complete_from(t, s, n_co
 static char *gen_fact(const char *t, int s) { return complete_from(t, s, n_facts, fact_at); }
 static char *gen_role(const char *t, int s) { return complete_from(t, s, n_roles, role_at); }
 static char *gen_value(const char *t, int s) { return complete_from(t, s, n_values, value_at); }
+static size_t n_bools(void) { return 2; }
+static const char *bool_at(size_t i) { return i ? "false" : "true"; }
+static char *gen_bool(const char *t, int s) { return complete_from(t, s, n_bools, bool_at); }
 
 static char **complete(const char *text, int start, int end)
 {
     (void)end;
-    rl_attempted_completion_function = complete;
+    rl_attempted_completion_over = 1; /* never fall back to file names */
     session *S = completion_session;
     /* words before the one being completed */
     char before[512];
@@ -963,9 +1099,14 @@ static char **complete(const char *text, int start, int end)
         words[nw++] = tok;
     if (nw == 0)
         return rl_completion_matches(text, gen_command);
+    if (nw == 1 && strcmp(words[0], "load") == 0)
+        return rl_completion_matches(text, rl_filename_completion_function);
     if (!S->pb)
         return NULL;
     const char *verb = words[0];
+    if (nw == 1 && (strcmp(verb, "load") == 0 || strcmp(verb, "case") == 0 ||
+                    strcmp(verb, "save") == 0 || strcmp(verb, "scenario") == 0))
+        return rl_completion_matches(text, rl_filename_completion_function);
     if (nw == 1 && (strcmp(verb, "set") == 0 || strcmp(verb, "unset") == 0 ||
                     strcmp(verb, "whatif") == 0))
         return rl_completion_matches(text, gen_fact);
@@ -979,10 +1120,8 @@ static char **complete(const char *text, int start, int end)
         value_fact = lw_fact_index(S->pb, words[1]);
         if (value_fact >= 0 && strcmp(lw_fact_type(S->pb, (size_t)value_fact), "role") == 0)
             return rl_completion_matches(text, gen_role);
-        if (value_fact >= 0 && strcmp(lw_fact_type(S->pb, (size_t)value_fact), "bool") == 0) {
-            static const char *const tf[] = {"true", "false"};
-            (void)tf;
-        }
+        if (value_fact >= 0 && strcmp(lw_fact_type(S->pb, (size_t)value_fact), "bool") == 0)
+            return rl_completion_matches(text, gen_bool);
         return rl_completion_matches(text, gen_value);
     }
     return NULL;
@@ -1016,7 +1155,7 @@ static bool incomplete(const char *s)
         if (q) {
             if (*s == q)
                 q = 0;
-        } else if (*s == '"' || *s == '\'') {
+        } else if (*s == '"') { /* not ': it is an apostrophe in O'Brien */
             q = *s;
         } else if (*s == '(' || *s == '[' || *s == '{') {
             depth++;

@@ -294,6 +294,7 @@ typedef struct lw_error_entry {
 typedef enum { LW_FALSE = 0, LW_TRUE = 1, LW_UNKNOWN = 2 } lw_truth;
 
 typedef struct lw_trace_entry {
+    const char *kind;        /* policy, exception, goodwill, limit, output, promise */
     const char *rule;
     lw_truth result;
     const char *file;

@@ -194,11 +194,12 @@ static val value_eval(eval_ctx *x, const expr *e)
     return v;
 }
 
-static void trace_add(dstate *s, const char *rule, lw_truth r, pos at)
+static void trace_add(dstate *s, const char *kind, const char *rule, lw_truth r, pos at)
 {
     if (!s->trace || s->d->n_trace >= s->x.pb->n_trace_max)
         return;
     lw_trace_entry *t = &s->trace_buf[s->d->n_trace++];
+    t->kind = kind;
     t->rule = rule;
     t->result = r;
     t->file = at.file;
@@ -306,7 +307,7 @@ static void decide_policies(dstate *s, int role, int channel, int *overall)
             add_missing_fact(s, pb->f_channel);
             t = LW_UNKNOWN;
         }
-        trace_add(s, p->id, t, p->at);
+        trace_add(s, "policy", p->id, t, p->at);
         coverage_mark(x->e, pb, p->cov);
         if (t != LW_TRUE)
             continue;
@@ -321,7 +322,7 @@ static void decide_policies(dstate *s, int role, int channel, int *overall)
                 continue;
             x->rule = ex->id;
             lw_truth w = cond_eval(x, ex->when);
-            trace_add(s, ex->id, w, ex->at);
+            trace_add(s, "exception", ex->id, w, ex->at);
             if (w == LW_TRUE) {
                 chosen = ex;
                 coverage_mark(x->e, pb, ex->cov);
@@ -384,7 +385,7 @@ static void decide_goodwill(dstate *s, int role)
         x->rule = st->id;
         if (st->when) {
             lw_truth w = cond_eval(x, st->when);
-            trace_add(s, st->id, w, st->at);
+            trace_add(s, "goodwill", st->id, w, st->at);
             if (w != LW_TRUE)
                 continue;
         }
@@ -401,7 +402,7 @@ static void decide_goodwill(dstate *s, int role)
         }
         if (v.t != V_MONEY && v.t != V_NUM) {
             if (!st->when)
-                trace_add(s, st->id,
+                trace_add(s, "goodwill", st->id,
                           s->d->n_missing > missing_before ? LW_UNKNOWN : LW_FALSE, st->at);
             continue;
         }
@@ -439,11 +440,11 @@ static void decide_goodwill(dstate *s, int role)
         /* a bound that does not bite has not fired */
         if ((st->kind == STEP_CAP || st->kind == STEP_FLOOR) && after == before) {
             if (!st->when)
-                trace_add(s, st->id, LW_FALSE, st->at);
+                trace_add(s, "goodwill", st->id, LW_FALSE, st->at);
             continue;
         }
         if (!st->when)
-            trace_add(s, st->id, LW_TRUE, st->at);
+            trace_add(s, "goodwill", st->id, LW_TRUE, st->at);
         coverage_mark(x->e, pb, st->cov);
         x->amount.u.i = after;
         lw_step_result *r = &steps[g->n_steps++];
@@ -466,7 +467,7 @@ static void decide_goodwill(dstate *s, int role)
         if (remaining < 0)
             remaining = 0;
         remaining = money_to_minor(remaining) * MONEY_FINE;
-        trace_add(s, l->id, x->amount.u.i > remaining ? LW_TRUE : LW_FALSE, l->at);
+        trace_add(s, "limit", l->id, x->amount.u.i > remaining ? LW_TRUE : LW_FALSE, l->at);
         if (x->amount.u.i > remaining) {
             lw_cap_result *c = &caps[g->n_capped++];
             c->id = l->id;
@@ -530,7 +531,7 @@ static void decide_outputs(dstate *s)
         memset(&v, 0, sizeof v);
         lw_truth w = cond_eval(x, o->when);
         if (o->when)
-            trace_add(s, o->name, w, o->at);
+            trace_add(s, "output", o->name, w, o->at);
         if (w == LW_TRUE) {
             coverage_mark(x->e, pb, o->cov);
             if (o->tab) {
@@ -562,7 +563,7 @@ static void decide_promises(dstate *s)
         const promise_rule *p = &pb->promises[i];
         x->rule = p->id;
         lw_truth w = cond_eval(x, p->when);
-        trace_add(s, p->id, w, p->at);
+        trace_add(s, "promise", p->id, w, p->at);
         if (w != LW_TRUE)
             continue;
         coverage_mark(x->e, pb, p->cov);

@@ -343,6 +343,8 @@ const char *lw_decision_json(lw_engine *e, const lw_decision *d, int flags, size
             nl(&w);
             bool ft = true;
             open_(&w, '{');
+            key(&w, &ft, "kind");
+            json_str(b, t->kind);
             key(&w, &ft, "rule");
             json_str(b, t->rule);
             key(&w, &ft, "result");
