@@ -416,6 +416,42 @@ static bool window_open(const lw_playbook *pb, const lw_case *c, const window *w
     return (!w->has_from || d >= w->from) && (!w->has_until || d < w->until);
 }
 
+/* "the case's channel is store or phone (now web)" */
+static const char *channels_text(arena *a, const lw_playbook *pb, uint64_t mask, int now)
+{
+    const enumset *set = pb->facts[pb->f_channel].set;
+    strbuf b;
+    lw_mem m = a->mem;
+    buf_init(&b, &m);
+    buf_puts(&b, "channel in [");
+    bool first = true;
+    for (size_t i = 0; i < set->n; i++)
+        if ((mask >> i) & 1) {
+            buf_puts(&b, first ? "" : ", ");
+            buf_puts(&b, set->words[i]);
+            first = false;
+        }
+    buf_printf(&b, "] (now %s)", set->words[now]);
+    const char *out = b.p ? arena_strndup(a, b.p, b.len) : "";
+    buf_free(&b);
+    return out;
+}
+
+static const char *window_text(arena *a, const lw_playbook *pb, const lw_case *c,
+                               const window *w)
+{
+    char from[32] = "", until[32] = "", now[32] = "";
+    if (w->has_from)
+        date_format(w->from, from, sizeof from);
+    if (w->has_until)
+        date_format(w->until, until, sizeof until);
+    if (pb->f_date >= 0 && c->slots[pb->f_date].t == V_DATE)
+        date_format(c->slots[pb->f_date].u.i, now, sizeof now);
+    return arena_printf(a, "date%s%s%s%s (now %s): the rule is not in force on the case's date",
+                        w->has_from ? " >= " : "", from, w->has_until ? " and date < " : "",
+                        until, now);
+}
+
 int lw_flip(lw_engine *e, const lw_playbook *pb, const lw_case *c, const lw_decide_options *opt,
             const lw_flip_item **items, size_t *n)
 {
@@ -440,12 +476,23 @@ int lw_flip(lw_engine *e, const lw_playbook *pb, const lw_case *c, const lw_deci
     }
     for (size_t i = 0; i < pb->n_policies; i++) {
         const policy *p = &pb->policies[i];
-        if (!window_open(pb, c, &p->eff))
+        if (!window_open(pb, c, &p->eff)) {
+            add(&L, &F, "policy", p->id, p->at, NULL,
+                window_text(&e->a, pb, c, &p->eff));
             continue;
+        }
         const lw_policy_result *r = NULL;
         for (size_t k = 0; k < d->n_policies; k++)
             if (d->policies[k].id == p->id)
                 r = &d->policies[k];
+        if (!r && p->channels && pb->f_channel >= 0) {
+            val ch = fact_now(&F, pb->f_channel);
+            if (ch.t == V_ENUM && !((p->channels >> ch.idx) & 1)) {
+                add(&L, &F, "policy", p->id, p->at, NULL,
+                    channels_text(&e->a, pb, p->channels, ch.idx));
+                continue;
+            }
+        }
         if (!r) {
             add(&L, &F, "policy", p->id, p->at, p->applies, NULL);
             continue;
