@@ -20,7 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <utf8proc.h>
 
 typedef struct session {
     char *pb_path;
@@ -62,29 +61,10 @@ static void err(session *S, const char *fmt, ...)
     va_end(ap);
 }
 
-/* Display width of UTF-8 text, for aligned columns. */
-static size_t width(const char *s)
-{
-    size_t w = 0, n = strlen(s), i = 0;
-    while (i < n) {
-        utf8proc_int32_t cp;
-        utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)s + i,
-                                              (utf8proc_ssize_t)(n - i), &cp);
-        if (k <= 0) {
-            i++;
-            w++;
-            continue;
-        }
-        w += (size_t)utf8proc_charwidth(cp);
-        i += (size_t)k;
-    }
-    return w;
-}
-
 static void pad(const char *s, size_t col)
 {
     fputs(s, stdout);
-    for (size_t w = width(s); w < col; w++)
+    for (size_t w = lw_display_width(s); w < col; w++)
         putchar(' ');
 }
 
@@ -431,8 +411,8 @@ static void repl_show(session *S, char *args)
         return;
     size_t col = 0, n = 0;
     for (size_t i = 0; i < lw_fact_count(S->pb); i++)
-        if (width(lw_fact_path(S->pb, i)) > col)
-            col = width(lw_fact_path(S->pb, i));
+        if (lw_display_width(lw_fact_path(S->pb, i)) > col)
+            col = lw_display_width(lw_fact_path(S->pb, i));
     for (size_t i = 0; i < lw_fact_count(S->pb); i++) {
         lw_value v;
         if (lw_case_value(S->c, i, &v) != 1)
@@ -457,8 +437,8 @@ static void repl_facts(session *S, char *args)
         return;
     size_t col = 0;
     for (size_t i = 0; i < lw_fact_count(S->pb); i++)
-        if (width(lw_fact_path(S->pb, i)) > col)
-            col = width(lw_fact_path(S->pb, i));
+        if (lw_display_width(lw_fact_path(S->pb, i)) > col)
+            col = lw_display_width(lw_fact_path(S->pb, i));
     for (size_t i = 0; i < lw_fact_count(S->pb); i++) {
         fputs("  ", stdout);
         pad(lw_fact_path(S->pb, i), col + 2);
@@ -619,7 +599,7 @@ static void repl_why(session *S, char *args)
     }
     size_t col = 0;
     for (size_t i = 0; i < d->n_trace; i++) {
-        size_t w = strlen(d->trace[i].kind) + 1 + width(d->trace[i].rule);
+        size_t w = strlen(d->trace[i].kind) + 1 + lw_display_width(d->trace[i].rule);
         if (w > col)
             col = w;
     }

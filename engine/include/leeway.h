@@ -333,6 +333,10 @@ enum { LW_JSON_TRACE = 1, LW_JSON_PRETTY = 2 };
 LW_API const char *lw_decision_json(lw_engine *e, const lw_decision *d, int flags,
                                     size_t *len);
 
+/* Columns that UTF-8 text takes in a terminal (wide characters count 2,
+** combining marks 0), for aligning output; invalid bytes count 1 each. */
+LW_API size_t lw_display_width(const char *s);
+
 /* Format a money value ("40.00 EUR") or a value as a decision would show it
 ** into buf; returns the full length (snprintf-like). */
 LW_API size_t lw_money_format(lw_money m, int with_currency, char *buf, size_t size);

@@ -324,11 +324,6 @@ const char *lw_case_problem(const lw_case *c, size_t i)
     return c && i < c->n_problems ? c->problems[i] : NULL;
 }
 
-val case_value(const lw_case *c, int f)
-{
-    return c->slots[f];
-}
-
 static int put_raw(lw_case *c, int f, const raw *r)
 {
     const fact *fa = &c->pb->facts[f];

@@ -1299,7 +1299,7 @@ static void add_section(compiler *c, node **arr, size_t *n, node *v, nkind k, co
         arr[(*n)++] = v;
 }
 
-static bool gather(compiler *c, sections *S, node *root, bool imported)
+static void gather(compiler *c, sections *S, node *root)
 {
     add_section(c, S->facts, &S->n_facts, map_get(root, "facts"), N_MAP, "facts");
     add_section(c, S->roles, &S->n_roles, map_get(root, "roles"), N_SEQ, "roles");
@@ -1308,8 +1308,6 @@ static bool gather(compiler *c, sections *S, node *root, bool imported)
     add_section(c, S->limits, &S->n_limits, map_get(root, "limits"), N_MAP, "limits");
     add_section(c, S->outputs, &S->n_outputs, map_get(root, "outputs"), N_MAP, "outputs");
     add_section(c, S->promises, &S->n_promises, map_get(root, "promises"), N_SEQ, "promises");
-    (void)imported;
-    return true;
 }
 
 static const char *const top_keys[] = {"playbook", "version", "title", "currency", "locale",
@@ -1437,7 +1435,7 @@ static bool load_imports(compiler *c, sections *S, const node *root, const char 
         }
         chain[depth] = real_a;
         ok = load_imports(c, S, r, ifile, lim, depth + 1, chain) && ok;
-        gather(c, S, r, true);
+        gather(c, S, r);
     }
     return ok;
 }
@@ -1516,7 +1514,7 @@ static bool compile_root(compiler *c, node *root, const yaml_limits *lim)
     free(self);
     if (!load_imports(c, &S, root, pb->file, lim, 1, chain))
         return false;
-    gather(c, &S, root, false);
+    gather(c, &S, root);
     if (c->r->errors)
         return false;
 

@@ -97,7 +97,6 @@ char *text_nfc(arena *a, const char *s, size_t n, size_t *out_len);
 char *text_fold(arena *a, const char *s, size_t n);
 size_t text_graphemes(const char *s, size_t n);
 char *text_lower(arena *a, const char *s, size_t n, size_t *out_len);
-size_t text_display_width(const char *s);
 /* Edit distance for "did you mean" hints (bounded, ASCII-ish). */
 int text_distance(const char *a, const char *b);
 
@@ -464,8 +463,6 @@ struct lw_playbook {
     const char **cov_names;
     size_t n_cov;
     size_t n_trace_max;      /* upper bound of trace entries per decision */
-    size_t n_missing_max;
-    size_t n_expr_slots;     /* scratch size for collect tables */
 };
 
 int fact_lookup(const lw_playbook *pb, const char *path, size_t n);
@@ -571,17 +568,10 @@ void lint_playbook(const lw_playbook *pb, lw_report *r);
 const expr *expr_compile(compiler *c, const node *n, const scope *sc, ttype want);
 const expr *expr_compile_text(compiler *c, const char *text, size_t len, pos at,
                               const scope *sc, ttype want, const enumset *hint);
-/* Parse one value literal of a given type (case defaults, cells). */
-bool literal_parse(compiler *c, const node *n, ttype t, const fact *f, val *out);
 
 /* ======================================================================
 ** Evaluation context (decide.c, expr.c, table.c)
 */
-typedef struct lw_case_slot {
-    val v;
-    bool set;
-} case_slot;
-
 struct lw_case {
     const lw_playbook *pb;
     lw_mem mem;
@@ -677,7 +667,6 @@ const char *fact_value(arena *a, const lw_playbook *pb, const fact *f, const raw
 int case_set_node(lw_case *c, int f, const node *n);
 int case_read_node(lw_case *c, const node *root);
 void case_problem(lw_case *c, const char *fmt, ...) LW_PRINTF(2, 3);
-val case_value(const lw_case *c, int f);
 
 /* JSON writing helpers (decision_json.c). */
 void json_str(strbuf *b, const char *s);

@@ -120,8 +120,10 @@ size_t text_graphemes(const char *s, size_t n)
     return count;
 }
 
-size_t text_display_width(const char *s)
+size_t lw_display_width(const char *s)
 {
+    if (!s)
+        return 0;
     size_t w = 0, n = strlen(s), i = 0;
     while (i < n) {
         utf8proc_int32_t cp;

@@ -452,12 +452,12 @@ static void test_graphemes_respects_length(void **state)
 static void test_display_width(void **state)
 {
     (void)state;
-    assert_int_equal(text_display_width(""), 0);
-    assert_int_equal(text_display_width("abc"), 3);
-    assert_int_equal(text_display_width("\xe6\xbc\xa2\xe5\xad\x97"), 4);   /* 漢字 */
-    assert_int_equal(text_display_width("e\xcc\x81"), 1);                  /* é decomposed */
-    assert_int_equal(text_display_width("\xf0\x9f\x98\x80"), 2);           /* 😀 */
-    assert_int_equal(text_display_width("\xc3\xa4iti"), 4);
+    assert_int_equal(lw_display_width(""), 0);
+    assert_int_equal(lw_display_width("abc"), 3);
+    assert_int_equal(lw_display_width("\xe6\xbc\xa2\xe5\xad\x97"), 4);   /* 漢字 */
+    assert_int_equal(lw_display_width("e\xcc\x81"), 1);                  /* é decomposed */
+    assert_int_equal(lw_display_width("\xf0\x9f\x98\x80"), 2);           /* 😀 */
+    assert_int_equal(lw_display_width("\xc3\xa4iti"), 4);
 }
 
 static void test_distance(void **state)
