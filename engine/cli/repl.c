@@ -950,31 +950,6 @@ static void repl_quit(session *S, char *args)
     quit_requested = true;
 }
 
-/* Edit distance, for "did you mean" (short words only). */
-static int distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 31 || lb > 31)
-        return 99;
-    int row[32];
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = (int)j;
-    for (size_t i = 1; i <= la; i++) {
-        int diag = row[0];
-        row[0] = (int)i;
-        for (size_t j = 1; j <= lb; j++) {
-            int up = row[j], best = diag + (a[i - 1] != b[j - 1]);
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[lb];
-}
-
 static void run_line(session *S, char *line)
 {
     char *args = line;
@@ -995,7 +970,7 @@ static void run_line(session *S, char *line)
     const char *best = NULL;
     int bd = 3;
     for (const cmd *c = commands(); c->name; c++) {
-        int d = strncmp(c->name, name, strlen(name)) == 0 ? 0 : distance(c->name, name);
+        int d = strncmp(c->name, name, strlen(name)) == 0 ? 0 : lw_edit_distance(c->name, name);
         if (d < bd) {
             bd = d;
             best = c->name;

@@ -337,6 +337,10 @@ LW_API const char *lw_decision_json(lw_engine *e, const lw_decision *d, int flag
 ** combining marks 0), for aligning output; invalid bytes count 1 each. */
 LW_API size_t lw_display_width(const char *s);
 
+/* Edit distance between two short words (for "did you mean" hints); large
+** (99) for words over 63 bytes or NULL. */
+LW_API int lw_edit_distance(const char *a, const char *b);
+
 /* Format a money value ("40.00 EUR") or a value as a decision would show it
 ** into buf; returns the full length (snprintf-like). */
 LW_API size_t lw_money_format(lw_money m, int with_currency, char *buf, size_t size);

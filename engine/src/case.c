@@ -345,7 +345,7 @@ static int unknown_path(lw_case *c, const char *path)
     const char *best = NULL;
     int bd = 4;
     for (size_t i = 0; i < pb->n_facts; i++) {
-        int d = text_distance(path, pb->facts[i].path);
+        int d = lw_edit_distance(path, pb->facts[i].path);
         if (d < bd) {
             bd = d;
             best = pb->facts[i].path;

@@ -59,7 +59,7 @@ static bool known_keys(compiler *c, const node *m, const char *const *allowed, c
         for (const char *const *a = allowed; *a; a++) {
             buf_puts(&b, a == allowed ? "" : ", ");
             buf_puts(&b, *a);
-            int d = text_distance(k->str, *a);
+            int d = lw_edit_distance(k->str, *a);
             if (d < bd) {
                 bd = d;
                 best = *a;

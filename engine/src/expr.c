@@ -752,7 +752,7 @@ static const char *suggest(checker *K, const char *name)
     const char *best = NULL;
     int bd = 4;
     for (size_t i = 0; i < pb->n_facts; i++) {
-        int d = text_distance(name, pb->facts[i].path);
+        int d = lw_edit_distance(name, pb->facts[i].path);
         if (d < bd) {
             bd = d;
             best = pb->facts[i].path;

@@ -97,8 +97,6 @@ char *text_nfc(arena *a, const char *s, size_t n, size_t *out_len);
 char *text_fold(arena *a, const char *s, size_t n);
 size_t text_graphemes(const char *s, size_t n);
 char *text_lower(arena *a, const char *s, size_t n, size_t *out_len);
-/* Edit distance for "did you mean" hints (bounded, ASCII-ish). */
-int text_distance(const char *a, const char *b);
 
 /* ======================================================================
 ** Values (value.c, money.c)

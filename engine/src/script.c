@@ -646,19 +646,26 @@ static int readonly(lua_State *L)
                       lua_tostring(L, 2) ? lua_tostring(L, 2) : "?");
 }
 
-/* A read-only view of table at idx. */
-static void push_readonly_view(lua_State *L, int idx)
+/* Replace the value on top (a table or an __index function) by a new empty
+** table that reads through it and refuses writes. */
+static void push_guarded(lua_State *L)
 {
-    idx = lua_absindex(L, idx);
     lua_newtable(L);
     lua_newtable(L);
-    lua_pushvalue(L, idx);
+    lua_rotate(L, -3, -1);
     lua_setfield(L, -2, "__index");
     lua_pushcfunction(L, readonly);
     lua_setfield(L, -2, "__newindex");
     lua_pushboolean(L, 0);
     lua_setfield(L, -2, "__metatable");
     lua_setmetatable(L, -2);
+}
+
+/* A read-only view of table at idx. */
+static void push_readonly_view(lua_State *L, int idx)
+{
+    lua_pushvalue(L, idx);
+    push_guarded(L);
 }
 
 static void copy_fields(lua_State *L, int from, int to, const char *const *names)
@@ -764,19 +771,14 @@ static bool build_base(lua_State *L)
 ** fail. `case` and `outputs` come from the registry. */
 static void push_env(lua_State *L)
 {
-    lua_newtable(L);
-    lua_getfield(L, LUA_REGISTRYINDEX, "leeway.case");
-    lua_setfield(L, -2, "case");
-    lua_getfield(L, LUA_REGISTRYINDEX, "leeway.outputs");
-    lua_setfield(L, -2, "outputs");
-    lua_newtable(L);
     lua_getfield(L, LUA_REGISTRYINDEX, "leeway.base");
-    lua_setfield(L, -2, "__index");
-    lua_pushcfunction(L, readonly);
-    lua_setfield(L, -2, "__newindex");
-    lua_pushboolean(L, 0);
-    lua_setfield(L, -2, "__metatable");
-    lua_setmetatable(L, -2);
+    push_guarded(L);
+    static const char *const own[] = {"case", "outputs"};
+    for (int i = 0; i < 2; i++) {
+        lua_pushstring(L, own[i]);
+        lua_getfield(L, LUA_REGISTRYINDEX, i ? "leeway.outputs" : "leeway.case");
+        lua_rawset(L, -3);
+    }
 }
 
 static lua_engine *lua_engine_new(const lw_mem *mem, const lw_options *opt, int cur)
@@ -1043,18 +1045,10 @@ static int case_index(lua_State *L)
 /* A read-only proxy for the facts under prefix; map: key -> fact | proxy */
 static void push_proxy(lua_State *L, int map, const char *prefix)
 {
-    map = lua_absindex(L, map);
-    lua_newtable(L);
-    lua_newtable(L);
     lua_pushvalue(L, map);
     lua_pushstring(L, prefix);
     lua_pushcclosure(L, case_index, 2);
-    lua_setfield(L, -2, "__index");
-    lua_pushcfunction(L, readonly);
-    lua_setfield(L, -2, "__newindex");
-    lua_pushboolean(L, 0);
-    lua_setfield(L, -2, "__metatable");
-    lua_setmetatable(L, -2);
+    push_guarded(L);
 }
 
 /* Build registry["leeway.case"] for pb: nested proxies over the fact paths.
@@ -1125,15 +1119,8 @@ static int outputs_index(lua_State *L)
 
 static void build_outputs(lua_State *L)
 {
-    lua_newtable(L);
-    lua_newtable(L);
     lua_pushcfunction(L, outputs_index);
-    lua_setfield(L, -2, "__index");
-    lua_pushcfunction(L, readonly);
-    lua_setfield(L, -2, "__newindex");
-    lua_pushboolean(L, 0);
-    lua_setfield(L, -2, "__metatable");
-    lua_setmetatable(L, -2);
+    push_guarded(L);
     lua_setfield(L, LUA_REGISTRYINDEX, "leeway.outputs");
 }
 

@@ -140,8 +140,10 @@ size_t lw_display_width(const char *s)
     return w;
 }
 
-int text_distance(const char *a, const char *b)
+int lw_edit_distance(const char *a, const char *b)
 {
+    if (!a || !b)
+        return 99;
     size_t la = strlen(a), lb = strlen(b);
     if (la > 63 || lb > 63)
         return 99;

@@ -463,10 +463,10 @@ static void test_display_width(void **state)
 static void test_distance(void **state)
 {
     (void)state;
-    assert_int_equal(text_distance("abc", "abc"), 0);
-    assert_int_equal(text_distance("customer.age", "customer.ag"), 1);
-    assert_int_equal(text_distance("kitten", "sitting"), 3);
-    assert_int_equal(text_distance("", "abc"), 3);
+    assert_int_equal(lw_edit_distance("abc", "abc"), 0);
+    assert_int_equal(lw_edit_distance("customer.age", "customer.ag"), 1);
+    assert_int_equal(lw_edit_distance("kitten", "sitting"), 3);
+    assert_int_equal(lw_edit_distance("", "abc"), 3);
 }
 
 int main(void)
