@@ -342,12 +342,13 @@ int fact_lookup(const lw_playbook *pb, const char *path, size_t n)
     if (!pb->fidx.cap)
         return -1;
     size_t mask = pb->fidx.cap - 1;
-    for (size_t i = hash_path(path, n) & mask;; i = (i + 1) & mask) {
+    uint32_t h = hash_path(path, n);
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
         int32_t f = pb->fidx.slot[i];
         if (f < 0)
             return -1;
         const char *p = pb->facts[f].path;
-        if (strncmp(p, path, n) == 0 && p[n] == 0)
+        if (pb->fidx.hash[i] == h && strncmp(p, path, n) == 0 && p[n] == 0)
             return f;
     }
 }
@@ -360,15 +361,18 @@ static bool build_fact_index(compiler *c)
         cap *= 2;
     pb->fidx.cap = cap;
     pb->fidx.slot = arena_alloc(c->a, cap * sizeof *pb->fidx.slot);
-    if (!pb->fidx.slot)
+    pb->fidx.hash = arena_alloc(c->a, cap * sizeof *pb->fidx.hash);
+    if (!pb->fidx.slot || !pb->fidx.hash)
         return false;
     memset(pb->fidx.slot, 0xff, cap * sizeof *pb->fidx.slot);
     for (size_t f = 0; f < pb->n_facts; f++) {
         const char *p = pb->facts[f].path;
-        size_t i = hash_path(p, strlen(p)) & (cap - 1);
+        uint32_t h = hash_path(p, strlen(p));
+        size_t i = h & (cap - 1);
         while (pb->fidx.slot[i] >= 0)
             i = (i + 1) & (cap - 1);
         pb->fidx.slot[i] = (int32_t)f;
+        pb->fidx.hash[i] = h;
     }
     return true;
 }

@@ -421,6 +421,7 @@ enum { OUT_ALLOW = 0, OUT_DENY = 1, OUT_ESCALATE = 2 };
 typedef struct fact_index {
     size_t cap;              /* power of two */
     int32_t *slot;           /* -1 empty, else fact index */
+    uint32_t *hash;          /* the path's hash, compared before the path */
 } fact_index;
 
 struct lw_playbook {
