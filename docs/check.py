@@ -12,9 +12,9 @@ Run from anywhere; paths are relative to the repository root.
 2. `leeway test docs/examples` passes.
 3. The C programs in docs/examples/embed/ compile (without warnings) against
    the static library, if it has been built.
-4. Every ```yaml, ```json and ```c block in docs/*.md appears, line for line,
-   in a file under docs/examples/, docs/broken/ or rules/ (or, for C, in
-   engine/include/leeway.h): a snippet cannot drift from a file that is
+4. Every ```yaml, ```json, ```lua and ```c block in docs/*.md appears, line
+   for line, in a file under docs/examples/, docs/broken/ or rules/ (or, for
+   C, in engine/include/leeway.h): a snippet cannot drift from a file that is
    compiled and tested.
 5. Every ```console block in docs/*.md and README.md is run: lines starting with "$ " are
    commands (run by bash, in one shell per block, in a scratch folder where
@@ -130,7 +130,7 @@ def check_snippets(md, text):
         header = norm(f.read())
     for m in FENCE.finditer(text):
         lang, body = m.group(1), m.group(2)
-        if lang not in ("yaml", "json", "c"):
+        if lang not in ("yaml", "json", "lua", "c"):
             continue
         line = text.count("\n", 0, m.start()) + 1
         want = norm(body)

@@ -1231,7 +1231,8 @@ static bool compile_output(compiler *c, output_rule *o, const node *k, const nod
             if (!o->value)
                 return false;
         }
-        if (o->type != T_ANY && o->value->type != o->type && o->value->type != T_NULL) {
+        if (o->type != T_ANY && o->value->type != o->type && o->value->type != T_NULL &&
+            o->value->type != T_ANY) { /* a library function's result is checked later */
             cerror(c, vn, o->name, "the output '%s' is declared as %s but its value gives %s",
                    o->name, ttype_name(o->type), ttype_name((ttype)o->value->type));
             return false;
@@ -1289,8 +1290,9 @@ static bool compile_promise(compiler *c, promise_rule *p, const node *m)
 */
 typedef struct sections {
     node *facts[17], *roles[17], *policies[17], *goodwill[17], *limits[17], *outputs[17],
-        *promises[17];
-    size_t n_facts, n_roles, n_policies, n_goodwill, n_limits, n_outputs, n_promises;
+        *promises[17], *functions[17];
+    size_t n_facts, n_roles, n_policies, n_goodwill, n_limits, n_outputs, n_promises,
+        n_functions;
 } sections;
 
 static void add_section(compiler *c, node **arr, size_t *n, node *v, nkind k, const char *name)
@@ -1312,6 +1314,8 @@ static void gather(compiler *c, sections *S, node *root)
     add_section(c, S->limits, &S->n_limits, map_get(root, "limits"), N_MAP, "limits");
     add_section(c, S->outputs, &S->n_outputs, map_get(root, "outputs"), N_MAP, "outputs");
     add_section(c, S->promises, &S->n_promises, map_get(root, "promises"), N_SEQ, "promises");
+    add_section(c, S->functions, &S->n_functions, map_get(root, "functions"), N_SEQ,
+                "functions");
 }
 
 static const char *const top_keys[] = {"playbook", "version", "title", "currency", "locale",
@@ -1319,7 +1323,7 @@ static const char *const top_keys[] = {"playbook", "version", "title", "currency
                                        "limits", "outputs", "promises", "tests", "outcomes",
                                        "doc", NULL};
 static const char *const import_keys[] = {"playbook", "version", "title", "currency", "locale",
-                                          "facts", "roles", "policies", "goodwill", "limits",
+                                          "functions", "facts", "roles", "policies", "goodwill", "limits",
                                           "outputs", "promises", "tests", "doc", "imports",
                                           NULL};
 
@@ -1382,7 +1386,9 @@ static const char *resolve_path(compiler *c, const node *at, const char *file, c
 
 const char *resolve_import(compiler *c, const node *at, const char *rel)
 {
-    return resolve_path(c, at, c->pb->file, rel, "load the functions library", NULL);
+    /* relative to the file that names it (the playbook or an imported file) */
+    return resolve_path(c, at, at->at.file ? at->at.file : c->pb->file, rel,
+                        "load the functions library", NULL);
 }
 
 static bool load_imports(compiler *c, sections *S, const node *root, const char *file,
@@ -1530,8 +1536,7 @@ static bool compile_root(compiler *c, node *root, const yaml_limits *lim)
         ok = false;
     if (!compile_fact_defaults(c))
         ok = false;
-    const node *fns = map_get(root, "functions");
-    if (ok && fns && !script_load_libs(c, fns))
+    if (ok && S.n_functions && !script_load_libs(c, S.functions, S.n_functions))
         ok = false;
     if (!ok)
         return false;

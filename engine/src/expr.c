@@ -1042,10 +1042,15 @@ static bool check_call(checker *K, expr *e, const enumset *hint)
         return true;
     }
     if (op < 0) {
+        strbuf libs;
+        buf_init(&libs, &K->c->pb->mem);
+        for (size_t i = 0; i < K->c->pb->n_fns; i++)
+            buf_printf(&libs, "%s%s", i ? ", " : "; from functions: libraries: ",
+                       K->c->pb->fns[i].name);
         cerr(K, e, "unknown function '%s'; the functions are min, max, round, floor, ceil, has, "
-                   "lower, contains, starts_with, len, if and coalesce, and those of the "
-                   "playbook's functions: libraries",
-             name);
+                   "lower, contains, starts_with, len, if and coalesce%s",
+             name, libs.p ? libs.p : "");
+        buf_free(&libs);
         return false;
     }
     size_t n = e->n;

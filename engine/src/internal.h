@@ -548,7 +548,7 @@ bool builtin_function(const char *name);
 const expr *script_compile(compiler *c, const node *src, const scope *sc, ttype want,
                            const enumset *set);
 /* Load the functions: libraries of a playbook (names, arity). */
-bool script_load_libs(compiler *c, const node *list);
+bool script_load_libs(compiler *c, node *const *lists, size_t n);
 int script_fn_lookup(const lw_playbook *pb, const char *name);
 void script_compiler_done(compiler *c);
 /* Run a script / library function during a decision. */

@@ -583,8 +583,9 @@ static int guarded_rep(lua_State *L)
     if (!lua_isnoneornil(L, 3))
         luaL_checklstring(L, 3, &ns);
     if (k > 0 && (double)(n + ns) * (double)k > (double)STR_MAX_RESULT)
-        return luaL_error(L, "string.rep would make %f bytes; scripts may make at most %I",
-                          (double)(n + ns) * (double)k, (lua_Integer)STR_MAX_RESULT);
+        return luaL_error(L, "string.rep would make more than %I bytes, the most a script may "
+                             "make",
+                          (lua_Integer)STR_MAX_RESULT);
     lua_pushvalue(L, lua_upvalueindex(1));
     lua_insert(L, 1);
     lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
@@ -769,12 +770,12 @@ static bool build_base(lua_State *L)
 
 /* A fresh _ENV for one chunk: reads fall through to the frozen base, writes
 ** fail. `case` and `outputs` come from the registry. */
-static void push_env(lua_State *L)
+static void push_env(lua_State *L, bool with_case)
 {
     lua_getfield(L, LUA_REGISTRYINDEX, "leeway.base");
     push_guarded(L);
     static const char *const own[] = {"case", "outputs"};
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; with_case && i < 2; i++) {
         lua_pushstring(L, own[i]);
         lua_getfield(L, LUA_REGISTRYINDEX, i ? "leeway.outputs" : "leeway.case");
         lua_rawset(L, -3);
@@ -1152,15 +1153,14 @@ static int run_library(lua_engine *le, const lua_lib *lib, arena *a)
         lua_remove(L, -2);
         return rc;
     }
-    push_env(L);
+    push_env(L, false); /* a library sees its arguments, not the case */
     lua_setupvalue(L, -2, 1);
     rc = budgeted_call(le, 0);
     lua_remove(L, -2);
     if (rc == LUA_OK && !lua_istable(L, -1)) {
         lua_pop(L, 1);
-        lua_pushfstring(L, "%s: a functions: library must return a table of functions, like "
-                           "return { name = function (...) ... end }",
-                        lib->path);
+        lua_pushstring(L, "a functions: library must return a table of functions, like "
+                          "return { name = function (...) ... end }");
         return LUA_ERRRUN;
     }
     return rc;
@@ -1214,11 +1214,10 @@ static lua_engine *prepare(eval_ctx *x)
             lua_pop(L, 1);
             continue; /* checked at load time: only out of memory gets here */
         }
-        push_env(L);
+        push_env(L, true);
         lua_setupvalue(L, -2, 1);
         le->script_refs[i] = luaL_ref(L, LUA_REGISTRYINDEX);
     }
-    le->serial = e->serial;
     le->instructions = 0;
     le->spent_ns = 0;
     for (size_t l = 0; l < pb->n_libs; l++) {
@@ -1237,6 +1236,8 @@ static lua_engine *prepare(eval_ctx *x)
         lua_pop(L, 1);
     }
     le->pb = pb;
+    le->checked = e->serial;
+    le->serial = 0; /* the first script call of this decision sets the budgets */
     snprintf(le->digest, sizeof le->digest, "%s", pb->digest);
     return le;
 }
@@ -1298,6 +1299,20 @@ val script_eval(eval_ctx *x, const expr *e)
     }
     rc = budgeted_call(le, nargs);
     val out;
+    if (rc != LUA_OK && e->op == X_LUAFN) {
+        /* where the playbook calls it; the library's own line is in the message */
+        const char *msg = rc == LUA_ERRMEM ? "it used more than its memory budget"
+                                           : lua_tostring(L, -1);
+        const char *rest = msg;
+        int line = msg ? map_line(msg, file, 1, &rest) : 0;
+        if (line)
+            eval_error(x, e->at, "Lua: %s (at %s:%d)", rest, file, line);
+        else
+            eval_error(x, e->at, "Lua: %s() failed: %s", x->pb->fns[e->slot].name,
+                       msg ? msg : "?");
+        lua_settop(L, base);
+        return none;
+    }
     if (rc != LUA_OK) {
         report_script_error(x, le, rc, file, line0, chunk);
         lua_settop(L, base);
@@ -1416,7 +1431,50 @@ static bool valid_fn_name(const char *s)
     return true;
 }
 
-bool script_load_libs(compiler *c, const node *list)
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(((const lua_fn *)a)->name, ((const lua_fn *)b)->name);
+}
+
+/* "docs/broken/../../rules/calendar.lua" -> "rules/calendar.lua" */
+static char *normalize_path(arena *a, const char *path)
+{
+    size_t n = strlen(path);
+    char *out = arena_alloc(a, n + 1);
+    const char **seg = arena_alloc(a, (n / 2 + 2) * sizeof *seg);
+    size_t *len = arena_alloc(a, (n / 2 + 2) * sizeof *len);
+    if (!out || !seg || !len)
+        return arena_strdup(a, path);
+    size_t k = 0, lead = 0; /* lead: ".." that cannot be folded */
+    for (const char *p = path; *p;) {
+        const char *e = strchr(p, '/');
+        size_t l = e ? (size_t)(e - p) : strlen(p);
+        if (l == 2 && p[0] == '.' && p[1] == '.' && k > lead) {
+            k--;
+        } else if (!(l == 1 && p[0] == '.') && l > 0) {
+            if (l == 2 && p[0] == '.' && p[1] == '.')
+                lead++;
+            seg[k] = p;
+            len[k++] = l;
+        }
+        p += l + (e ? 1 : 0);
+        if (!e)
+            break;
+    }
+    char *w = out;
+    if (path[0] == '/')
+        *w++ = '/';
+    for (size_t i = 0; i < k; i++) {
+        if (i)
+            *w++ = '/';
+        memcpy(w, seg[i], len[i]);
+        w += len[i];
+    }
+    *w = 0;
+    return out;
+}
+
+static bool load_libs(compiler *c, const node *list)
 {
     lw_playbook *pb = c->pb;
     if (list->kind != N_SEQ) {
@@ -1424,13 +1482,11 @@ bool script_load_libs(compiler *c, const node *list)
                    "functions: is a list of Lua files, like functions: [ ../../rules/calendar.lua ]");
         return false;
     }
-    pb->libs = arena_alloc(c->a, (list->n + 1) * sizeof *pb->libs);
-    if (!pb->libs || !scratch(c))
+    if (!scratch(c))
         return false;
     lua_engine *le = c->L;
     lua_State *L = le->L;
     bool ok = true;
-    size_t cap_fns = 0;
     for (size_t i = 0; i < list->n; i++) {
         const node *f = list->items[i];
         const char *path = f->kind == N_SCALAR ? resolve_import(c, f, f->str) : NULL;
@@ -1448,7 +1504,7 @@ bool script_load_libs(compiler *c, const node *list)
             continue;
         }
         lua_lib *lib = &pb->libs[pb->n_libs];
-        lib->path = arena_strdup(c->a, path);
+        lib->path = normalize_path(c->a, path);
         lib->src = text;
         lib->len = len;
         /* run it once, sandboxed and budgeted, to learn its functions */
@@ -1460,13 +1516,6 @@ bool script_load_libs(compiler *c, const node *list)
         le->instructions = 0;
         le->spent_ns = 0;
         le->limit = le->used + budget_memory(le);
-        lua_getfield(L, LUA_REGISTRYINDEX, "leeway.case");
-        bool have_case = !lua_isnil(L, -1);
-        lua_pop(L, 1);
-        if (!have_case) {
-            build_case(L, pb);
-            build_outputs(L);
-        }
         int rc = run_library(le, lib, &c->tmp);
         le->limit = SIZE_MAX;
         if (rc != LUA_OK) {
@@ -1499,8 +1548,9 @@ bool script_load_libs(compiler *c, const node *list)
                 lua_pop(L, 1);
                 continue;
             }
-            if (pb->n_fns == cap_fns) {
-                cap_fns = cap_fns ? cap_fns * 2 : 16;
+            /* capacity 16, then doubling: full when n_fns is 0 or a power of two >= 16 */
+            if (pb->n_fns == 0 || (pb->n_fns >= 16 && (pb->n_fns & (pb->n_fns - 1)) == 0)) {
+                size_t cap_fns = pb->n_fns ? pb->n_fns * 2 : 16;
                 lua_fn *fns = arena_alloc(c->a, cap_fns * sizeof *fns);
                 if (!fns) {
                     lua_pop(L, 2);
@@ -1521,8 +1571,27 @@ bool script_load_libs(compiler *c, const node *list)
             lua_pop(L, 1);
         }
         lua_pop(L, 1);
+        /* Lua's table order changes from run to run: sort, for stable messages */
+        size_t first = 0;
+        while (first < pb->n_fns && pb->fns[first].lib != (int)pb->n_libs)
+            first++;
+        qsort(pb->fns + first, pb->n_fns - first, sizeof *pb->fns, by_name);
         pb->n_libs++;
     }
+    return ok;
+}
+
+bool script_load_libs(compiler *c, node *const *lists, size_t n)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += lists[i]->n;
+    c->pb->libs = arena_alloc(c->a, (total + 1) * sizeof *c->pb->libs);
+    if (!c->pb->libs)
+        return false;
+    bool ok = true;
+    for (size_t i = 0; i < n; i++)
+        ok = load_libs(c, lists[i]) && ok;
     return ok;
 }
 
@@ -1575,7 +1644,7 @@ int lw_eval_lua(lw_engine *e, const lw_playbook *pb, const lw_case *c, const cha
         rc = luaL_loadbufferx(L, code, strlen(code), "=lua", "t");
     }
     if (rc == LUA_OK) {
-        push_env(L);
+        push_env(L, true);
         lua_setupvalue(L, -2, 1);
         rc = budgeted_call(le, 0);
     }

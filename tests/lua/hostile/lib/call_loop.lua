@@ -1,0 +1,3 @@
+return {
+  spin = function() while true do end end,
+}

@@ -1,0 +1,4 @@
+local M = {}
+-- the library fails while it loads
+error("library broke")
+return M

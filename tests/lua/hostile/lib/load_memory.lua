@@ -1,0 +1,3 @@
+local t = {}
+for i = 1, 1e9 do t[i] = ("x"):rep(10000) .. i end
+return {}

@@ -1,0 +1,3 @@
+return {
+  yes = function() return "yes" end,
+}
