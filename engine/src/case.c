@@ -451,14 +451,41 @@ int lw_case_set_money(lw_case *c, const char *path, int64_t minor, const char *c
     return LW_OK;
 }
 
+static int put_list(lw_case *c, int f, size_t n, const char *const *items, const size_t *lens);
+
 int lw_case_set_text_at(lw_case *c, int f, const char *text)
 {
     if (!c || !text || f < 0 || (size_t)f >= c->pb->n_facts)
         return LW_ERR_ARG;
+    ttype t = c->pb->facts[f].type;
+    if (t == T_LIST && text[0] == '[') {
+        /* ["a", "b"]: a JSON array of texts */
+        cJSON *arr = cJSON_Parse(text);
+        size_t n = cJSON_IsArray(arr) ? (size_t)cJSON_GetArraySize(arr) : 0;
+        const char **items = arena_alloc(&c->a, (n + 1) * sizeof *items);
+        size_t *lens = arena_alloc(&c->a, (n + 1) * sizeof *lens);
+        int rc;
+        if (!cJSON_IsArray(arr)) {
+            c->given[f] = 1;
+            case_problem(c, "%s: expected a list like [\"a\", \"b\"], got %.40s",
+                         c->pb->facts[f].path, text);
+            rc = LW_ERR_CASE;
+        } else if (!items || !lens) {
+            rc = LW_ERR_NOMEM;
+        } else {
+            size_t k = 0;
+            for (const cJSON *e = arr->child; e; e = e->next, k++) {
+                items[k] = cJSON_IsString(e) ? e->valuestring : NULL;
+                lens[k] = items[k] ? strlen(items[k]) : 0;
+            }
+            rc = put_list(c, f, n, items, lens);
+        }
+        cJSON_Delete(arr);
+        return rc;
+    }
     raw r;
     raw_from_text(text, strlen(text), true, &r);
     /* a plain word for a text-like fact is text even if it looks like a number */
-    ttype t = c->pb->facts[f].type;
     if ((t == T_STR || t == T_ENUM || t == T_ROLE || t == T_DATE) && r.k != RAW_NULL)
         r.k = RAW_STR;
     return put_raw(c, f, &r);

@@ -580,6 +580,27 @@ static bool compile_fact_default(compiler *c, fact *f, const node *v)
         return true;
     if (f->type == T_DATE && scalar_is(d, "today"))
         return true; /* the engine's clock: the absence of a default */
+    if (f->type == T_LIST && d->kind == N_SEQ) {
+        strlist *l = arena_alloc(c->a, sizeof *l);
+        const char **items = arena_alloc(c->a, (d->n + 1) * sizeof *items);
+        size_t *lens = arena_alloc(c->a, (d->n + 1) * sizeof *lens);
+        if (!l || !items || !lens)
+            return false;
+        for (size_t i = 0; i < d->n; i++) {
+            const node *it = d->items[i];
+            if (it->kind != N_SCALAR || !(items[i] = text_nfc(c->a, it->str, it->len, &lens[i]))) {
+                cerror(c, it, NULL, "the default of '%s' must be a list of texts", f->path);
+                return false;
+            }
+        }
+        l->n = d->n;
+        l->items = items;
+        l->lens = lens;
+        f->def.t = V_LIST;
+        f->def.u.list = l;
+        f->has_default = true;
+        return true;
+    }
     raw r;
     raw_from_node(d, &r);
     const char *err = fact_value(c->a, c->pb, f, &r, &f->def);

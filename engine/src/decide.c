@@ -542,6 +542,13 @@ static void decide_outputs(dstate *s)
                 eval_keep_missing(x, mark); /* facts that left rows unknown, if they mattered */
             } else {
                 v = value_eval(x, o->value);
+                if (o->value->type == T_ANY && o->type != T_ANY && !val_is(&v, o->type)) {
+                    /* a library function's result, for a typed output */
+                    eval_error(x, o->at, "the output '%s' is declared as %s, but its value is "
+                                         "not",
+                               o->name, ttype_name(o->type));
+                    v.t = V_ERROR;
+                }
             }
         }
         if (v.t == V_ERROR)

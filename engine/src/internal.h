@@ -622,6 +622,7 @@ size_t val_format(const lw_playbook *pb, const val *v, char *buf, size_t size);
 void val_to_public(const lw_playbook *pb, const val *v, lw_value *out, arena *a);
 int val_compare(const val *a, const val *b, bool *ok);  /* -1, 0, 1 */
 bool val_equal(const val *a, const val *b);
+bool val_is(const val *v, ttype t);   /* missing values are of every type */
 
 /* ======================================================================
 ** Engine (engine.c / decide.c)

@@ -291,6 +291,17 @@ size_t val_format(const lw_playbook *pb, const val *v, char *buf, size_t size)
     return n < 0 ? 0 : (size_t)n;
 }
 
+bool val_is(const val *v, ttype t)
+{
+    static const vtype of[] = {[T_BOOL] = V_BOOL,   [T_NUM] = V_NUM,   [T_MONEY] = V_MONEY,
+                               [T_STR] = V_STR,     [T_ENUM] = V_ENUM, [T_DUR] = V_DUR,
+                               [T_DATE] = V_DATE,   [T_ROLE] = V_ROLE, [T_LIST] = V_LIST,
+                               [T_OUTCOME] = V_OUTCOME};
+    if (v->t <= V_ERROR || t == T_ANY)
+        return true;
+    return (size_t)t < sizeof of / sizeof of[0] && of[t] == v->t;
+}
+
 bool val_equal(const val *a, const val *b)
 {
     bool ok;
