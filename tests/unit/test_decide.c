@@ -1166,7 +1166,7 @@ static void test_trace_entries(void **state)
     assert_string_equal(d->trace[3].rule, "refund_check");
     assert_int_equal(d->trace[3].result, LW_FALSE);
     const char *json = lw_decision_json(F.e, d, LW_JSON_TRACE, NULL);
-    assert_non_null(strstr(json, "\"trace\":[{\"rule\":\"proxy_termination\",\"result\":true,"
+    assert_non_null(strstr(json, "\"trace\":[{\"kind\":\"policy\",\"rule\":\"proxy_termination\",\"result\":true,"
                                  "\"file\":\"test.yaml\",\"line\":26}"));
     /* without the trace flag: none */
     d = tu_decide_opt(&F, NULL, 0);
