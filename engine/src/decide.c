@@ -136,6 +136,8 @@ void eval_error(eval_ctx *x, pos at, const char *fmt, ...)
     err->column = at.col;
     err->message = arena_vprintf(x->a, fmt, ap);
     va_end(ap);
+    if (err->message) /* messages quote scripts and cases: keep them UTF-8 and short */
+        err->message = text_clean(x->a, err->message, 1000);
     if (err->message)
         d->n_errors++;
 }

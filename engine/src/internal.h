@@ -97,6 +97,9 @@ char *text_nfc(arena *a, const char *s, size_t n, size_t *out_len);
 char *text_fold(arena *a, const char *s, size_t n);
 size_t text_graphemes(const char *s, size_t n);
 char *text_lower(arena *a, const char *s, size_t n, size_t *out_len);
+/* A copy that is valid UTF-8 (bad bytes become '?'), cut at a character
+** boundary to at most max bytes (then ending in "..."). */
+char *text_clean(arena *a, const char *s, size_t max);
 
 /* ======================================================================
 ** Values (value.c, money.c)

@@ -8,12 +8,13 @@
 ** time it decides for that playbook and keeps them in the registry, so
 ** several threads can decide on one playbook at once.
 **
-** Sandbox: each script runs with its own _ENV over a frozen base of allowed
-** functions: no io, os (but clock, and date/time on the case's clock),
-** require, package, load, dofile/loadfile, debug, string.dump,
-** collectgarbage, raw*, get/setmetatable, coroutines; no global writes. The
-** real string table's rep/find/match/gmatch/gsub are wrapped with size
-** guards, since string methods are reachable from any string.
+** Sandbox: scripts run with an _ENV that is a read-only view over a frozen
+** base of allowed functions: no io, os (but clock, and date/time on the
+** case's clock), require, package, load, dofile/loadfile, debug,
+** string.dump, collectgarbage, raw*, get/setmetatable, coroutines, xpcall;
+** no global writes; pcall cannot catch a spent budget. The real string
+** table's rep/find/match/gmatch/gsub are wrapped with size and cost guards,
+** since string methods are reachable from any string.
 **
 ** Budgets, per decision: memory through a counting lua_Alloc fed by the
 ** engine's allocator; time and instructions through a watchdog thread that
@@ -49,14 +50,15 @@ struct lua_engine {
     int cur;                      /* playbook currency, for money(number) */
     const lw_playbook *pb;        /* scripts loaded for */
     char digest[80];
-    int *script_refs, *fn_refs;
-    size_t n_script_refs, n_fn_refs;
+    int *script_refs, *fn_refs, *lib_refs;
+    size_t n_script_refs, n_fn_refs, n_lib_refs;
     eval_ctx *x;                  /* the decision in progress */
     /* memory budget */
     size_t used, limit;
     /* per-decision budget */
     unsigned long serial;
     unsigned long checked;        /* decision in which pb was last confirmed */
+    bool exhausted;               /* a budget ran out in this call */
     long instructions;
     int64_t spent_ns;
     /* watchdog */
@@ -124,6 +126,9 @@ static void budget_hook(lua_State *L, lua_Debug *ar)
     lua_engine *le = LE(L);
     le->instructions += 1000;
     int64_t start = atomic_load(&le->run_start);
+    if (le->instructions > budget_instructions(le) ||
+        (start && le->spent_ns + (now_ns() - start) > budget_ns(le)))
+        le->exhausted = true; /* pcall may not catch this */
     if (le->instructions > budget_instructions(le))
         luaL_error(L, "the script used more than its budget of %I instructions",
                    (lua_Integer)budget_instructions(le));
@@ -548,6 +553,27 @@ static int l_len(lua_State *L)
 static int l_os_time(lua_State *L)
 {
     lua_engine *le = LE(L);
+    if (lua_istable(L, 1)) {
+        /* os.time{year=, month=, day=, hour=, min=, sec=}, in UTC */
+        static const char *const keys[] = {"year", "month", "day", "hour", "min", "sec"};
+        static const lua_Integer dflt[] = {-1, -1, -1, 12, 0, 0};
+        lua_Integer v[6];
+        for (int i = 0; i < 6; i++) {
+            lua_getfield(L, 1, keys[i]);
+            int ok;
+            v[i] = lua_isnil(L, -1) ? dflt[i] : lua_tointegerx(L, -1, &ok);
+            if ((!lua_isnil(L, -1) && !ok) || v[i] < 0)
+                return luaL_error(L, "os.time(): field '%s' is missing or not a whole number",
+                                  keys[i]);
+            lua_pop(L, 1);
+        }
+        if (v[0] < 1 || v[0] > 9999 || v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > 31 ||
+            v[3] > 23 || v[4] > 59 || v[5] > 60)
+            return luaL_error(L, "os.time(): not a valid date and time");
+        lua_pushinteger(L, days_from_civil(v[0], (unsigned)v[1], (unsigned)v[2]) * 86400 +
+                               v[3] * 3600 + v[4] * 60 + v[5]);
+        return 1;
+    }
     lua_pushinteger(L, le->x ? le->x->now : 0);
     return 1;
 }
@@ -562,11 +588,28 @@ static int l_os_date(lua_State *L)
     if (strlen(fmt) > 64 || strchr(fmt, '*'))
         return luaL_error(L, "os.date(): give a strftime format like \"%%Y-%%m-%%d\"");
     struct tm tm;
-    gmtime_r(&t, &tm);
-    char buf[256];
-    size_t n = strftime(buf, sizeof buf, fmt, &tm);
-    lua_pushlstring(L, buf, n);
+    if (!gmtime_r(&t, &tm) || tm.tm_year < 1 - 1900 || tm.tm_year > 9999 - 1900)
+        return luaL_error(L, "os.date(): the time is out of range (years 1 to 9999)");
+    luaL_Buffer b;
+    char *buf = luaL_buffinitsize(L, &b, 4096);
+    size_t n = strftime(buf, 4096, fmt, &tm);
+    if (n == 0 && *fmt)
+        return luaL_error(L, "os.date(): the result is too long (at most 4095 bytes)");
+    luaL_pushresultsize(&b, n);
     return 1;
+}
+
+/* pcall(f, ...), except that a spent budget (or memory) is not caught:
+** otherwise `while true do pcall(...) end` would never stop. */
+static int l_pcall(lua_State *L)
+{
+    luaL_checkany(L, 1);
+    int rc = lua_pcall(L, lua_gettop(L) - 1, LUA_MULTRET, 0);
+    if (rc != LUA_OK && LE(L)->exhausted)
+        return lua_error(L);
+    lua_pushboolean(L, rc == LUA_OK);
+    lua_insert(L, 1);
+    return lua_gettop(L);
 }
 
 /* ======================================================================
@@ -592,28 +635,36 @@ static int guarded_rep(lua_State *L)
     return lua_gettop(L);
 }
 
-/* Patterns: a long subject with several open-ended repetitions can take
-** polynomial time inside one C call, where no hook can stop it. */
+/* Patterns run inside one C call, where no budget can stop them, and the
+** matcher backtracks: with k "wide" repetitions (. or a [set] followed by
+** * + -, and every ?) a subject of n bytes can take about n^(k+1) steps (one
+** factor less when anchored with ^). Refuse what could exceed ~2e7 steps. */
 static int guarded_pattern(lua_State *L)
 {
     size_t n, np;
     luaL_checklstring(L, 1, &n);
     const char *p = luaL_checklstring(L, 2, &np);
-    int reps = 0;
+    int wide = 0;
     for (size_t i = 0; i < np; i++) {
-        if (p[i] == '%') {
+        char c = p[i];
+        if (c == '%') {
             i++;
             continue;
         }
-        reps += p[i] == '*' || p[i] == '-' || p[i] == '+';
+        if (c == '?' || ((c == '*' || c == '-' || c == '+') && i > 0 &&
+                         (p[i - 1] == '.' || p[i - 1] == ']')))
+            wide++;
     }
     if (n > STR_MAX_SUBJECT)
         return luaL_error(L, "string patterns work on at most %I bytes, not %I",
                           (lua_Integer)STR_MAX_SUBJECT, (lua_Integer)n);
-    if (reps > 2 && n > 2048)
-        return luaL_error(L, "the pattern has %d open-ended repetitions (* + -): too costly on "
-                             "%I bytes",
-                          reps, (lua_Integer)n);
+    double steps = 1;
+    for (int k = 0; k <= wide - (np && p[0] == '^') && steps < 1e300; k++)
+        steps *= (double)(n > 1 ? n : 1);
+    if (steps > 2e7)
+        return luaL_error(L, "the pattern is too costly on %I bytes (%d repetitions of . or "
+                             "[set], or ?); shorten the text or simplify the pattern",
+                          (lua_Integer)n, wide);
     lua_pushvalue(L, lua_upvalueindex(1));
     lua_insert(L, 1);
     lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
@@ -679,12 +730,13 @@ static void copy_fields(lua_State *L, int from, int to, const char *const *names
     }
 }
 
+static void build_envs(lua_State *L);
+
 /* registry["leeway.base"]: the frozen table every script's _ENV falls back to */
 static bool build_base(lua_State *L)
 {
     static const char *const base_fns[] = {"assert", "error", "ipairs", "next", "pairs",
-                                           "pcall", "select", "tonumber", "tostring", "type",
-                                           "xpcall", NULL};
+                                           "select", "tonumber", "tostring", "type", NULL};
     static const char *const math_fns[] = {"abs", "ceil", "floor", "fmod", "huge", "max",
                                            "maxinteger", "min", "mininteger", "modf", "pi",
                                            "sqrt", "tointeger", "type", "ult", "exp", "log",
@@ -743,7 +795,7 @@ static bool build_base(lua_State *L)
     lua_pop(L, 3); /* os lib, os table, globals */
     static const luaL_Reg own[] = {{"money", l_money}, {"duration", l_duration},
                                    {"date", l_date}, {"lower", l_lower}, {"len", l_len},
-                                   {NULL, NULL}};
+                                   {"pcall", l_pcall}, {NULL, NULL}};
     luaL_setfuncs(L, own, 0);
     /* the prelude defines its functions into the base, then the base freezes */
     if (luaL_loadbufferx(L, lua_prelude, sizeof lua_prelude - 1, "=prelude", "t") != LUA_OK)
@@ -765,21 +817,36 @@ static bool build_base(lua_State *L)
         lua_rawset(L, -4);
     }
     lua_pop(L, 1);
+    build_envs(L); /* libraries run at load time, before any case proxy */
     return true;
 }
 
-/* A fresh _ENV for one chunk: reads fall through to the frozen base, writes
-** fail. `case` and `outputs` come from the registry. */
-static void push_env(lua_State *L, bool with_case)
+/* The _ENV of scripts (registry "leeway.env": reads `case`, `outputs`, then
+** the base) and of libraries ("leeway.libenv": the base only). Both are empty
+** read-only views, so nothing a script does to them outlives the call. */
+static void build_envs(lua_State *L)
 {
+    lua_newtable(L); /* what scripts see besides the base */
+    lua_getfield(L, LUA_REGISTRYINDEX, "leeway.case");
+    lua_setfield(L, -2, "case");
+    lua_getfield(L, LUA_REGISTRYINDEX, "leeway.outputs");
+    lua_setfield(L, -2, "outputs");
+    lua_newtable(L);
+    lua_getfield(L, LUA_REGISTRYINDEX, "leeway.base");
+    lua_setfield(L, -2, "__index");
+    lua_setmetatable(L, -2);
+    push_guarded(L);
+    lua_setfield(L, LUA_REGISTRYINDEX, "leeway.env");
     lua_getfield(L, LUA_REGISTRYINDEX, "leeway.base");
     push_guarded(L);
-    static const char *const own[] = {"case", "outputs"};
-    for (int i = 0; with_case && i < 2; i++) {
-        lua_pushstring(L, own[i]);
-        lua_getfield(L, LUA_REGISTRYINDEX, i ? "leeway.outputs" : "leeway.case");
-        lua_rawset(L, -3);
-    }
+    lua_setfield(L, LUA_REGISTRYINDEX, "leeway.libenv");
+}
+
+/* Set the _ENV of the function on top (its first upvalue). */
+static void set_env(lua_State *L, bool for_script)
+{
+    lua_getfield(L, LUA_REGISTRYINDEX, for_script ? "leeway.env" : "leeway.libenv");
+    lua_setupvalue(L, -2, 1);
 }
 
 static lua_engine *lua_engine_new(const lw_mem *mem, const lw_options *opt, int cur)
@@ -826,6 +893,7 @@ static void lua_engine_close(lua_engine *le)
     lua_close(le->L);
     lw_mem_free(&le->mem, le->script_refs, le->n_script_refs * sizeof *le->script_refs);
     lw_mem_free(&le->mem, le->fn_refs, le->n_fn_refs * sizeof *le->fn_refs);
+    lw_mem_free(&le->mem, le->lib_refs, le->n_lib_refs * sizeof *le->lib_refs);
     lw_mem m = le->mem;
     lw_mem_free(&m, le, sizeof *le);
 }
@@ -852,8 +920,11 @@ static int msgh(lua_State *L)
         return 1;
     }
     luaL_where(L, 2);
-    lua_pushfstring(L, "%sthe script raised an error that is not a message (%s)",
-                    lua_tostring(L, -1), luaL_typename(L, 1));
+    if (lua_type(L, 1) == LUA_TNUMBER)
+        lua_pushfstring(L, "%s%s", lua_tostring(L, -1), lua_tostring(L, 1));
+    else
+        lua_pushfstring(L, "%sthe script raised an error that is not a message (%s)",
+                        lua_tostring(L, -1), luaL_typename(L, 1));
     return 1;
 }
 
@@ -862,6 +933,7 @@ static int budgeted_call(lua_engine *le, int nargs)
 {
     lua_State *L = le->L;
     watchdog_ensure(le);
+    le->exhausted = false;
     int64_t t0 = now_ns();
     atomic_store(&le->run_start, t0);
     int rc = lua_pcall(L, nargs, 1, -(nargs + 2));
@@ -1143,7 +1215,7 @@ static int load_chunk(lua_State *L, const char *src, size_t len, const char *chu
 }
 
 /* Run library lib: leaves its table on the stack, or an error message. */
-static int run_library(lua_engine *le, const lua_lib *lib, arena *a)
+static int run_library(lua_engine *le, const lua_lib *lib, arena *a, int *chunk_ref)
 {
     lua_State *L = le->L;
     lua_pushcfunction(L, msgh);
@@ -1153,8 +1225,11 @@ static int run_library(lua_engine *le, const lua_lib *lib, arena *a)
         lua_remove(L, -2);
         return rc;
     }
-    push_env(L, false); /* a library sees its arguments, not the case */
-    lua_setupvalue(L, -2, 1);
+    set_env(L, false); /* a library sees its arguments, not the case */
+    if (chunk_ref) {
+        lua_pushvalue(L, -1);
+        *chunk_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    }
     rc = budgeted_call(le, 0);
     lua_remove(L, -2);
     if (rc == LUA_OK && !lua_istable(L, -1)) {
@@ -1191,14 +1266,19 @@ static lua_engine *prepare(eval_ctx *x)
         luaL_unref(L, LUA_REGISTRYINDEX, le->script_refs[i]);
     for (size_t i = 0; i < le->n_fn_refs; i++)
         luaL_unref(L, LUA_REGISTRYINDEX, le->fn_refs[i]);
+    for (size_t i = 0; i < le->n_lib_refs; i++)
+        luaL_unref(L, LUA_REGISTRYINDEX, le->lib_refs[i]);
+    lw_mem_free(&le->mem, le->lib_refs, le->n_lib_refs * sizeof *le->lib_refs);
     lw_mem_free(&le->mem, le->script_refs, le->n_script_refs * sizeof *le->script_refs);
     lw_mem_free(&le->mem, le->fn_refs, le->n_fn_refs * sizeof *le->fn_refs);
     le->n_script_refs = pb->n_scripts;
     le->n_fn_refs = pb->n_fns;
+    le->n_lib_refs = pb->n_libs;
+    le->lib_refs = lw_mem_alloc(&le->mem, (pb->n_libs + 1) * sizeof *le->lib_refs);
     le->script_refs = lw_mem_alloc(&le->mem, (pb->n_scripts + 1) * sizeof *le->script_refs);
     le->fn_refs = lw_mem_alloc(&le->mem, (pb->n_fns + 1) * sizeof *le->fn_refs);
-    if (!le->script_refs || !le->fn_refs) {
-        le->n_script_refs = le->n_fn_refs = 0;
+    if (!le->script_refs || !le->fn_refs || !le->lib_refs) {
+        le->n_script_refs = le->n_fn_refs = le->n_lib_refs = 0;
         eval_error(x, (pos){pb->file, 0, 0}, "could not load the scripts (out of memory)");
         return NULL;
     }
@@ -1206,22 +1286,23 @@ static lua_engine *prepare(eval_ctx *x)
         le->script_refs[i] = LUA_NOREF;
     for (size_t i = 0; i < pb->n_fns; i++)
         le->fn_refs[i] = LUA_NOREF;
+    for (size_t i = 0; i < pb->n_libs; i++)
+        le->lib_refs[i] = LUA_NOREF;
     build_case(L, pb);
     build_outputs(L);
+    build_envs(L);
     for (size_t i = 0; i < pb->n_scripts; i++) {
         const script *sc = &pb->scripts[i];
         if (load_chunk(L, sc->src, sc->len, "=lua", x->a) != LUA_OK) {
             lua_pop(L, 1);
             continue; /* checked at load time: only out of memory gets here */
         }
-        push_env(L, true);
-        lua_setupvalue(L, -2, 1);
         le->script_refs[i] = luaL_ref(L, LUA_REGISTRYINDEX);
     }
     le->instructions = 0;
     le->spent_ns = 0;
     for (size_t l = 0; l < pb->n_libs; l++) {
-        int rc = run_library(le, &pb->libs[l], x->a);
+        int rc = run_library(le, &pb->libs[l], x->a, &le->lib_refs[l]);
         if (rc != LUA_OK) {
             report_script_error(x, le, rc, pb->libs[l].path, 1, pb->libs[l].path);
             lua_pop(L, 1);
@@ -1269,6 +1350,7 @@ val script_eval(eval_ctx *x, const expr *e)
     if (e->op == X_LUA) {
         const script *sc = &x->pb->scripts[e->slot];
         lua_rawgeti(L, LUA_REGISTRYINDEX, le->script_refs[e->slot]);
+        set_env(L, true);
         push_val(L, x->pb, &x->amount);
         nargs = 1;
         file = sc->file;
@@ -1278,6 +1360,10 @@ val script_eval(eval_ctx *x, const expr *e)
         set = sc->set;
     } else {
         const lua_fn *fn = &x->pb->fns[e->slot];
+        /* the library's chunk holds the _ENV its functions share */
+        lua_rawgeti(L, LUA_REGISTRYINDEX, le->lib_refs[fn->lib]);
+        set_env(L, false);
+        lua_pop(L, 1);
         lua_rawgeti(L, LUA_REGISTRYINDEX, le->fn_refs[e->slot]);
         for (size_t i = 0; i < e->n; i++) {
             size_t mark = x->n_pending;
@@ -1516,7 +1602,7 @@ static bool load_libs(compiler *c, const node *list)
         le->instructions = 0;
         le->spent_ns = 0;
         le->limit = le->used + budget_memory(le);
-        int rc = run_library(le, lib, &c->tmp);
+        int rc = run_library(le, lib, &c->tmp, NULL);
         le->limit = SIZE_MAX;
         if (rc != LUA_OK) {
             const char *msg = lua_tostring(L, -1), *rest = msg;
@@ -1644,8 +1730,7 @@ int lw_eval_lua(lw_engine *e, const lw_playbook *pb, const lw_case *c, const cha
         rc = luaL_loadbufferx(L, code, strlen(code), "=lua", "t");
     }
     if (rc == LUA_OK) {
-        push_env(L, true);
-        lua_setupvalue(L, -2, 1);
+        set_env(L, true);
         rc = budgeted_call(le, 0);
     }
     le->x = NULL;
@@ -1653,9 +1738,9 @@ int lw_eval_lua(lw_engine *e, const lw_playbook *pb, const lw_case *c, const cha
     if (rc == LUA_ERRMEM)
         *result = "the code used more than its memory budget";
     else if (rc == LUA_OK)
-        *result = arena_strdup(&e->a, luaL_tolstring(L, -1, NULL));
+        *result = text_clean(&e->a, luaL_tolstring(L, -1, NULL), 4000);
     else
-        *result = arena_strdup(&e->a, lua_tostring(L, -1) ? lua_tostring(L, -1) : "error");
+        *result = text_clean(&e->a, lua_tostring(L, -1) ? lua_tostring(L, -1) : "error", 4000);
     lua_settop(L, base);
     if (!*result)
         *result = "out of memory";

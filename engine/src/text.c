@@ -166,3 +166,32 @@ int lw_edit_distance(const char *a, const char *b)
     }
     return row[lb];
 }
+
+char *text_clean(arena *a, const char *s, size_t max)
+{
+    size_t n = strlen(s);
+    char *out = arena_alloc(a, (n < max ? n : max) + 4);
+    if (!out)
+        return NULL;
+    size_t i = 0, k = 0;
+    while (i < n) {
+        utf8proc_int32_t cp;
+        utf8proc_ssize_t len = utf8proc_iterate((const utf8proc_uint8_t *)s + i,
+                                                (utf8proc_ssize_t)(n - i), &cp);
+        size_t step = len > 0 ? (size_t)len : 1;
+        if (k + (len > 0 ? step : 1) > max) {
+            memcpy(out + k, "...", 3);
+            k += 3;
+            break;
+        }
+        if (len > 0 && cp != 0) {
+            memcpy(out + k, s + i, step);
+            k += step;
+        } else {
+            out[k++] = '?'; /* not UTF-8 */
+        }
+        i += step;
+    }
+    out[k] = 0;
+    return out;
+}
