@@ -252,4 +252,24 @@ static inline const lw_decision *tu_decide(tu_fix *f)
     return tu_decide_opt(f, NULL, 0);
 }
 
+/* One fixture per test file: tu_open_pb() loads a playbook into it (closing
+** the one before), tu_teardown() closes it after each test. */
+static tu_fix tu_F;
+
+static inline int tu_teardown(void **state)
+{
+    (void)state;
+    if (tu_F.pb)
+        tu_fix_close(&tu_F);
+    tu_release_pending();
+    return 0;
+}
+
+static inline void tu_open_pb(const char *text)
+{
+    if (tu_F.pb)
+        tu_fix_close(&tu_F);
+    tu_fix_open(&tu_F, text);
+}
+
 #endif

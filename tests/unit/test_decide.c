@@ -8,43 +8,26 @@
 
 #include <time.h>
 
-static tu_fix F;
-
-static int teardown(void **state)
-{
-    (void)state;
-    if (F.pb)
-        tu_fix_close(&F);
-    tu_release_pending();
-    return 0;
-}
-
-static void open_pb(const char *text)
-{
-    if (F.pb)
-        tu_fix_close(&F);
-    tu_fix_open(&F, text);
-}
 
 /* Reset the case, set (path, text) pairs, decide as `role` (NULL: the case's
 ** staff.role). */
 static const lw_decision *run_as(const char *role, const char *first, ...)
 {
-    lw_case_reset(F.c);
+    lw_case_reset(tu_F.c);
     va_list ap;
     va_start(ap, first);
     for (const char *path = first; path; path = va_arg(ap, const char *)) {
         const char *text = va_arg(ap, const char *);
-        int rc = lw_case_set_text(F.c, path, text);
+        int rc = lw_case_set_text(tu_F.c, path, text);
         if (rc != LW_OK) {
             print_message("set %s = %s: %s\n", path, text, lw_errstr(rc));
-            for (size_t i = 0; i < lw_case_problem_count(F.c); i++)
-                print_message("    %s\n", lw_case_problem(F.c, i));
+            for (size_t i = 0; i < lw_case_problem_count(tu_F.c); i++)
+                print_message("    %s\n", lw_case_problem(tu_F.c, i));
         }
         assert_int_equal(rc, LW_OK);
     }
     va_end(ap);
-    return tu_decide_opt(&F, role, 0);
+    return tu_decide_opt(&tu_F, role, 0);
 }
 #define RUN(...) run_as(NULL, __VA_ARGS__, NULL)
 #define RUN_AS(role, ...) run_as(role, __VA_ARGS__, NULL)
@@ -68,7 +51,7 @@ static const char *const RANK_PB =
 static void test_no_policy_in_force_is_allow(void **state)
 {
     (void)state;
-    open_pb(RANK_PB);
+    tu_open_pb(RANK_PB);
     const lw_decision *d = RUN("n", "1");
     assert_string_equal(d->outcome, "allow");
     assert_int_equal(d->n_policies, 0);
@@ -82,7 +65,7 @@ static void test_no_policy_in_force_is_allow(void **state)
 static void test_outcome_most_restrictive(void **state)
 {
     (void)state;
-    open_pb(RANK_PB);
+    tu_open_pb(RANK_PB);
     assert_string_equal(RUN("a", "true")->outcome, "allow");
     assert_string_equal(RUN("a", "true", "e", "true")->outcome, "escalate");
     assert_string_equal(RUN("e", "true", "d", "true")->outcome, "deny");
@@ -102,11 +85,11 @@ static void test_outcome_most_restrictive(void **state)
 static void test_invalid_beats_everything(void **state)
 {
     (void)state;
-    open_pb(RANK_PB);
-    lw_case_reset(F.c);
-    tu_set(F.c, "d", "true", NULL);
-    assert_int_equal(lw_case_set_text(F.c, "n", "11"), LW_ERR_CASE);
-    const lw_decision *d = tu_decide(&F);
+    tu_open_pb(RANK_PB);
+    lw_case_reset(tu_F.c);
+    tu_set(tu_F.c, "d", "true", NULL);
+    assert_int_equal(lw_case_set_text(tu_F.c, "n", "11"), LW_ERR_CASE);
+    const lw_decision *d = tu_decide(&tu_F);
     assert_string_equal(d->outcome, "invalid");
     assert_int_equal(d->n_policies, 0);
     assert_int_equal(d->n_problems, 1);
@@ -132,7 +115,7 @@ static const char *const CUSTOM_OUTCOMES_PB =
 static void test_custom_outcomes_rank_by_declared_order(void **state)
 {
     (void)state;
-    open_pb(CUSTOM_OUTCOMES_PB);
+    tu_open_pb(CUSTOM_OUTCOMES_PB);
     assert_string_equal(RUN("o", "true")->outcome, "offer_alternative");
     assert_string_equal(RUN("o", "true", "e", "true")->outcome, "escalate");
     assert_string_equal(RUN("e", "true", "r", "true")->outcome, "refer");
@@ -218,7 +201,7 @@ static const char *const PROXY_PB =
 static void test_discretionary_needs_the_lowest_role_that_may(void **state)
 {
     (void)state;
-    open_pb(PROXY_PB);
+    tu_open_pb(PROXY_PB);
     const lw_decision *d = RUN("request.kind", "terminate", "request.by_proxy", "true",
                                "customer.age", "82", "staff.role", "frontline");
     assert_string_equal(d->outcome, "escalate");
@@ -241,7 +224,7 @@ static void test_discretionary_needs_the_lowest_role_that_may(void **state)
 static void test_discretionary_applied_by_a_role_that_may(void **state)
 {
     (void)state;
-    open_pb(PROXY_PB);
+    tu_open_pb(PROXY_PB);
     static const char *const roles[] = {"senior", "team_lead", "manager"};
     for (int i = 0; i < 3; i++) {
         const lw_decision *d = RUN("request.kind", "terminate", "request.by_proxy", "true",
@@ -259,7 +242,7 @@ static void test_discretionary_applied_by_a_role_that_may(void **state)
 static void test_role_inherits_may_override_of_roles_below(void **state)
 {
     (void)state;
-    open_pb(PROXY_PB);
+    tu_open_pb(PROXY_PB);
     /* frontline may override annual_fee, so senior and team_lead may too */
     static const char *const roles[] = {"frontline", "senior", "team_lead"};
     for (int i = 0; i < 3; i++) {
@@ -274,7 +257,7 @@ static void test_role_inherits_may_override_of_roles_below(void **state)
 static void test_no_exception_the_policy_stands(void **state)
 {
     (void)state;
-    open_pb(PROXY_PB);
+    tu_open_pb(PROXY_PB);
     const lw_decision *d = RUN("request.kind", "terminate", "request.by_proxy", "true",
                                "customer.age", "40", "staff.role", "manager");
     assert_string_equal(d->outcome, "deny");
@@ -291,7 +274,7 @@ static void test_no_exception_the_policy_stands(void **state)
 static void test_policy_not_in_force(void **state)
 {
     (void)state;
-    open_pb(PROXY_PB);
+    tu_open_pb(PROXY_PB);
     /* by_proxy defaults to false */
     const lw_decision *d = RUN("request.kind", "terminate", "customer.age", "82");
     assert_string_equal(d->outcome, "allow");
@@ -302,7 +285,7 @@ static void test_policy_not_in_force(void **state)
 static void test_unknown_exception_condition_asks(void **state)
 {
     (void)state;
-    open_pb(PROXY_PB);
+    tu_open_pb(PROXY_PB);
     const lw_decision *d = RUN("request.kind", "terminate", "request.by_proxy", "true",
                                "staff.role", "frontline");
     assert_string_equal(d->outcome, "deny");
@@ -318,7 +301,7 @@ static void test_unknown_exception_condition_asks(void **state)
 static void test_first_exception_wins(void **state)
 {
     (void)state;
-    open_pb(PROXY_PB);
+    tu_open_pb(PROXY_PB);
     /* both fire: loyal (discretionary) comes first */
     const lw_decision *d = RUN("request.kind", "fee_waiver", "customer.tenure_years", "6",
                                "customer.vulnerable", "true", "staff.role", "manager");
@@ -336,7 +319,7 @@ static void test_first_exception_wins(void **state)
 static void test_automatic_exception_can_restrict(void **state)
 {
     (void)state;
-    open_pb(PROXY_PB);
+    tu_open_pb(PROXY_PB);
     const lw_decision *d = RUN("request.kind", "refund", "customer.tenure_years", "2");
     assert_string_equal(d->outcome, "deny");
     assert_string_equal(d->policies[0].exception, "small_refund");
@@ -348,7 +331,7 @@ static void test_automatic_exception_can_restrict(void **state)
 static void test_discretionary_without_role_asks_for_it(void **state)
 {
     (void)state;
-    open_pb(PROXY_PB);
+    tu_open_pb(PROXY_PB);
     const lw_decision *d = RUN("request.kind", "fee_waiver", "customer.tenure_years", "6");
     assert_string_equal(d->outcome, "escalate");
     assert_string_equal(d->policies[0].needs_role, "frontline");
@@ -358,7 +341,7 @@ static void test_discretionary_without_role_asks_for_it(void **state)
 static void test_decide_options_role_overrides_staff_role(void **state)
 {
     (void)state;
-    open_pb(PROXY_PB);
+    tu_open_pb(PROXY_PB);
     const lw_decision *d = RUN_AS("senior", "request.kind", "terminate", "request.by_proxy",
                                   "true", "customer.age", "82", "staff.role", "frontline");
     assert_string_equal(d->outcome, "allow");
@@ -377,7 +360,7 @@ static void test_decide_options_role_overrides_staff_role(void **state)
 static void test_decide_options_unknown_role_is_invalid(void **state)
 {
     (void)state;
-    open_pb(PROXY_PB);
+    tu_open_pb(PROXY_PB);
     const lw_decision *d = RUN_AS("intern", "request.kind", "terminate");
     assert_string_equal(d->outcome, "invalid");
     assert_int_equal(d->n_problems, 1);
@@ -387,19 +370,19 @@ static void test_decide_options_unknown_role_is_invalid(void **state)
 static void test_case_role_must_be_declared(void **state)
 {
     (void)state;
-    open_pb(PROXY_PB);
-    lw_case_reset(F.c);
-    assert_int_equal(lw_case_set_text(F.c, "staff.role", "intern"), LW_ERR_CASE);
-    assert_int_equal(lw_case_problem_count(F.c), 1);
-    assert_non_null(strstr(lw_case_problem(F.c, 0), "staff.role"));
-    assert_non_null(strstr(lw_case_problem(F.c, 0), "frontline, senior, team_lead, manager"));
-    assert_string_equal(tu_decide(&F)->outcome, "invalid");
+    tu_open_pb(PROXY_PB);
+    lw_case_reset(tu_F.c);
+    assert_int_equal(lw_case_set_text(tu_F.c, "staff.role", "intern"), LW_ERR_CASE);
+    assert_int_equal(lw_case_problem_count(tu_F.c), 1);
+    assert_non_null(strstr(lw_case_problem(tu_F.c, 0), "staff.role"));
+    assert_non_null(strstr(lw_case_problem(tu_F.c, 0), "frontline, senior, team_lead, manager"));
+    assert_string_equal(tu_decide(&tu_F)->outcome, "invalid");
 }
 
 static void test_reason_in_case_locale(void **state)
 {
     (void)state;
-    open_pb(PROXY_PB);
+    tu_open_pb(PROXY_PB);
     const lw_decision *d = RUN("request.kind", "terminate", "request.by_proxy", "true",
                                "customer.age", "40", "locale", "en");
     assert_string_equal(d->policies[0].reason, "Not by power of attorney.");
@@ -418,7 +401,7 @@ static void test_reason_in_case_locale(void **state)
 static void test_staff_role_default(void **state)
 {
     (void)state;
-    open_pb("playbook: rd\n"
+    tu_open_pb("playbook: rd\n"
             "version: \"1\"\n"
             "currency: EUR\n"
             "facts:\n"
@@ -468,7 +451,7 @@ static const char *const NOBODY_PB =
 static void test_discretionary_nobody_may_override(void **state)
 {
     (void)state;
-    open_pb(NOBODY_PB);
+    tu_open_pb(NOBODY_PB);
     const lw_decision *d = RUN("x", "true", "staff.role", "boss");
     assert_string_equal(d->outcome, "escalate");
     assert_string_equal(d->policies[0].exception, "maybe");
@@ -554,7 +537,7 @@ static void expect_step(const lw_decision *d, size_t i, const char *id, const ch
 static void test_pipeline_amount_multiply_add_round(void **state)
 {
     (void)state;
-    open_pb(GOODWILL_PB);
+    tu_open_pb(GOODWILL_PB);
     /* 35 x 1.5 = 52.50 + 10 = 62.50 -> round to 1 EUR, half away: 63 */
     const lw_decision *d = RUN("customer.tenure_years", "10", "customer.vulnerable", "true",
                                "order.value", "0", "staff.role", "frontline");
@@ -572,7 +555,7 @@ static void test_pipeline_amount_multiply_add_round(void **state)
 static void test_pipeline_cap(void **state)
 {
     (void)state;
-    open_pb(GOODWILL_PB);
+    tu_open_pb(GOODWILL_PB);
     const lw_decision *d = RUN("customer.tenure_years", "10", "customer.vulnerable", "true",
                                "order.value", "100 EUR", "staff.role", "frontline");
     assert_string_equal(tu_money(d->goodwill.amount), "50.00 EUR");
@@ -588,7 +571,7 @@ static void test_pipeline_cap(void **state)
 static void test_pipeline_floor(void **state)
 {
     (void)state;
-    open_pb(GOODWILL_PB);
+    tu_open_pb(GOODWILL_PB);
     /* 35 capped to 2.00, lifted to 5.00 */
     const lw_decision *d = RUN("order.value", "4 EUR", "staff.role", "frontline");
     assert_string_equal(tu_money(d->goodwill.amount), "5.00 EUR");
@@ -602,7 +585,7 @@ static void test_pipeline_floor(void **state)
 static void test_pipeline_unknown_when_skips_and_asks(void **state)
 {
     (void)state;
-    open_pb(GOODWILL_PB);
+    tu_open_pb(GOODWILL_PB);
     const lw_decision *d = RUN("staff.role", "frontline");
     assert_string_equal(tu_money(d->goodwill.amount), "35.00 EUR");
     assert_string_equal(tu_missing(d), "order.value");
@@ -626,7 +609,7 @@ static const char *const ROUNDING_PB =
 static void test_pipeline_round_to_step_half_away_from_zero(void **state)
 {
     (void)state;
-    open_pb(ROUNDING_PB);
+    tu_open_pb(ROUNDING_PB);
     assert_string_equal(tu_money(RUN("base", "12.47")->goodwill.amount), "12.45 EUR");
     assert_string_equal(tu_money(RUN("base", "12.48")->goodwill.amount), "12.50 EUR");
     /* 24.95 x 0.5 = 12.475 = 249.5 nickels -> 250 */
@@ -639,7 +622,7 @@ static void test_pipeline_round_to_step_half_away_from_zero(void **state)
 static void test_pipeline_multiply_exact(void **state)
 {
     (void)state;
-    open_pb(ROUNDING_PB);
+    tu_open_pb(ROUNDING_PB);
     /* 35 x 1.875 = 65.625 -> 65.65 at the nickel step (65.625 is 13.125 nickels) */
     const lw_decision *d = RUN("base", "35", "factor", "1.875");
     assert_string_equal(tu_money(d->goodwill.steps[1].amount), "65.63 EUR");
@@ -649,7 +632,7 @@ static void test_pipeline_multiply_exact(void **state)
 static void test_pipeline_overflow_is_an_error_entry(void **state)
 {
     (void)state;
-    open_pb(ROUNDING_PB);
+    tu_open_pb(ROUNDING_PB);
     const lw_decision *d = RUN("base", "1000000000 EUR", "factor", "1000000000");
     assert_int_equal(d->n_errors, 1);
     assert_string_equal(d->errors[0].rule, "scale");
@@ -706,7 +689,7 @@ static const char *const AUTHORITY_PB =
 static void test_authority_within(void **state)
 {
     (void)state;
-    open_pb(AUTHORITY_PB);
+    tu_open_pb(AUTHORITY_PB);
     const lw_decision *d = RUN("order.value", "40", "staff.role", "frontline");
     assert_true(d->goodwill.within_authority);
     assert_null(d->goodwill.needs_role);
@@ -720,7 +703,7 @@ static void test_authority_within(void **state)
 static void test_authority_needs_lowest_covering_role(void **state)
 {
     (void)state;
-    open_pb(AUTHORITY_PB);
+    tu_open_pb(AUTHORITY_PB);
     const lw_decision *d = RUN("order.value", "50.01", "staff.role", "frontline");
     assert_false(d->goodwill.within_authority);
     assert_string_equal(d->goodwill.needs_role, "senior");
@@ -738,11 +721,11 @@ static void test_authority_needs_lowest_covering_role(void **state)
 static void test_authority_nobody_covers_top_limit(void **state)
 {
     (void)state;
-    open_pb(AUTHORITY_PB);
+    tu_open_pb(AUTHORITY_PB);
     const lw_decision *d = RUN("order.value", "280", "staff.role", "frontline");
     assert_string_equal(d->goodwill.needs_role, "manager");
     assert_false(d->goodwill.over_top);
-    open_pb("playbook: auth2\nversion: \"1\"\ncurrency: EUR\n"
+    tu_open_pb("playbook: auth2\nversion: \"1\"\ncurrency: EUR\n"
             "facts:\n"
             "  order.value: { type: money }\n"
             "  staff.role:  { type: role }\n"
@@ -768,7 +751,7 @@ static void test_authority_nobody_covers_top_limit(void **state)
 static void test_authority_without_role(void **state)
 {
     (void)state;
-    open_pb(AUTHORITY_PB);
+    tu_open_pb(AUTHORITY_PB);
     const lw_decision *d = RUN("order.value", "0");
     assert_true(d->goodwill.within_authority);
     assert_int_equal(d->n_missing, 0);
@@ -787,7 +770,7 @@ static void test_authority_without_role(void **state)
 static void test_limit_per_customer_12m(void **state)
 {
     (void)state;
-    open_pb(AUTHORITY_PB);
+    tu_open_pb(AUTHORITY_PB);
     const lw_decision *d = RUN("order.value", "100", "customer.goodwill_12m", "250",
                                "staff.role", "manager");
     assert_string_equal(tu_money(d->goodwill.amount), "50.00 EUR");
@@ -807,7 +790,7 @@ static void test_limit_per_customer_12m(void **state)
 static void test_limit_applies_before_authority(void **state)
 {
     (void)state;
-    open_pb(AUTHORITY_PB);
+    tu_open_pb(AUTHORITY_PB);
     /* 200 is beyond frontline, but only 40 remain under the cap */
     const lw_decision *d = RUN("order.value", "200", "customer.goodwill_12m", "260",
                                "staff.role", "frontline");
@@ -852,7 +835,7 @@ static const char *const CHANNEL_PB =
 static void test_channels(void **state)
 {
     (void)state;
-    open_pb(CHANNEL_PB);
+    tu_open_pb(CHANNEL_PB);
     const lw_decision *d = RUN("request.kind", "refund", "channel", "store");
     assert_string_equal(d->outcome, "escalate");
     assert_int_equal(d->n_policies, 1);
@@ -870,7 +853,7 @@ static void test_channels(void **state)
 static void test_channel_missing_is_asked(void **state)
 {
     (void)state;
-    open_pb(CHANNEL_PB);
+    tu_open_pb(CHANNEL_PB);
     const lw_decision *d = RUN("request.kind", "refund");
     assert_int_equal(d->n_policies, 0);
     assert_string_equal(tu_missing(d), "channel");
@@ -881,7 +864,7 @@ static void test_channel_missing_is_asked(void **state)
 static void test_channel_not_asked_when_policy_does_not_apply(void **state)
 {
     (void)state;
-    open_pb(CHANNEL_PB);
+    tu_open_pb(CHANNEL_PB);
     const lw_decision *d = RUN("request.kind", "other", "date", "2026-03-01");
     assert_string_equal(d->outcome, "escalate");
     assert_int_equal(d->n_missing, 0);
@@ -890,7 +873,7 @@ static void test_channel_not_asked_when_policy_does_not_apply(void **state)
 static void test_effective_windows(void **state)
 {
     (void)state;
-    open_pb(CHANNEL_PB);
+    tu_open_pb(CHANNEL_PB);
     const lw_decision *d = RUN("request.kind", "other", "date", "2025-12-31");
     assert_string_equal(d->outcome, "deny");
     assert_string_equal(d->policies[0].id, "old_rule");
@@ -912,7 +895,7 @@ static void test_effective_windows(void **state)
 static void test_effective_default_date_is_today(void **state)
 {
     (void)state;
-    open_pb(CHANNEL_PB);
+    tu_open_pb(CHANNEL_PB);
     const lw_decision *d = RUN("request.kind", "other");
     int64_t new_from = 1767225600; /* 2026-01-01 */
     const char *want = (int64_t)time(NULL) >= new_from ? "new_rule" : "old_rule";
@@ -954,7 +937,7 @@ static const char *const STEP_WINDOW_PB =
 static void test_effective_goodwill_steps(void **state)
 {
     (void)state;
-    open_pb(STEP_WINDOW_PB);
+    tu_open_pb(STEP_WINDOW_PB);
     const lw_decision *d = RUN("date", "2026-05-31");
     assert_string_equal(tu_money(d->goodwill.amount), "10.00 EUR");
     assert_int_equal(d->goodwill.n_steps, 1);
@@ -990,7 +973,7 @@ static const char *const PROMISE_PB =
 static void test_promises_filled_in_case_locale(void **state)
 {
     (void)state;
-    open_pb(PROMISE_PB);
+    tu_open_pb(PROMISE_PB);
     const lw_decision *d = RUN("request.kind", "refund", "customer.name", "Aino",
                                "order.value", "12.5", "locale", "en");
     assert_int_equal(d->n_promises, 2);
@@ -1006,7 +989,7 @@ static void test_promises_filled_in_case_locale(void **state)
 static void test_promises_fallback_to_playbook_locale(void **state)
 {
     (void)state;
-    open_pb(PROMISE_PB);
+    tu_open_pb(PROMISE_PB);
     const lw_decision *d = RUN("request.kind", "refund", "customer.name", "Aino",
                                "order.value", "12.5", "locale", "de");
     assert_string_equal(d->promises[0].text, "Hoidamme palautuksen 12.50 EUR, Aino.");
@@ -1018,7 +1001,7 @@ static void test_promises_fallback_to_playbook_locale(void **state)
 static void test_promises_only_when_true(void **state)
 {
     (void)state;
-    open_pb(PROMISE_PB);
+    tu_open_pb(PROMISE_PB);
     const lw_decision *d = RUN("request.kind", "other");
     assert_int_equal(d->n_promises, 1);
     assert_string_equal(d->promises[0].id, "thanks");
@@ -1069,8 +1052,8 @@ static const char *const INVALID_PB =
 static void test_invalid_case_lists_every_problem(void **state)
 {
     (void)state;
-    open_pb(INVALID_PB);
-    lw_case *c = F.c;
+    tu_open_pb(INVALID_PB);
+    lw_case *c = tu_F.c;
     lw_case_reset(c);
     assert_int_equal(lw_case_set_text(c, "customer.age", "old"), LW_ERR_CASE);
     assert_int_equal(lw_case_set_text(c, "request.kind", "cancel"), LW_ERR_CASE);
@@ -1084,7 +1067,7 @@ static void test_invalid_case_lists_every_problem(void **state)
     assert_int_equal(lw_case_set_text(c, "customer.agee", "5"), LW_ERR_NOTFOUND);
     assert_int_equal(lw_case_problem_count(c), 10);
 
-    const lw_decision *d = tu_decide(&F);
+    const lw_decision *d = tu_decide(&tu_F);
     assert_string_equal(d->outcome, "invalid");
     assert_int_equal(d->n_problems, 10);
     assert_int_equal(d->n_policies, 0);
@@ -1105,7 +1088,7 @@ static void test_invalid_case_lists_every_problem(void **state)
             print_message("problem %zu: %s (wanted %s)\n", i, d->problems[i], want[i]);
         assert_non_null(strstr(d->problems[i], want[i]));
     }
-    const char *json = lw_decision_json(F.e, d, 0, NULL);
+    const char *json = lw_decision_json(tu_F.e, d, 0, NULL);
     assert_non_null(strstr(json, "\"outcome\":\"invalid\""));
     assert_non_null(strstr(json, "\"problems\":[\"customer.age: expected a number"));
 }
@@ -1113,14 +1096,14 @@ static void test_invalid_case_lists_every_problem(void **state)
 static void test_invalid_case_from_json(void **state)
 {
     (void)state;
-    open_pb(INVALID_PB);
-    lw_case_reset(F.c);
+    tu_open_pb(INVALID_PB);
+    lw_case_reset(tu_F.c);
     const char *j = "{\"customer\": {\"age\": -1, \"name\": \"Bo\", \"shoe\": 42},"
                     " \"order\": {\"value\": \"1.234\"}}";
     const char *msg = NULL;
-    assert_int_equal(lw_case_read_json(F.c, "c.json", j, strlen(j), &msg), LW_ERR_CASE);
+    assert_int_equal(lw_case_read_json(tu_F.c, "c.json", j, strlen(j), &msg), LW_ERR_CASE);
     assert_null(msg); /* the JSON itself was fine */
-    const lw_decision *d = tu_decide(&F);
+    const lw_decision *d = tu_decide(&tu_F);
     assert_string_equal(d->outcome, "invalid");
     assert_int_equal(d->n_problems, 3);
     assert_non_null(strstr(d->problems[0], "customer.age: -1 is below the minimum 0"));
@@ -1132,13 +1115,13 @@ static void test_invalid_case_from_json(void **state)
 static void test_reset_clears_problems(void **state)
 {
     (void)state;
-    open_pb(INVALID_PB);
-    lw_case_reset(F.c);
-    assert_int_equal(lw_case_set_text(F.c, "customer.age", "old"), LW_ERR_CASE);
-    assert_string_equal(tu_decide(&F)->outcome, "invalid");
-    lw_case_reset(F.c);
-    assert_int_equal(lw_case_problem_count(F.c), 0);
-    assert_string_equal(tu_decide(&F)->outcome, "deny");
+    tu_open_pb(INVALID_PB);
+    lw_case_reset(tu_F.c);
+    assert_int_equal(lw_case_set_text(tu_F.c, "customer.age", "old"), LW_ERR_CASE);
+    assert_string_equal(tu_decide(&tu_F)->outcome, "invalid");
+    lw_case_reset(tu_F.c);
+    assert_int_equal(lw_case_problem_count(tu_F.c), 0);
+    assert_string_equal(tu_decide(&tu_F)->outcome, "deny");
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1147,11 +1130,11 @@ static void test_reset_clears_problems(void **state)
 static void test_trace_entries(void **state)
 {
     (void)state;
-    open_pb(PROXY_PB);
-    lw_case_reset(F.c);
-    tu_set(F.c, "request.kind", "terminate", "request.by_proxy", "true", "customer.age", "82",
+    tu_open_pb(PROXY_PB);
+    lw_case_reset(tu_F.c);
+    tu_set(tu_F.c, "request.kind", "terminate", "request.by_proxy", "true", "customer.age", "82",
            "staff.role", "senior", NULL);
-    const lw_decision *d = tu_decide_opt(&F, NULL, 1);
+    const lw_decision *d = tu_decide_opt(&tu_F, NULL, 1);
     assert_true(d->n_trace >= 4);
     /* policies in order, with their exceptions */
     assert_string_equal(d->trace[0].rule, "proxy_termination");
@@ -1165,23 +1148,23 @@ static void test_trace_entries(void **state)
     assert_int_equal(d->trace[2].result, LW_FALSE);
     assert_string_equal(d->trace[3].rule, "refund_check");
     assert_int_equal(d->trace[3].result, LW_FALSE);
-    const char *json = lw_decision_json(F.e, d, LW_JSON_TRACE, NULL);
+    const char *json = lw_decision_json(tu_F.e, d, LW_JSON_TRACE, NULL);
     assert_non_null(strstr(json, "\"trace\":[{\"kind\":\"policy\",\"rule\":\"proxy_termination\",\"result\":true,"
                                  "\"file\":\"test.yaml\",\"line\":26}"));
     /* without the trace flag: none */
-    d = tu_decide_opt(&F, NULL, 0);
+    d = tu_decide_opt(&tu_F, NULL, 0);
     assert_int_equal(d->n_trace, 0);
-    json = lw_decision_json(F.e, d, 0, NULL);
+    json = lw_decision_json(tu_F.e, d, 0, NULL);
     assert_null(strstr(json, "\"trace\""));
 }
 
 static void test_trace_unknown(void **state)
 {
     (void)state;
-    open_pb(PROXY_PB);
-    lw_case_reset(F.c);
-    tu_set(F.c, "request.by_proxy", "true", NULL);
-    const lw_decision *d = tu_decide_opt(&F, NULL, 1);
+    tu_open_pb(PROXY_PB);
+    lw_case_reset(tu_F.c);
+    tu_set(tu_F.c, "request.by_proxy", "true", NULL);
+    const lw_decision *d = tu_decide_opt(&tu_F, NULL, 1);
     assert_string_equal(d->trace[0].rule, "proxy_termination");
     assert_int_equal(d->trace[0].result, LW_UNKNOWN);
     assert_string_equal(tu_missing(d), "request.kind");
@@ -1220,7 +1203,7 @@ static const char *const OUTPUTS_PB =
 static void test_outputs_read_earlier_outputs_policies_goodwill(void **state)
 {
     (void)state;
-    open_pb(OUTPUTS_PB);
+    tu_open_pb(OUTPUTS_PB);
     const lw_decision *d = RUN("order.value", "129.90", "flight.km", "4000", "flight.delay",
                                "3h", "deny_it", "true");
     assert_int_equal(d->n_outputs, 7);
@@ -1245,7 +1228,7 @@ static void test_outputs_read_earlier_outputs_policies_goodwill(void **state)
                         "4 x 3 kg at the 12 kg price");
     assert_int_equal(tu_output(d, "substitute")->value.type, LW_V_STRING);
     assert_string_equal(tu_value(&tu_output(d, "denied")->value), "null"); /* not in force */
-    const char *json = lw_decision_json(F.e, d, 0, NULL);
+    const char *json = lw_decision_json(tu_F.e, d, 0, NULL);
     assert_non_null(strstr(json, "\"outputs\":{\"band\":\"A\",\"long_haul\":false,"
                                  "\"care\":false,\"substitute\":\"4 x 3 kg at the 12 kg price\","
                                  "\"denied\":null,\"voucher\":\"2.00 EUR\",\"fixed\":\"15.00 EUR\"}"));
@@ -1271,10 +1254,10 @@ static void test_outputs_may_not_read_later_outputs(void **state)
 static void test_decision_json_shape(void **state)
 {
     (void)state;
-    open_pb(AUTHORITY_PB);
+    tu_open_pb(AUTHORITY_PB);
     const lw_decision *d = RUN("order.value", "75", "staff.role", "frontline");
     size_t len = 0;
-    const char *json = lw_decision_json(F.e, d, 0, &len);
+    const char *json = lw_decision_json(tu_F.e, d, 0, &len);
     assert_non_null(json);
     assert_int_equal(len, strlen(json));
     assert_non_null(strstr(json, "\"playbook\":\"auth\",\"version\":\"1\",\"digest\":\"sha256:"));
@@ -1288,7 +1271,7 @@ static void test_decision_json_shape(void **state)
     assert_non_null(strstr(json, "\"missing\":[]"));
     assert_non_null(strstr(json, "\"errors\":[]"));
     assert_null(strchr(json, '\n'));
-    const char *pretty = lw_decision_json(F.e, d, LW_JSON_PRETTY, NULL);
+    const char *pretty = lw_decision_json(tu_F.e, d, LW_JSON_PRETTY, NULL);
     assert_non_null(strchr(pretty, '\n'));
     assert_non_null(strstr(pretty, "\"outcome\": \"allow\""));
 }
@@ -1352,5 +1335,5 @@ int main(void)
         cmocka_unit_test(test_outputs_may_not_read_later_outputs),
         cmocka_unit_test(test_decision_json_shape),
     };
-    return cmocka_run_group_tests(tests, NULL, teardown);
+    return cmocka_run_group_tests(tests, NULL, tu_teardown);
 }

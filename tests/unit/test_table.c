@@ -20,39 +20,22 @@
     "  order.date:        { type: date }\n"                                         \
     "  flight.intra_eu:   { type: bool }\n"
 
-static tu_fix F;
-
-static int teardown(void **state)
-{
-    (void)state;
-    if (F.pb)
-        tu_fix_close(&F);
-    tu_release_pending();
-    return 0;
-}
-
-static void open_pb(const char *text)
-{
-    if (F.pb)
-        tu_fix_close(&F);
-    tu_fix_open(&F, text);
-}
 
 /* Reset the case, set pairs, decide. */
 static const lw_decision *run(const char *first, ...)
 {
-    lw_case_reset(F.c);
+    lw_case_reset(tu_F.c);
     va_list ap;
     va_start(ap, first);
     for (const char *path = first; path; path = va_arg(ap, const char *)) {
         const char *text = va_arg(ap, const char *);
-        int rc = lw_case_set_text(F.c, path, text);
+        int rc = lw_case_set_text(tu_F.c, path, text);
         if (rc != LW_OK)
             print_message("set %s = %s: %s\n", path, text, lw_errstr(rc));
         assert_int_equal(rc, LW_OK);
     }
     va_end(ap);
-    return tu_decide(&F);
+    return tu_decide(&tu_F);
 }
 #define RUN(...) run(__VA_ARGS__, NULL)
 
@@ -87,7 +70,7 @@ static const char *const FIRST_PB = HEAD
 static void test_first_picks_first_matching_row(void **state)
 {
     (void)state;
-    open_pb(FIRST_PB);
+    tu_open_pb(FIRST_PB);
     const lw_decision *d = RUN("incident.category", "delay", "incident.severity", "5");
     assert_string_equal(amount(d), "40.00 EUR");
     assert_int_equal(d->goodwill.n_steps, 1);
@@ -100,7 +83,7 @@ static void test_first_picks_first_matching_row(void **state)
 static void test_first_list_cell_and_range(void **state)
 {
     (void)state;
-    open_pb(FIRST_PB);
+    tu_open_pb(FIRST_PB);
     const lw_decision *d = RUN("incident.category", "delay", "incident.severity", "2",
                                "customer.tier", "platinum");
     assert_string_equal(amount(d), "25.00 EUR");
@@ -119,7 +102,7 @@ static void test_first_list_cell_and_range(void **state)
 static void test_first_expression_output(void **state)
 {
     (void)state;
-    open_pb(FIRST_PB);
+    tu_open_pb(FIRST_PB);
     /* 129.99 x 20% = 25.998 -> 26.00 */
     const lw_decision *d = RUN("incident.category", "damaged", "order.value", "129.99");
     assert_string_equal(amount(d), "26.00 EUR");
@@ -131,7 +114,7 @@ static void test_first_expression_output(void **state)
 static void test_first_no_match(void **state)
 {
     (void)state;
-    open_pb(FIRST_PB);
+    tu_open_pb(FIRST_PB);
     const lw_decision *d = RUN("incident.category", "delay", "incident.severity", "0");
     assert_string_equal(amount(d), "0.00 EUR");
     assert_int_equal(d->goodwill.n_steps, 0);
@@ -145,7 +128,7 @@ static void test_first_no_match(void **state)
 static void test_first_missing_input_that_matters(void **state)
 {
     (void)state;
-    open_pb(FIRST_PB);
+    tu_open_pb(FIRST_PB);
     /* delay with unknown severity: rows 1-3 are unknown, row 4 false */
     const lw_decision *d = RUN("incident.category", "delay");
     assert_string_equal(amount(d), "0.00 EUR");
@@ -156,7 +139,7 @@ static void test_first_missing_input_that_matters(void **state)
 static void test_first_missing_input_that_does_not_matter(void **state)
 {
     (void)state;
-    open_pb(FIRST_PB);
+    tu_open_pb(FIRST_PB);
     /* damaged: severity is "-" in row 4 and rows 1-3 fail on the category */
     const lw_decision *d = RUN("incident.category", "damaged", "order.value", "50");
     assert_string_equal(amount(d), "10.00 EUR");
@@ -183,7 +166,7 @@ static const char *const UNIQUE_PB = HEAD
 static void test_unique_single_match(void **state)
 {
     (void)state;
-    open_pb(UNIQUE_PB);
+    tu_open_pb(UNIQUE_PB);
     const lw_decision *d = RUN("incident.severity", "2");
     assert_string_equal(amount(d), "10.00 EUR");
     assert_int_equal(d->goodwill.steps[0].row, 1);
@@ -197,7 +180,7 @@ static void test_unique_single_match(void **state)
 static void test_unique_overlap_is_an_error_entry(void **state)
 {
     (void)state;
-    open_pb(UNIQUE_PB);
+    tu_open_pb(UNIQUE_PB);
     const lw_decision *d = RUN("incident.severity", "3");
     assert_int_equal(d->n_errors, 1);
     assert_string_equal(d->errors[0].rule, "base");
@@ -230,7 +213,7 @@ static const char *const ANY_PB = HEAD
 static void test_any_agreeing_matches(void **state)
 {
     (void)state;
-    open_pb(ANY_PB);
+    tu_open_pb(ANY_PB);
     const lw_decision *d = RUN("incident.severity", "3");
     assert_string_equal(amount(d), "10.00 EUR");
     assert_int_equal(d->n_errors, 0);
@@ -240,7 +223,7 @@ static void test_any_agreeing_matches(void **state)
 static void test_any_disagreeing_matches_is_an_error(void **state)
 {
     (void)state;
-    open_pb(ANY_PB);
+    tu_open_pb(ANY_PB);
     const lw_decision *d = RUN("incident.severity", "6");
     assert_int_equal(d->n_errors, 1);
     assert_string_equal(d->errors[0].rule, "base");
@@ -268,7 +251,7 @@ static const char *const PRIORITY_PB = HEAD
 static void test_priority_by_declared_values_order(void **state)
 {
     (void)state;
-    open_pb(PRIORITY_PB);
+    tu_open_pb(PRIORITY_PB);
     assert_string_equal(out(RUN("incident.severity", "6"), "band"), "high");
     assert_string_equal(out(RUN("incident.severity", "4"), "band"), "medium");
     assert_string_equal(out(RUN("incident.severity", "1"), "band"), "low");
@@ -330,7 +313,7 @@ static const char *const COLLECT_PB = HEAD
 static void test_collect_sum_money(void **state)
 {
     (void)state;
-    open_pb(COLLECT_PB);
+    tu_open_pb(COLLECT_PB);
     const lw_decision *d = RUN("incident.severity", "3", "customer.tier", "gold");
     assert_string_equal(amount(d), "22.50 EUR");
     assert_int_equal(d->goodwill.n_steps, 1);
@@ -344,7 +327,7 @@ static void test_collect_sum_money(void **state)
 static void test_collect_sum_min_max_count_numbers(void **state)
 {
     (void)state;
-    open_pb(COLLECT_PB);
+    tu_open_pb(COLLECT_PB);
     const lw_decision *d = RUN("incident.severity", "3");
     assert_string_equal(out(d, "n_sum"), "6");
     assert_string_equal(out(d, "n_min"), "1");
@@ -443,7 +426,7 @@ static const char *const LIST_PB = HEAD
 static void test_collect_list_in_row_order(void **state)
 {
     (void)state;
-    open_pb(LIST_PB);
+    tu_open_pb(LIST_PB);
     const lw_decision *d = RUN("incident.severity", "6");
     const lw_output_result *o = tu_output(d, "flags");
     assert_int_equal(o->value.type, LW_V_LIST);
@@ -455,7 +438,7 @@ static void test_collect_list_in_row_order(void **state)
 static void test_rule_order_list(void **state)
 {
     (void)state;
-    open_pb(LIST_PB);
+    tu_open_pb(LIST_PB);
     const lw_decision *d = RUN("incident.severity", "4");
     const lw_output_result *o = tu_output(d, "ordered");
     assert_int_equal(o->value.type, LW_V_LIST);
@@ -467,7 +450,7 @@ static void test_rule_order_list(void **state)
 static void test_collect_list_no_match_is_empty(void **state)
 {
     (void)state;
-    open_pb(LIST_PB);
+    tu_open_pb(LIST_PB);
     const lw_decision *d = RUN("incident.severity", "0");
     const lw_output_result *o = tu_output(d, "flags");
     assert_int_equal(o->value.type, LW_V_LIST);
@@ -544,7 +527,7 @@ static const char *const CELLS_PB = HEAD
 static void test_cell_not(void **state)
 {
     (void)state;
-    open_pb(CELLS_PB);
+    tu_open_pb(CELLS_PB);
     assert_string_equal(out(RUN("customer.tier", "gold"), "tier_cell"), "top");
     assert_string_equal(out(RUN("customer.tier", "platinum"), "tier_cell"), "top");
     assert_string_equal(out(RUN("customer.tier", "silver"), "tier_cell"), "mid");
@@ -554,7 +537,7 @@ static void test_cell_not(void **state)
 static void test_cell_comparisons(void **state)
 {
     (void)state;
-    open_pb(CELLS_PB);
+    tu_open_pb(CELLS_PB);
     assert_string_equal(out(RUN("incident.severity", "11"), "cmp"), "gt10");
     assert_string_equal(out(RUN("incident.severity", "10"), "cmp"), "eq10");
     assert_string_equal(out(RUN("incident.severity", "-1"), "cmp"), "neg");
@@ -565,7 +548,7 @@ static void test_cell_comparisons(void **state)
 static void test_cell_lists_and_ranges(void **state)
 {
     (void)state;
-    open_pb(CELLS_PB);
+    tu_open_pb(CELLS_PB);
     assert_string_equal(out(RUN("incident.severity", "1"), "multi"), "listed");
     assert_string_equal(out(RUN("incident.severity", "3"), "multi"), "listed");
     assert_string_equal(out(RUN("incident.severity", "8.5"), "multi"), "listed");
@@ -578,7 +561,7 @@ static void test_cell_lists_and_ranges(void **state)
 static void test_cell_money(void **state)
 {
     (void)state;
-    open_pb(CELLS_PB);
+    tu_open_pb(CELLS_PB);
     assert_string_equal(out(RUN("order.value", "100"), "money_cell"), "big");
     assert_string_equal(out(RUN("order.value", "99.99"), "money_cell"), "medium");
     assert_string_equal(out(RUN("order.value", "10 EUR"), "money_cell"), "medium");
@@ -588,7 +571,7 @@ static void test_cell_money(void **state)
 static void test_cell_bool_text_duration_date(void **state)
 {
     (void)state;
-    open_pb(CELLS_PB);
+    tu_open_pb(CELLS_PB);
     assert_string_equal(out(RUN("flight.intra_eu", "true"), "bool_cell"), "eu");
     assert_string_equal(out(RUN("flight.intra_eu", "false"), "bool_cell"), "non-eu");
     assert_string_equal(out(RUN("customer.name", "Bo"), "text_cell"), "listed");
@@ -603,7 +586,7 @@ static void test_cell_bool_text_duration_date(void **state)
 static void test_cell_several_inputs(void **state)
 {
     (void)state;
-    open_pb(CELLS_PB);
+    tu_open_pb(CELLS_PB);
     assert_string_equal(out(RUN("incident.category", "lost", "customer.tier", "gold"),
                             "two_inputs"), "a");
     assert_string_equal(out(RUN("incident.category", "delay", "customer.tier", "gold"),
@@ -617,7 +600,7 @@ static void test_cell_several_inputs(void **state)
 static void test_cell_missing_input_is_unknown(void **state)
 {
     (void)state;
-    open_pb(CELLS_PB);
+    tu_open_pb(CELLS_PB);
     const lw_decision *d = RUN("customer.tier", "gold");
     /* every row of bool_cell reads the missing fact */
     assert_string_equal(out(d, "bool_cell"), "null");
@@ -628,7 +611,7 @@ static void test_cell_missing_input_is_unknown(void **state)
 static void test_cell_duration_range(void **state)
 {
     (void)state;
-    open_pb(HEAD
+    tu_open_pb(HEAD
         "outputs:\n"
         "  band:\n"
         "    table:\n"
@@ -787,7 +770,7 @@ static const char *const ROWID_PB = HEAD
 static void test_row_ids_in_step_results(void **state)
 {
     (void)state;
-    open_pb(ROWID_PB);
+    tu_open_pb(ROWID_PB);
     const lw_decision *d = RUN("incident.category", "delay", "incident.severity", "5",
                                "customer.tier", "gold");
     assert_int_equal(d->goodwill.n_steps, 2);
@@ -814,9 +797,9 @@ static void test_row_ids_in_step_results(void **state)
 static void test_row_ids_in_json(void **state)
 {
     (void)state;
-    open_pb(ROWID_PB);
+    tu_open_pb(ROWID_PB);
     const lw_decision *d = RUN("incident.category", "delay", "incident.severity", "5");
-    const char *json = lw_decision_json(F.e, d, 0, NULL);
+    const char *json = lw_decision_json(tu_F.e, d, 0, NULL);
     assert_non_null(json);
     assert_non_null(strstr(json, "{\"id\":\"base\",\"amount\":\"40.00\",\"row\":1,\"row_id\":\"B01\"}"));
 }
@@ -873,5 +856,5 @@ int main(void)
         cmocka_unit_test(test_row_ids_in_json),
         cmocka_unit_test(test_row_mapping_needs_id_and_row),
     };
-    return cmocka_run_group_tests(tests, NULL, teardown);
+    return cmocka_run_group_tests(tests, NULL, tu_teardown);
 }
