@@ -1577,6 +1577,10 @@ static bool compile_root(compiler *c, node *root, const yaml_limits *lim)
             else
                 ok = false;
         }
+    /* Stop here if a policy failed: what refers to it (may_override,
+    ** policies.ID.outcome) would only repeat the error in other words. */
+    if (!ok)
+        return false;
     if (!compile_may_override(c, S.roles, S.n_roles))
         ok = false;
 
