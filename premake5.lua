@@ -292,7 +292,7 @@ else
         use_cflags(LUA)
         links { "leeway_static" }
         use(YAML, UTF8PROC, CJSON)
-        links { "m" }
+        links { "m", "pthread" }
 end
 
 -- ---------------------------------------------------------------------------
@@ -300,31 +300,30 @@ end
 -- tests/fuzz/run feeds them the inputs fuzzing found. tests/fuzz/build makes
 -- the real libFuzzer binaries with clang.
 
-if HAVE_ENGINE then
-    for _, src in ipairs(os.matchfiles("tests/fuzz/fuzz_*.c")) do
-        local name = path.getbasename(src)
-        project(name)
-            kind "ConsoleApp"
-            outputs(name)
-            files { src, "tests/fuzz/replay.c" }
-            includedirs { "engine/include" }
-            link_engine()
-    end
-end
-
--- ---------------------------------------------------------------------------
--- Unit tests: one program per tests/unit/test_*.c (picked up on every
--- premake run). They may use internal headers.
-
-if HAVE_ENGINE then
-    for _, src in ipairs(os.matchfiles("tests/unit/test_*.c")) do
+-- One program per file matching pattern, with the extra files and include
+-- folders given, linked with the engine (and the extra packages).
+local function program_per_file(pattern, extra_files, dirs, ...)
+    if not HAVE_ENGINE then return end
+    local packages = { ... }
+    for _, src in ipairs(os.matchfiles(pattern)) do
         local name = path.getbasename(src)
         project(name)
             kind "ConsoleApp"
             outputs(name)
             files { src }
-            if have("tests/unit/*.h") then files { "tests/unit/*.h" } end
-            includedirs { "engine/include", "engine/src" }
-            link_engine(CMOCKA)
+            for _, f in ipairs(extra_files) do
+                if have(f) then files { f } end
+            end
+            includedirs(dirs)
+            link_engine((table.unpack or unpack)(packages))
     end
 end
+
+program_per_file("tests/fuzz/fuzz_*.c", { "tests/fuzz/replay.c" }, { "engine/include" })
+
+-- ---------------------------------------------------------------------------
+-- Unit tests: one program per tests/unit/test_*.c (picked up on every
+-- premake run). They may use internal headers.
+
+program_per_file("tests/unit/test_*.c", { "tests/unit/*.h" }, { "engine/include", "engine/src" },
+                 CMOCKA)

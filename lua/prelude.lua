@@ -25,42 +25,27 @@ end
 
 -- round(x [, step]), floor(x, step), ceil(x, step): money values round
 -- themselves (half away from zero); numbers round half away from zero too.
-local function step_of(x, step)
-  if step == nil then return nil end
-  if type(step) ~= type(x) then
-    error("the step must be of the same kind as the value", 3)
+-- One shape for all three: numbers are rounded here (in multiples of step,
+-- default 1), money/durations/dates by their own method of the same name.
+local function rounder(method, of_quotient)
+  return function (x, step)
+    if step ~= nil and type(step) ~= type(x) then
+      error("the step must be of the same kind as the value", 2)
+    end
+    if type(x) == "number" then
+      local s = step or 1
+      return of_quotient(x / s) * s
+    end
+    return x[method](x, step)
   end
-  return step
 end
 
-function round(x, step)
-  step = step_of(x, step)
-  if type(x) == "number" then
-    local s = step or 1
-    local q = x / s
-    if q >= 0 then return math.floor(q + 0.5) * s end
-    return -math.floor(-q + 0.5) * s
-  end
-  return x:round(step)
-end
-
-function floor(x, step)
-  step = step_of(x, step)
-  if type(x) == "number" then
-    local s = step or 1
-    return math.floor(x / s) * s
-  end
-  return x:floor(step)
-end
-
-function ceil(x, step)
-  step = step_of(x, step)
-  if type(x) == "number" then
-    local s = step or 1
-    return math.ceil(x / s) * s
-  end
-  return x:ceil(step)
-end
+round = rounder("round", function (q)
+  if q >= 0 then return math.floor(q + 0.5) end
+  return -math.floor(-q + 0.5)
+end)
+floor = rounder("floor", math.floor)
+ceil = rounder("ceil", math.ceil)
 
 -- coalesce(a, b, ...): the first value that is not nil
 function coalesce(...)
