@@ -132,6 +132,18 @@ LW_API const char *lw_playbook_version(const lw_playbook *pb);
 LW_API const char *lw_playbook_file(const lw_playbook *pb);
 LW_API const char *lw_playbook_digest(const lw_playbook *pb);
 
+/* The files the playbook was built from (its bundle): the playbook file, the
+** rule sets it imports and the functions: libraries, in the order the loader
+** first read them. The path is relative to the playbook's folder
+** ("../../rules/eu261.yaml"), the digest is "sha256:" and the SHA-256 of the
+** file's bytes. lw_playbook_digest is the SHA-256 of one line per source,
+** "HEX  PATH\n" (HEX: the source's 64 hex digits) -- what `sha256sum` prints
+** for those files -- so a change to any byte of any source changes it.
+** Strings are owned by the playbook; NULL when i is out of range or pb NULL. */
+LW_API size_t lw_playbook_source_count(const lw_playbook *pb);
+LW_API const char *lw_playbook_source_path(const lw_playbook *pb, size_t i);
+LW_API const char *lw_playbook_source_digest(const lw_playbook *pb, size_t i);
+
 /* Declared facts, in declaration order: count, and path/type name of the
 ** i-th (NULL when out of range). Strings are owned by the playbook. */
 LW_API size_t lw_fact_count(const lw_playbook *pb);

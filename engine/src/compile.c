@@ -1450,6 +1450,8 @@ static bool load_imports(compiler *c, sections *S, const node *root, const char 
             continue;
         }
         const char *ifile = arena_strdup(c->a, joined);
+        if (!bundle_add(c, joined, text, len))
+            return false;
         node *r = yaml_load(c->a, c->r, ifile, text, len, lim);
         if (!r) {
             ok = false;
@@ -1699,10 +1701,6 @@ static int load(const char *name, const char *text, size_t len, const lw_options
     pb->f_channel = pb->f_role = pb->f_locale = pb->f_date = -1;
     pb->file = arena_strdup(&pb->a, name);
     pb->dir = dir_of(&pb->a, name);
-    char hex[65];
-    sha256_hex(text, len, hex);
-    pb->digest = arena_printf(&pb->a, "sha256:%s", hex);
-
     compiler c;
     memset(&c, 0, sizeof c);
     c.pb = pb;
@@ -1714,9 +1712,11 @@ static int load(const char *name, const char *text, size_t len, const lw_options
     free(rd);
     yaml_limits lim;
     yaml_limits_from(&lim, opt);
-    node *root = yaml_load(&pb->a, r, pb->file, text, len, &lim);
+    node *root = c.root_dir && bundle_add(&c, pb->file, text, len)
+                     ? yaml_load(&pb->a, r, pb->file, text, len, &lim)
+                     : NULL;
     bool ok = c.root_dir && root && compile_root(&c, root, &lim) && r->errors == 0 &&
-              !pb->a.failed;
+              !pb->a.failed && bundle_finish(&c);
     if (ok)
         lint_playbook(pb, r);
     bool nomem = pb->a.failed || c.tmp.failed || !c.root_dir;

@@ -427,11 +427,19 @@ typedef struct fact_index {
     uint32_t *hash;          /* the path's hash, compared before the path */
 } fact_index;
 
+/* A file the playbook was built from (bundle.c). */
+typedef struct lw_source {
+    const char *path;        /* relative to the playbook's folder */
+    const char *digest;      /* "sha256:..." of its bytes */
+} lw_source;
+
 struct lw_playbook {
     arena a;
     lw_mem mem;
     const char *file, *dir;
     const char *id, *version, *title, *digest;
+    lw_source *sources;      /* the bundle, in the order the loader read it */
+    size_t n_sources;
     int cur;                 /* playbook currency_def */
     const char *locale;
     fact *facts;
@@ -514,7 +522,14 @@ typedef struct compiler {
     const node **decl_nodes; /* each fact's declaration */
     void *L;                 /* scratch lua_State for checking scripts */
     const char *root_dir;    /* real path of the playbook's folder */
+    size_t cap_sources;      /* room in pb->sources */
 } compiler;
+
+/* bundle.c: record a file the playbook is built from when it is read (the
+** playbook itself first); then compute pb->digest over them all. false when
+** out of memory. */
+bool bundle_add(compiler *c, const char *path, const char *text, size_t len);
+bool bundle_finish(compiler *c);
 
 /* ======================================================================
 ** Lua scripts (script.c)
