@@ -183,6 +183,8 @@ const char *lw_decision_json(lw_engine *e, const lw_decision *d, int flags, size
     json_str_or_null(b, d->version);
     key(&w, &first, "digest");
     json_str_or_null(b, d->digest);
+    key(&w, &first, "as_of");
+    json_str_or_null(b, d->as_of);
     key(&w, &first, "outcome");
     json_str_or_null(b, d->outcome);
 

@@ -599,7 +599,17 @@ struct lw_case {
     size_t n_problems, cap_problems;
     strbuf json;
     char *msg;
+    int64_t today;           /* the day it is decided as of when it gives no
+                                date: UTC midnight, in seconds since 1970 */
 };
+
+/* Add the values of a parsed JSON object to c (as lw_case_read_json does
+** after parsing); LW_ERR_CASE when it recorded problems. */
+struct cJSON;
+int case_read_tree(lw_case *c, const struct cJSON *obj);
+
+/* UTC midnight of the current day, in seconds since 1970. */
+int64_t today_utc(void);
 
 typedef struct eval_ctx {
     lw_engine *e;
@@ -656,6 +666,10 @@ struct lw_engine {
     unsigned long serial;    /* decisions made, for per-decision budgets */
     /* decision being built */
     lw_decision d;
+    strbuf log;              /* the last decision-log record (decision_log.c) */
+    uint64_t rng;            /* decision ids; 0 until the first */
+    int64_t as_of_day;       /* the day as_of names, formatted once */
+    char as_of[32];
     const lw_playbook *cov_pb;
     bool cov_on;
     uint8_t *cov;            /* reached flags, n_cov of cov_pb */
