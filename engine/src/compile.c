@@ -329,12 +329,21 @@ int cov_new(compiler *c, const char *fmt, ...)
 /* ======================================================================
 ** Facts (§2)
 */
+/* Eight bytes at a time: a case's keys are looked up once per key. */
 static uint32_t hash_path(const char *s, size_t n)
 {
-    uint32_t h = 2166136261u;
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ n;
+    for (; n >= 8; s += 8, n -= 8) {
+        uint64_t w;
+        memcpy(&w, s, 8);
+        h = (h ^ w) * 0xFF51AFD7ED558CCDull;
+        h ^= h >> 32;
+    }
+    uint64_t w = 0;
     for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 16777619u;
-    return h;
+        w |= (uint64_t)(unsigned char)s[i] << (8 * i);
+    h = (h ^ w) * 0xC4CEB9FE1A85EC53ull;
+    return (uint32_t)(h ^ (h >> 29));
 }
 
 int fact_lookup(const lw_playbook *pb, const char *path, size_t n)

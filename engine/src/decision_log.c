@@ -13,6 +13,7 @@
 ** or such a record -- into a case, and a record's decision back into an
 ** lw_decision, so the logged decision can be compared with a new one.
 */
+#define _GNU_SOURCE /* memmem */
 #include "internal.h"
 
 #include <cjson/cJSON.h>
@@ -301,14 +302,7 @@ int lw_log_read(lw_engine *e, lw_case *c, const char *name, const char *line, si
         return LW_ERR_ARG;
     /* a record has "log" at its top; anything else is a bare case, read (with
     ** every check and a positioned message) by the case reader */
-    static const char key[] = "\"log\"";
-    bool maybe = false;
-    for (const char *p = line, *end = line + len;
-         (p = memchr(p, '"', (size_t)(end - p))) && (size_t)(end - p) >= sizeof key - 1; p++)
-        if (memcmp(p, key, sizeof key - 1) == 0) {
-            maybe = true;
-            break;
-        }
+    bool maybe = memmem(line, len, "\"log\"", 5) != NULL;
     if (!maybe || memchr(line, 0, len))
         return lw_case_read_json(c, name, line, len, msg);
     cJSON *root = cJSON_ParseWithLengthOpts(line, len, NULL, 0);
