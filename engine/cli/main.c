@@ -16,7 +16,7 @@ static void usage(FILE *f)
           "  leeway check PLAYBOOK...            compile and lint; FILE:LINE:COL: messages\n"
           "  leeway decide PLAYBOOK [CASE|-]     decide one case (.json or .yaml; - = stdin)\n"
           "         [--role ROLE] [--trace] [--format json|text] [--compact]\n"
-          "         [--set path=value ...] " BUDGET_USAGE "\n"
+          "         [--set path=value ...] [--log FILE] " BUDGET_USAGE "\n"
           "  leeway test [--coverage] [-v] PATH...  run playbook tests; last line: N passed, N failed\n"
           "  (decide, test and repl take " BUDGET_USAGE ",\n"
           "   the budgets of Lua scripts per decision)\n"
