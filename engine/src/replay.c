@@ -51,6 +51,8 @@ struct lw_replay {
     size_t n_cur;
     example *ex; /* sorted by line */
     size_t n_ex;
+    example *bad; /* invalid decisions: their problems, sorted by line */
+    size_t n_bad;
     uint64_t serial;
     strbuf why, out;
     bool failed;
@@ -392,34 +394,51 @@ static currency_sum *sum_for(lw_replay *r, lw_money m)
     return c;
 }
 
-/* Keep an example if it is among the lowest line numbers. */
-static void keep_example(lw_replay *r, long line, const char *case_json, const char *changes)
+/* Keep an example in list (of at most r->max_examples) if it is among the
+** lowest line numbers. */
+static void keep_example(lw_replay *r, example **list, size_t *n, long line,
+                         const char *case_json, const char *changes)
 {
     if (!r->max_examples)
         return;
-    if (r->n_ex == r->max_examples && r->ex[r->n_ex - 1].line <= line)
+    if (*n == r->max_examples && (*list)[*n - 1].line <= line)
         return;
-    if (!r->ex) {
-        r->ex = lw_mem_alloc(&r->mem, r->max_examples * sizeof *r->ex);
-        if (!r->ex) {
+    if (!*list) {
+        *list = lw_mem_alloc(&r->mem, r->max_examples * sizeof **list);
+        if (!*list) {
             r->failed = true;
             return;
         }
     }
     example e = {line, case_json ? dup_str(r, case_json, strlen(case_json)) : NULL,
                  dup_str(r, changes, strlen(changes))};
-    if (r->n_ex == r->max_examples) {
-        r->n_ex--;
-        free_str(r, r->ex[r->n_ex].case_json);
-        free_str(r, r->ex[r->n_ex].changes);
+    example *ex = *list;
+    if (*n == r->max_examples) {
+        (*n)--;
+        free_str(r, ex[*n].case_json);
+        free_str(r, ex[*n].changes);
     }
-    size_t at = r->n_ex;
-    while (at > 0 && r->ex[at - 1].line > line) {
-        r->ex[at] = r->ex[at - 1];
+    size_t at = *n;
+    while (at > 0 && ex[at - 1].line > line) {
+        ex[at] = ex[at - 1];
         at--;
     }
-    r->ex[at] = e;
-    r->n_ex++;
+    ex[at] = e;
+    (*n)++;
+}
+
+static bool wants_example(const lw_replay *r, const example *list, size_t n, long line)
+{
+    return r->max_examples && (n < r->max_examples || list[n - 1].line > line);
+}
+
+static void free_examples(lw_replay *r, example *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free_str(r, list[i].case_json);
+        free_str(r, list[i].changes);
+    }
+    lw_mem_free(&r->mem, list, r->max_examples * sizeof *list);
 }
 
 /* ======================================================================
@@ -447,11 +466,8 @@ void lw_replay_free(lw_replay *r)
     counters_free(r, &r->outcomes);
     counters_free(r, &r->transitions);
     counters_free(r, &r->by_rule);
-    for (size_t i = 0; i < r->n_ex; i++) {
-        free_str(r, r->ex[i].case_json);
-        free_str(r, r->ex[i].changes);
-    }
-    lw_mem_free(&r->mem, r->ex, r->max_examples * sizeof *r->ex);
+    free_examples(r, r->ex, r->n_ex);
+    free_examples(r, r->bad, r->n_bad);
     lw_mem_free(&r->mem, r->cur, r->n_cur * sizeof *r->cur);
     buf_free(&r->why);
     buf_free(&r->out);
@@ -476,8 +492,24 @@ int lw_replay_add(lw_replay *r, long line, const lw_decision *before, const lw_d
         return LW_ERR_ARG;
     r->serial++;
     r->cases++;
-    if (strcmp(after->outcome, "invalid") == 0)
+    if (strcmp(after->outcome, "invalid") == 0) {
         r->invalid++;
+        if (wants_example(r, r->bad, r->n_bad, line)) {
+            r->why.len = 0;
+            r->why.failed = false;
+            buf_putc(&r->why, '[');
+            for (size_t i = 0; i < after->n_problems; i++) {
+                if (i)
+                    buf_putc(&r->why, ',');
+                json_str(&r->why, after->problems[i]);
+            }
+            buf_putc(&r->why, ']');
+            if (r->why.failed)
+                r->failed = true;
+            else
+                keep_example(r, &r->bad, &r->n_bad, line, NULL, r->why.p);
+        }
+    }
     count_once(r, &r->outcomes, after->outcome);
     see_day(r, after->as_of);
     currency_sum *sa = sum_for(r, after->goodwill.amount);
@@ -502,7 +534,7 @@ int lw_replay_add(lw_replay *r, long line, const lw_decision *before, const lw_d
     }
     count_rules(r, before);
     count_rules(r, after);
-    if (r->max_examples && (r->n_ex < r->max_examples || r->ex[r->n_ex - 1].line > line)) {
+    if (wants_example(r, r->ex, r->n_ex, line)) {
         r->why.len = 0;
         r->why.failed = false;
         buf_putc(&r->why, '[');
@@ -511,7 +543,7 @@ int lw_replay_add(lw_replay *r, long line, const lw_decision *before, const lw_d
         if (r->why.failed)
             r->failed = true;
         else
-            keep_example(r, line, c ? lw_case_json(c) : NULL, r->why.p);
+            keep_example(r, &r->ex, &r->n_ex, line, c ? lw_case_json(c) : NULL, r->why.p);
     }
     return r->failed ? LW_ERR_NOMEM : 1;
 }
@@ -552,7 +584,11 @@ int lw_replay_merge(lw_replay *into, const lw_replay *from)
         }
     }
     for (size_t i = 0; i < from->n_ex; i++)
-        keep_example(into, from->ex[i].line, from->ex[i].case_json, from->ex[i].changes);
+        keep_example(into, &into->ex, &into->n_ex, from->ex[i].line, from->ex[i].case_json,
+                     from->ex[i].changes);
+    for (size_t i = 0; i < from->n_bad; i++)
+        keep_example(into, &into->bad, &into->n_bad, from->bad[i].line, NULL,
+                     from->bad[i].changes);
     return into->failed ? LW_ERR_NOMEM : LW_OK;
 }
 
@@ -675,6 +711,16 @@ const char *lw_replay_json(lw_replay *r, size_t *len)
         buf_puts(b, r->ex[i].changes);
         buf_putc(b, '}');
     }
+    buf_puts(b, "],\"invalid_lines\":[");
+    for (size_t i = 0; i < r->n_bad; i++) {
+        if (i)
+            buf_putc(b, ',');
+        buf_puts(b, "{\"line\":");
+        put_count(b, (size_t)r->bad[i].line);
+        buf_puts(b, ",\"problems\":");
+        buf_puts(b, r->bad[i].changes);
+        buf_putc(b, '}');
+    }
     buf_puts(b, "]}");
     if (b->failed || r->failed)
         return NULL;
@@ -793,6 +839,13 @@ const char *lw_replay_text(lw_replay *r, size_t *len)
         snprintf(tmp, sizeof tmp, "  line %ld:\n", r->ex[i].line);
         buf_puts(b, tmp);
         put_changes_text(b, r->ex[i].changes);
+    }
+    if (r->n_bad)
+        buf_puts(b, "\nfirst invalid lines\n");
+    for (size_t i = 0; i < r->n_bad; i++) {
+        snprintf(tmp, sizeof tmp, "  line %ld:\n", r->bad[i].line);
+        buf_puts(b, tmp);
+        put_changes_text(b, r->bad[i].changes);
     }
     if (b->failed || r->failed)
         return NULL;

@@ -418,7 +418,7 @@ static void test_replay_empty(void **state)
     assert_string_equal(lw_replay_json(r, NULL),
                         "{\"cases\":0,\"invalid\":0,\"compared\":0,\"changed\":0,\"unchanged\":0,"
                         "\"oldest\":null,\"newest\":null,\"outcomes\":{},\"transitions\":{},"
-                        "\"goodwill\":{},\"by_rule\":{},\"examples\":[]}");
+                        "\"goodwill\":{},\"by_rule\":{},\"examples\":[],\"invalid_lines\":[]}");
     assert_string_equal(lw_replay_text(r, NULL), "0 cases\n");
     lw_replay_free(r);
 }
