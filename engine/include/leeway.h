@@ -338,7 +338,9 @@ typedef struct lw_decision {
     const lw_error_entry *errors;       size_t n_errors;
     const lw_trace_entry *trace;        size_t n_trace;
     const char *as_of;  /* the day decided as of, "YYYY-MM-DD": the case's
-                           date, else the case's today (lw_case_set_as_of) */
+                           date, else the case's today (lw_case_set_as_of);
+                           NULL when no decision of the playbook can depend
+                           on the day (no date fact, no Lua) */
 } lw_decision;
 
 typedef struct lw_decide_options {

@@ -682,12 +682,16 @@ int lw_decide(lw_engine *e, const lw_playbook *pb, const lw_case *c,
     } else {
         x->now = c->today;
     }
-    int64_t day = x->now - ((x->now % 86400) + 86400) % 86400;
-    if (day != e->as_of_day || !e->as_of[0]) {
-        date_format(day, e->as_of, sizeof e->as_of);
-        e->as_of_day = day;
+    /* as_of names the day when the decision can depend on it: through the
+    ** date fact, or a script's clock */
+    if (pb->f_date >= 0 || pb->n_scripts || pb->n_libs) {
+        int64_t day = x->now - ((x->now % 86400) + 86400) % 86400;
+        if (day != e->as_of_day || !e->as_of[0]) {
+            date_format(day, e->as_of, sizeof e->as_of);
+            e->as_of_day = day;
+        }
+        d->as_of = e->as_of;
     }
-    d->as_of = e->as_of;
 
     if (c->n_problems || bad_role) {
         d->outcome = "invalid";
