@@ -271,9 +271,11 @@ static void show_progress(replay_run *R, double started, bool last)
     double t = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9 - started;
     double rate = t > 0 ? (double)R->done_lines / t : 0;
     char left[64] = "";
-    if (R->in_size > 0 && R->in_read > 0 && R->in_read < R->in_size && t > 0.5)
-        snprintf(left, sizeof left, ", about %.0f s left",
-                 t * (double)(R->in_size - R->in_read) / (double)R->in_read);
+    double eta = R->in_size > 0 && R->in_read > 0 && R->in_read < R->in_size
+                     ? t * (double)(R->in_size - R->in_read) / (double)R->in_read
+                     : 0;
+    if (t > 0.5 && eta >= 1)
+        snprintf(left, sizeof left, ", about %.0f s left", eta);
     fprintf(stderr, "\r\033[K%zu cases, %.0f cases/s%s", R->done_lines, rate, left);
     if (last)
         fputs("\r\033[K", stderr);
