@@ -165,24 +165,29 @@ static void test_bundle_digest_follows_every_file(void **state)
 /* ======================================================================
 ** as_of
 */
-static const char *DATED = "playbook: dated\n"
-                           "version: \"1\"\n"
-                           "currency: EUR\n"
-                           "facts:\n"
-                           "  date: { type: date }\n"
-                           "  staff.role: { type: role }\n"
-                           "  spend: { type: money }\n"
-                           "roles:\n"
-                           "  - { id: agent, goodwill_limit: 20 EUR }\n"
-                           "  - { id: lead, goodwill_limit: 100 EUR }\n"
-                           "policies:\n"
-                           "  - id: new_rules\n"
-                           "    applies: date >= 2026-01-01\n"
-                           "    outcome: deny\n"
-                           "    reason: \"new rules\"\n"
-                           "goodwill:\n"
-                           "  - id: base\n"
-                           "    amount: spend * 10%\n";
+/* A playbook with a date fact: a policy in force since `since`, goodwill of
+** `percent`% of the spend. */
+#define DATED_PLAYBOOK(version, since, percent)                                               \
+    "playbook: dated\n"                                                                        \
+    "version: \"" version "\"\n"                                                               \
+    "currency: EUR\n"                                                                          \
+    "facts:\n"                                                                                 \
+    "  date: { type: date }\n"                                                                 \
+    "  staff.role: { type: role }\n"                                                           \
+    "  spend: { type: money }\n"                                                               \
+    "roles:\n"                                                                                 \
+    "  - { id: agent, goodwill_limit: 20 EUR }\n"                                              \
+    "  - { id: lead, goodwill_limit: 100 EUR }\n"                                              \
+    "policies:\n"                                                                              \
+    "  - id: new_rules\n"                                                                      \
+    "    applies: date >= " since "\n"                                                         \
+    "    outcome: deny\n"                                                                      \
+    "    reason: \"new rules\"\n"                                                              \
+    "goodwill:\n"                                                                              \
+    "  - id: base\n"                                                                           \
+    "    amount: spend * " percent "\n"
+
+static const char *DATED = DATED_PLAYBOOK("1", "2026-01-01", "10%");
 
 static void test_as_of(void **state)
 {
@@ -336,24 +341,7 @@ static void test_log_append_one_write_per_line(void **state)
 /* ======================================================================
 ** Replay summaries
 */
-static const char *RAISED = "playbook: dated\n"
-                            "version: \"2\"\n"
-                            "currency: EUR\n"
-                            "facts:\n"
-                            "  date: { type: date }\n"
-                            "  staff.role: { type: role }\n"
-                            "  spend: { type: money }\n"
-                            "roles:\n"
-                            "  - { id: agent, goodwill_limit: 20 EUR }\n"
-                            "  - { id: lead, goodwill_limit: 100 EUR }\n"
-                            "policies:\n"
-                            "  - id: new_rules\n"
-                            "    applies: date >= 2025-01-01\n"
-                            "    outcome: deny\n"
-                            "    reason: \"new rules\"\n"
-                            "goodwill:\n"
-                            "  - id: base\n"
-                            "    amount: spend * 15%\n";
+static const char *RAISED = DATED_PLAYBOOK("2", "2025-01-01", "15%");
 
 static void test_replay_summary(void **state)
 {
