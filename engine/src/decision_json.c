@@ -34,6 +34,12 @@ void json_str(strbuf *b, const char *s)
                 break;
             s += 8;
         }
+        if (end - s < 8) { /* the tail, padded with letters */
+            uint64_t w = 0x4141414141414141ull;
+            memcpy(&w, s, (size_t)(end - s));
+            if (!needs_escape8(w))
+                s = end;
+        }
         if (s == end)
             break;
         unsigned char ch = (unsigned char)*s;
