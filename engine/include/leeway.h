@@ -380,6 +380,18 @@ LW_API const char *lw_decision_json(lw_engine *e, const lw_decision *d, int flag
 LW_API const char *lw_log_record(lw_engine *e, lw_case *c, const lw_decision *d,
                                  const char *role, size_t *len);
 
+/* The same with the decision id given: a host that answers with the id
+** before (or without) logging makes it with lw_decision_id and writes the
+** same id in the record. id NULL: a new one, as lw_log_record does. */
+LW_API const char *lw_log_record_id(lw_engine *e, lw_case *c, const lw_decision *d,
+                                    const char *role, const char *id, size_t *len);
+
+/* A new decision id, a UUID of version 7 (48 bits of milliseconds since
+** 1970, then random bits: ids sort by time), written with its NUL into id,
+** which holds LW_DECISION_ID_SIZE bytes. LW_OK, or LW_ERR_ARG for NULL. */
+#define LW_DECISION_ID_SIZE 37
+LW_API int lw_decision_id(lw_engine *e, char *id);
+
 /* Append that record to the file descriptor fd in one write(2). Open the
 ** file with O_APPEND: then records of concurrent writers (threads or
 ** processes) never interleave. LW_OK, LW_ERR_ARG, LW_ERR_NOMEM, or LW_ERR_IO
@@ -398,6 +410,76 @@ LW_API int lw_log_append(lw_engine *e, int fd, lw_case *c, const lw_decision *d,
 LW_API int lw_log_read(lw_engine *e, lw_case *c, const char *name, const char *line,
                        size_t len, const lw_decision **logged, const char **role,
                        const char **msg);
+
+/* ------------------------------------------------------------------------
+** The registry: named playbooks, reloaded while in use
+**
+** A host that serves decisions for a long time (leeway serve) keeps its
+** playbooks in a registry. A request acquires the current version of a
+** playbook by id and releases it when done; a reload loads the file again,
+** runs the tests written in it, and only when both succeed swaps the new
+** version in. Requests that acquired the old version finish on it; it is
+** freed when the last of them releases it. A failed load or failed tests
+** keep the old version serving and are recorded (lw_registry_status).
+**
+** Thread model: every function may be called from any thread at any time,
+** except lw_registry_free (after every handle is released) and
+** lw_registry_add (before the registry is shared). Acquire and release take
+** a mutex for a few instructions; reload loads outside it.
+*/
+
+typedef struct lw_registry lw_registry;
+
+/* A new empty registry; opt (may be NULL: defaults) is used to load every
+** playbook and run its tests, and is copied. NULL when out of memory. */
+LW_API lw_registry *lw_registry_new(const lw_options *opt);
+
+/* Free the registry and every playbook in it. Every acquired playbook must
+** have been released. */
+LW_API void lw_registry_free(lw_registry *r);
+
+/* Load the playbook file at path, run its tests and add it under its id.
+** LW_OK; LW_ERR_PLAYBOOK / LW_ERR_IO when it cannot be loaded, LW_ERR_LIMIT
+** when its tests fail, LW_ERR_ARG when its id is already in the registry,
+** LW_ERR_NOMEM. On an error, msg (if not NULL) gets a message for people,
+** one line per problem ("FILE:LINE:COL: error: ..."), cut to size bytes. */
+LW_API int lw_registry_add(lw_registry *r, const char *path, char *msg, size_t size);
+
+/* Number of playbooks, and the id of the i-th in the order added (owned by
+** r, valid until lw_registry_free; NULL when out of range). */
+LW_API size_t lw_registry_count(const lw_registry *r);
+LW_API const char *lw_registry_id(const lw_registry *r, size_t i);
+
+/* Load the playbook `id` again from its file, run its tests and, when both
+** succeed, make the new version current. Returns as lw_registry_add
+** (LW_ERR_NOTFOUND for an unknown id); on an error the old version keeps
+** serving and the error is recorded in its status. Reloads of one playbook
+** are serialised; a file that changes while its tests run is loaded again. */
+LW_API int lw_registry_reload(lw_registry *r, const char *id, char *msg, size_t size);
+
+/* The current version of playbook `id`, held until lw_registry_release:
+** it stays valid (and unchanged) however often the playbook is reloaded
+** meanwhile. NULL for an unknown id. Every acquire needs one release. */
+LW_API const lw_playbook *lw_registry_acquire(lw_registry *r, const char *id);
+/* Give a playbook back; the last release of a replaced version frees it.
+** NULL does nothing. */
+LW_API void lw_registry_release(lw_registry *r, const lw_playbook *pb);
+
+/* What a host shows about a playbook of the registry. Times are
+** milliseconds since 1970 (UTC). */
+typedef struct lw_registry_status {
+    const char *path;          /* the file as given to lw_registry_add; owned by r */
+    int64_t loaded_at;         /* when the current version was loaded */
+    unsigned long reloads_ok;  /* reloads that swapped a new version in */
+    unsigned long reloads_failed;
+    int64_t last_reload_at;    /* 0 when never reloaded */
+    int last_result;           /* LW_OK or the code of the last reload */
+    char last_error[2048];     /* its message ("" when it succeeded) */
+} lw_registry_status;
+
+/* Copy the status of playbook `id` into *st. LW_OK, LW_ERR_NOTFOUND, or
+** LW_ERR_ARG for NULL arguments. */
+LW_API int lw_registry_status_get(lw_registry *r, const char *id, lw_registry_status *st);
 
 /* ------------------------------------------------------------------------
 ** Replay: what a change of playbook does to many decisions

@@ -58,8 +58,40 @@ static const char *acting_role(const lw_case *c, const char *role)
     return rv.t == V_ROLE ? pb->roles[rv.idx].id : NULL;
 }
 
+/* A UUID of version 7 for the time ms: 48 bits of milliseconds, then
+** random bits. */
+static void make_id(lw_engine *e, int64_t ms, char *id)
+{
+    uint64_t r1 = next_random(e), r2 = next_random(e);
+    snprintf(id, LW_DECISION_ID_SIZE, "%08x-%04x-7%03x-%04x-%012llx",
+             (unsigned)((uint64_t)ms >> 16), (unsigned)(ms & 0xFFFF), (unsigned)(r1 & 0xFFF),
+             (unsigned)(0x8000 | ((r1 >> 12) & 0x3FFF)),
+             (unsigned long long)(r2 & 0xFFFFFFFFFFFFull));
+}
+
+static int64_t now_ms(struct timespec *ts)
+{
+    clock_gettime(CLOCK_REALTIME, ts);
+    return (int64_t)ts->tv_sec * 1000 + ts->tv_nsec / 1000000;
+}
+
+int lw_decision_id(lw_engine *e, char *id)
+{
+    if (!e || !id)
+        return LW_ERR_ARG;
+    struct timespec ts;
+    make_id(e, now_ms(&ts), id);
+    return LW_OK;
+}
+
 const char *lw_log_record(lw_engine *e, lw_case *c, const lw_decision *d, const char *role,
                           size_t *len)
+{
+    return lw_log_record_id(e, c, d, role, NULL, len);
+}
+
+const char *lw_log_record_id(lw_engine *e, lw_case *c, const lw_decision *d, const char *role,
+                             const char *given_id, size_t *len)
 {
     if (!e || !c || !d)
         return NULL;
@@ -69,26 +101,23 @@ const char *lw_log_record(lw_engine *e, lw_case *c, const lw_decision *d, const 
     if (!cj || !dj || dlen < 2)
         return NULL;
     struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    int64_t ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    int64_t ms = now_ms(&ts);
     char at[80], day[32];
     date_format((int64_t)ts.tv_sec - (int64_t)ts.tv_sec % 86400, day, sizeof day);
     int64_t in_day = (int64_t)ts.tv_sec % 86400;
     snprintf(at, sizeof at, "%sT%02d:%02d:%02d.%03dZ", day, (int)(in_day / 3600),
              (int)(in_day % 3600 / 60), (int)(in_day % 60), (int)(ts.tv_nsec / 1000000));
-    /* a UUID of version 7: 48 bits of milliseconds, then random bits */
-    uint64_t r1 = next_random(e), r2 = next_random(e);
-    char id[40];
-    snprintf(id, sizeof id, "%08x-%04x-7%03x-%04x-%012llx", (unsigned)((uint64_t)ms >> 16),
-             (unsigned)(ms & 0xFFFF), (unsigned)(r1 & 0xFFF),
-             (unsigned)(0x8000 | ((r1 >> 12) & 0x3FFF)),
-             (unsigned long long)(r2 & 0xFFFFFFFFFFFFull));
+    char id[LW_DECISION_ID_SIZE];
+    if (!given_id) {
+        make_id(e, ms, id);
+        given_id = id;
+    }
     strbuf *b = &e->log;
     b->len = 0;
     b->failed = false;
-    buf_puts(b, "{\"log\":1,\"decision_id\":\"");
-    buf_puts(b, id);
-    buf_puts(b, "\",\"at\":\"");
+    buf_puts(b, "{\"log\":1,\"decision_id\":");
+    json_str(b, given_id);
+    buf_puts(b, ",\"at\":\"");
     buf_puts(b, at);
     buf_puts(b, "\",\"role\":");
     const char *who = acting_role(c, role);

@@ -304,6 +304,30 @@ static void test_log_record_and_read_back(void **state)
     tu_fix_close(&f);
 }
 
+/* A host that answers with the decision id writes the same id in the
+** record (lw_decision_id, lw_log_record_id). */
+static void test_log_record_with_given_id(void **state)
+{
+    (void)state;
+    tu_fix f;
+    tu_fix_open(&f, DATED);
+    tu_set(f.c, "spend", "300 EUR", "date", "2025-05-01", NULL);
+    const lw_decision *d = tu_decide_opt(&f, "agent", 0);
+    char id[LW_DECISION_ID_SIZE], id2[LW_DECISION_ID_SIZE];
+    assert_int_equal(lw_decision_id(f.e, id), LW_OK);
+    assert_int_equal(lw_decision_id(f.e, id2), LW_OK);
+    assert_int_equal(strlen(id), LW_DECISION_ID_SIZE - 1);
+    assert_int_equal(id[14], '7'); /* version 7 */
+    assert_string_not_equal(id, id2);
+    assert_int_equal(lw_decision_id(NULL, id), LW_ERR_ARG);
+    const char *rec = lw_log_record_id(f.e, f.c, d, "agent", id, NULL);
+    assert_non_null(rec);
+    char want[80];
+    snprintf(want, sizeof want, "{\"log\":1,\"decision_id\":\"%s\",\"at\":", id);
+    assert_ptr_equal(strstr(rec, want), rec);
+    tu_fix_close(&f);
+}
+
 static void test_log_append_one_write_per_line(void **state)
 {
     (void)state;
@@ -420,6 +444,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_as_of),
         cmocka_unit_test(test_log_record_and_read_back),
+        cmocka_unit_test(test_log_record_with_given_id),
         cmocka_unit_test(test_log_append_one_write_per_line),
         cmocka_unit_test(test_replay_summary),
         cmocka_unit_test(test_replay_empty),
