@@ -125,6 +125,7 @@ local UTF8PROC = pkg("libutf8proc", "utf8proc")
 local CJSON    = pkg("libcjson", "cjson")
 local CMOCKA   = pkg("cmocka", "cmocka")
 local EDIT     = pkg("libedit", "edit")
+local MHD      = pkg("libmicrohttpd", "microhttpd")
 
 -- Link the static library and, after it, what it needs (plus any extra
 -- pkg-config packages the program itself uses), then libm.
@@ -256,8 +257,9 @@ end
 -- ---------------------------------------------------------------------------
 -- The leeway command, the embedding example, the benchmark
 
--- the REPL uses libedit for line editing and utf8proc for display widths
-engine_program("leeway", "engine/cli", EDIT)
+-- the REPL uses libedit for line editing and utf8proc for display widths;
+-- `leeway serve` uses libmicrohttpd
+engine_program("leeway", "engine/cli", EDIT, MHD)
 engine_program("embed_example", "examples/embed")
 engine_program("leeway_bench", "tests/bench")
 

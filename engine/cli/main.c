@@ -1,5 +1,5 @@
 /*
-** main.c -- `leeway`: check, decide, test and version (DESIGN.md "Command
+** main.c -- `leeway`: check, decide, test, replay, serve, repl and version (DESIGN.md "Command
 ** line"). Exit status: 0 done, 1 tests failed or check found errors, 2 usage
 ** error or a playbook that cannot be loaded.
 */
@@ -24,6 +24,9 @@ static void usage(FILE *f)
           "         records) and summarise what changed\n"
           "         [--against OLD_PLAYBOOK] [-j THREADS] [-o DECISIONS.jsonl]\n"
           "         [--format text|json] [--fail-on-change] [--max-line BYTES]\n"
+          "  leeway serve [--listen ADDR:PORT] PLAYBOOK...  decisions over HTTP (docs/service.md)\n"
+          "         [--log FILE] [--max-body BYTES] [--max-connections N] [--timeout S]\n"
+          "         [--token-file FILE] [--tls-cert FILE --tls-key FILE] [--threads N]\n"
           "  leeway repl [PLAYBOOK]              the trainer's REPL (reads stdin when not a tty)\n"
           "  leeway version\n"
           "\n"
@@ -106,6 +109,8 @@ int main(int argc, char **argv)
         return cmd_test(argc - 2, argv + 2);
     if (strcmp(cmd, "replay") == 0)
         return cmd_replay(argc - 2, argv + 2);
+    if (strcmp(cmd, "serve") == 0)
+        return cmd_serve(argc - 2, argv + 2);
     if (strcmp(cmd, "repl") == 0)
         return cmd_repl(argc - 2, argv + 2);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
