@@ -24,12 +24,19 @@
 extern "C" {
 #endif
 
-#if defined(LW_BUILD_SHARED) && defined(__GNUC__)
+/* LW_API marks what the library exports. The library is compiled with
+** -fvisibility=hidden and LW_BUILD, so the lw_ functions below are its only
+** global symbols, in the shared and in the installed static library. */
+#if defined(LW_BUILD) && defined(__GNUC__)
 #define LW_API __attribute__((visibility("default")))
 #else
 #define LW_API
 #endif
 
+/* The version, written only here: the build derives the shared library's
+** SONAME (libleeway.so.MAJOR) and leeway.pc's version from LW_VERSION. The
+** major number, and with it the SONAME, changes with every release that
+** breaks programs built against the one before (docs/embedding.md, "ABI"). */
 #define LW_VERSION "0.1.0"
 #define LW_VERSION_NUM 100 /* major*10000 + minor*100 + patch */
 
