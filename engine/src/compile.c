@@ -8,6 +8,7 @@
 */
 #define _DEFAULT_SOURCE /* realpath */
 #include "internal.h"
+#include "lw_paths.h" /* LW_RULES_DIR, written by the build from PREFIX */
 
 #include <math.h>
 #include <stdio.h>
@@ -1369,9 +1370,51 @@ static bool path_inside(const char *path, const char *dir)
     return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == 0);
 }
 
-/* A path written in `file`, relative to it. It may not leave the playbook's
-** folder, except into the rules/ folder of one of its parent folders (or
-** LEEWAY_RULES_PATH). NULL after reporting; *real gets the real path. */
+/* The rule-set folders, as real paths: each folder of LEEWAY_RULES_PATH
+** (separated by ':'), then the installed rule sets, LW_RULES_DIR
+** (PREFIX/share/leeway/rules). Folders that do not exist are left out.
+** Returns the count; the array is in c->tmp (NULL only if out of memory). */
+static const char **rule_dirs(compiler *c, size_t *n)
+{
+    const char *env = getenv("LEEWAY_RULES_PATH");
+    if (!env)
+        env = "";
+    size_t cap = 2;
+    for (const char *p = env; *p; p++)
+        cap += *p == ':';
+    const char **dirs = arena_alloc(&c->tmp, cap * sizeof *dirs);
+    *n = 0;
+    if (!dirs)
+        return NULL;
+    const char *start = env;
+    for (;;) {
+        const char *end = strchr(start, ':');
+        if (!end)
+            end = start + strlen(start);
+        const char *dir = start == end ? NULL : arena_strndup(&c->tmp, start, (size_t)(end - start));
+        char *real = dir ? realpath(dir, NULL) : NULL;
+        if (real) {
+            dirs[*n] = arena_strdup(&c->tmp, real);
+            *n += dirs[*n] != NULL;
+            free(real);
+        }
+        if (!*end)
+            break;
+        start = end + 1;
+    }
+    char *real = realpath(LW_RULES_DIR, NULL);
+    if (real) {
+        dirs[*n] = arena_strdup(&c->tmp, real);
+        *n += dirs[*n] != NULL;
+        free(real);
+    }
+    return dirs;
+}
+
+/* A path written in `file`, relative to it or, if no such file is there, to
+** a rule-set folder (rule_dirs). It may not leave the playbook's folder,
+** except into the rules/ folder of one of its parent folders or a rule-set
+** folder. NULL after reporting; *real gets the real path. */
 static const char *resolve_path(compiler *c, const node *at, const char *file, const char *rel,
                                 const char *what, const char **real_out)
 {
@@ -1379,9 +1422,15 @@ static const char *resolve_path(compiler *c, const node *at, const char *file, c
     char *joined = rel[0] == '/' ? arena_strdup(&c->tmp, rel)
                                  : arena_printf(&c->tmp, "%s/%s", base, rel);
     char *real = joined ? realpath(joined, NULL) : NULL;
+    size_t ndirs;
+    const char **dirs = rule_dirs(c, &ndirs);
+    for (size_t i = 0; !real && rel[0] != '/' && i < ndirs; i++) {
+        joined = arena_printf(&c->tmp, "%s/%s", dirs[i], rel);
+        real = joined ? realpath(joined, NULL) : NULL;
+    }
     if (!real) {
         cerror(c, at, NULL, "cannot %s '%s': the file does not exist (paths are relative to "
-                            "this file)",
+                            "this file, then to the rule-set folders)",
                what, rel);
         return NULL;
     }
@@ -1400,9 +1449,8 @@ static const char *resolve_path(compiler *c, const node *at, const char *file, c
     }
     if (!allowed && path_inside(real_a, "/rules"))
         allowed = true;
-    const char *env = getenv("LEEWAY_RULES_PATH");
-    if (env && *env && path_inside(real_a, env))
-        allowed = true;
+    for (size_t i = 0; !allowed && i < ndirs; i++)
+        allowed = path_inside(real_a, dirs[i]);
     if (!allowed) {
         cerror(c, at, NULL, "cannot %s '%s': it must be inside the playbook's folder or a rules/ "
                             "folder above it (or LEEWAY_RULES_PATH)",
