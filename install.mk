@@ -89,6 +89,8 @@ install: leeway leeway_static leeway_shared leeway_lua
 	$(INSTALL) -m 644 ../docs/man/$(MAN1) $(DESTDIR)$(MANDIR)/man1/$(MAN1)
 	$(INSTALL) -m 644 ../docs/man/$(MAN3) $(DESTDIR)$(MANDIR)/man3/$(MAN3)
 	$(INSTALL) -m 644 ../docs/man/$(MAN5) $(DESTDIR)$(MANDIR)/man5/$(MAN5)
+	@# a real install (not a staged one) updates the dynamic linker's cache
+	@if [ -z "$(DESTDIR)" ]; then ldconfig 2>/dev/null || true; fi
 
 # Removes the files install writes, and the leeway folders under share if
 # they are then empty; the standard folders (bin, lib, ...) stay.
