@@ -292,7 +292,26 @@ void lw_case_reset(lw_case *c)
     memset(c->given, 0, n);
     c->n_problems = 0;
     c->msg = NULL;
+    c->nomem = false;
     arena_reset(&c->a);
+}
+
+/* Has an allocation failed since the last reset (so the case may lack a
+** value or a problem)? */
+static bool case_failed(const lw_case *c)
+{
+    return c->nomem || c->a.failed;
+}
+
+/* Out of memory while reading: the message is static, as there may be no
+** memory for another. */
+static int case_nomem(lw_case *c, const char **msg)
+{
+    c->nomem = true;
+    c->msg = "out of memory";
+    if (msg)
+        *msg = c->msg;
+    return LW_ERR_NOMEM;
 }
 
 void case_problem(lw_case *c, const char *fmt, ...)
@@ -301,8 +320,10 @@ void case_problem(lw_case *c, const char *fmt, ...)
         size_t cap = c->cap_problems ? c->cap_problems * 2 : 8;
         const char **p = lw_mem_realloc(&c->mem, c->problems,
                                         c->cap_problems * sizeof *p, cap * sizeof *p);
-        if (!p)
+        if (!p) {
+            c->nomem = true;
             return;
+        }
         c->problems = p;
         c->cap_problems = cap;
     }
@@ -330,6 +351,10 @@ static int put_raw(lw_case *c, int f, const raw *r)
     val v;
     const char *err = fact_value(&c->a, c->pb, fa, r, &v);
     c->given[f] = 1;
+    if (case_failed(c)) {
+        c->slots[f].t = V_MISSING;
+        return LW_ERR_NOMEM;
+    }
     if (err) {
         case_problem(c, "%s: %s", fa->path, err);
         c->slots[f].t = V_MISSING;
@@ -533,6 +558,8 @@ static int put_list(lw_case *c, int f, size_t n, const char *const *items, const
             return LW_ERR_CASE;
         }
         it[i] = text_nfc(&c->a, items[i], lens[i], &ln[i]);
+        if (!it[i] && c->a.failed)
+            return LW_ERR_NOMEM;
         if (!it[i]) {
             case_problem(c, "%s: item %zu of the list is not valid UTF-8", fa->path, i + 1);
             return LW_ERR_CASE;
@@ -652,7 +679,9 @@ static int case_error(lw_case *c, const char **msg, const char *name, const char
     va_start(ap, fmt);
     const char *what = arena_vprintf(&c->a, fmt, ap);
     va_end(ap);
-    c->msg = arena_printf(&c->a, "%s:%d:%d: error: %s", name, line, col, what ? what : "");
+    c->msg = what ? arena_printf(&c->a, "%s:%d:%d: error: %s", name, line, col, what) : NULL;
+    if (!c->msg)
+        return case_nomem(c, msg);
     if (msg)
         *msg = c->msg;
     return LW_ERR_CASE;
@@ -761,6 +790,8 @@ int lw_case_read_json(lw_case *c, const char *name, const char *text, size_t len
     path[0] = 0;
     json_walk(c, root, path, 0, 0);
     cJSON_Delete(root);
+    if (case_failed(c))
+        return case_nomem(c, msg);
     return c->n_problems ? LW_ERR_CASE : LW_OK;
 }
 
@@ -830,6 +861,8 @@ int case_read_node(lw_case *c, const node *root)
     char path[520];
     path[0] = 0;
     node_walk(c, root, path, 0, 0);
+    if (case_failed(c))
+        return LW_ERR_NOMEM;
     return c->n_problems ? LW_ERR_CASE : LW_OK;
 }
 
@@ -847,8 +880,10 @@ int lw_case_read_file(lw_case *c, const char *path, const char **msg)
     const char *err = NULL;
     char *text = file_read(&tmp, path, d.max_file, &len, &err);
     if (!text) {
-        c->msg = arena_strdup(&c->a, err ? err : "cannot read the case");
+        c->msg = err ? arena_strdup(&c->a, err) : NULL;
         arena_free(&tmp);
+        if (!c->msg)
+            return case_nomem(c, msg);
         if (msg)
             *msg = c->msg;
         return LW_ERR_IO;
@@ -867,18 +902,21 @@ int lw_case_read_file(lw_case *c, const char *path, const char **msg)
                                          "like customer: { age: 82 }, not a %s",
                                   path, root->at.line, root->at.col, node_kind_name(root));
             rc = LW_ERR_CASE;
-            if (msg)
-                *msg = c->msg;
-        } else if (!root) {
+        } else if (!root && r && r->n) {
             char line[1024];
             lw_diag_format(lw_report_get(r, 0), line, sizeof line);
-            c->msg = arena_strdup(&c->a, r && r->n ? line : "out of memory");
+            c->msg = arena_strdup(&c->a, line);
             rc = LW_ERR_CASE;
-            if (msg)
-                *msg = c->msg;
+        } else if (!root) {
+            c->msg = NULL; /* out of memory: no error was recorded */
+            rc = LW_ERR_CASE;
         } else {
             rc = case_read_node(c, root);
         }
+        if (case_failed(c) || (rc == LW_ERR_CASE && !c->msg && !c->n_problems))
+            rc = case_nomem(c, msg);
+        else if (c->msg && msg)
+            *msg = c->msg;
         lw_report_free(r);
     }
     arena_free(&tmp);

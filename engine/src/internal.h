@@ -32,6 +32,7 @@
 typedef struct lw_mem {
     lw_alloc_fn fn;
     void *ud;
+    bool *refused;       /* when not NULL, set when the allocator refuses */
 } lw_mem;
 
 void lw_mem_init(lw_mem *m, const lw_options *opt);
@@ -192,6 +193,7 @@ struct lw_report {
     lw_diag *items;
     size_t n, cap;
     size_t errors;
+    bool nomem;          /* a diagnostic was lost for lack of memory */
 };
 
 typedef struct pos {
@@ -230,12 +232,14 @@ typedef struct yaml_limits {
     size_t max_scalar, max_file, max_nodes;
 } yaml_limits;
 
-/* Parse a YAML document into a, reporting errors to r. NULL on error. An empty
-** document gives an empty map. */
+/* Parse a YAML document into a, reporting errors to r. NULL on error, or when
+** out of memory (then a's failed flag is set). An empty document gives an
+** empty map. */
 node *yaml_load(arena *a, lw_report *r, const char *file, const char *text,
                 size_t len, const yaml_limits *lim);
 void yaml_limits_from(yaml_limits *l, const lw_options *opt);
-/* Read a whole file into the arena; error message in *err (static or arena). */
+/* Read a whole file into the arena; error message in *err (static or arena),
+** or NULL when out of memory (then the arena's failed flag is set). */
 char *file_read(arena *a, const char *path, size_t max, size_t *len, const char **err);
 node *map_get(const node *m, const char *key);
 bool scalar_is(const node *n, const char *s);
@@ -583,7 +587,9 @@ struct lw_case {
     const char **problems;
     size_t n_problems, cap_problems;
     strbuf json;
-    char *msg;
+    const char *msg;
+    bool nomem;              /* an allocation failed since the last reset: a
+                                value or problem may be lost */
 };
 
 typedef struct eval_ctx {

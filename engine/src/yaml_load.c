@@ -47,7 +47,7 @@ char *file_read(arena *a, const char *path, size_t max, size_t *len, const char 
             char *q = arena_alloc(a, cap + 1);
             if (!q) {
                 fclose(f);
-                *err = "out of memory";
+                *err = NULL;
                 return NULL;
             }
             if (p)
@@ -287,6 +287,10 @@ node *yaml_load(arena *a, lw_report *r, const char *file, const char *text, size
             made->str = arena_strndup(a, (const char *)ev.data.scalar.value,
                                       ev.data.scalar.length);
             made->len = ev.data.scalar.length;
+            if (!made->str) {
+                ok = false;
+                break;
+            }
             anchor_name = (const char *)ev.data.scalar.anchor;
             if (++L.nodes > lim->max_nodes)
                 goto too_many;
@@ -318,8 +322,8 @@ node *yaml_load(arena *a, lw_report *r, const char *file, const char *text, size
             f->anchor = ev.type == YAML_SEQUENCE_START_EVENT
                             ? (const char *)ev.data.sequence_start.anchor
                             : (const char *)ev.data.mapping_start.anchor;
-            if (f->anchor)
-                f->anchor = arena_strdup(a, f->anchor);
+            if (f->anchor && !(f->anchor = arena_strdup(a, f->anchor)))
+                ok = false;
             keyslot[L.depth - 1] = true;
             break;
         }
@@ -363,12 +367,13 @@ node *yaml_load(arena *a, lw_report *r, const char *file, const char *text, size
         }
         if (ok && made && ev.type == YAML_SCALAR_EVENT && anchor_name) {
             anchor *an = arena_alloc(a, sizeof *an);
-            if (an) {
-                an->name = arena_strdup(a, anchor_name);
+            if (an && (an->name = arena_strdup(a, anchor_name))) {
                 an->n = made;
                 an->count = 1;
                 an->next = L.anchors;
                 L.anchors = an;
+            } else {
+                ok = false;
             }
         }
         if (ok && made) {
