@@ -478,6 +478,24 @@ int lw_case_set_money(lw_case *c, const char *path, int64_t minor, const char *c
 
 static int put_list(lw_case *c, int f, size_t n, const char *const *items, const size_t *lens);
 
+/* Offset of the first \u0000 escape inside a JSON string of s, or n. */
+static size_t json_nul_escape(const char *s, size_t n)
+{
+    bool str = false;
+    for (size_t i = 0; i < n; i++) {
+        if (!str) {
+            str = s[i] == '"';
+        } else if (s[i] == '"') {
+            str = false;
+        } else if (s[i] == '\\') {
+            if (n - i >= 6 && memcmp(s + i + 1, "u0000", 5) == 0)
+                return i;
+            i++;
+        }
+    }
+    return n;
+}
+
 int lw_case_set_text_at(lw_case *c, int f, const char *text)
 {
     if (!c || !text || f < 0 || (size_t)f >= c->pb->n_facts)
@@ -485,6 +503,13 @@ int lw_case_set_text_at(lw_case *c, int f, const char *text)
     ttype t = c->pb->facts[f].type;
     if (t == T_LIST && text[0] == '[') {
         /* ["a", "b"]: a JSON array of texts */
+        size_t tl = strlen(text);
+        if (json_nul_escape(text, tl) < tl) {
+            c->given[f] = 1;
+            case_problem(c, "%s: \\u0000 (a NUL character) cannot be part of a text value",
+                         c->pb->facts[f].path);
+            return LW_ERR_CASE;
+        }
         cJSON *arr = cJSON_Parse(text);
         size_t n = cJSON_IsArray(arr) ? (size_t)cJSON_GetArraySize(arr) : 0;
         const char **items = arena_alloc(&c->a, (n + 1) * sizeof *items);
@@ -725,12 +750,17 @@ int lw_case_read_json(lw_case *c, const char *name, const char *text, size_t len
     if (i == len)
         return case_error(c, msg, name, text, 0,
                           "the case is empty; write a JSON object like {\"customer\": {\"age\": 82}}");
-    /* cJSON ends a string at \u0000; refuse it rather than cut the text */
-    for (size_t k = 0; k + 6 <= len; k++)
-        if (text[k] == '\\' && text[k + 1] == 'u' && text[k + 2] == '0' && text[k + 3] == '0' &&
-            text[k + 4] == '0' && text[k + 5] == '0')
-            return case_error(c, msg, name, text, k,
-                              "\\u0000 (a NUL character) cannot be part of a text value");
+    /* cJSON ends a key or string at a NUL; refuse it rather than cut the text */
+    const char *nul = memchr(text, 0, len);
+    if (nul)
+        return case_error(c, msg, name, text, (size_t)(nul - text),
+                          "a NUL byte (0x00): JSON does not allow it, not even inside a text; "
+                          "remove it (is this a text file?)");
+    size_t esc = json_nul_escape(text, len);
+    if (esc < len)
+        return case_error(c, msg, name, text, esc,
+                          "\\u0000 (a NUL character) cannot be part of a key or a text value; "
+                          "remove it");
     const char *end = NULL;
     cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
     if (!root) {

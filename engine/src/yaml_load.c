@@ -123,6 +123,24 @@ static pos offset_pos(loader *L, size_t off)
     return p;
 }
 
+/* Where a quoted scalar spells a NUL character (\0, \x00, \u0000 or
+** \U00000000), looking from its first character; its start if not found. */
+static pos nul_escape_pos(loader *L, yaml_mark_t start, yaml_mark_t end)
+{
+    static const char *const spellings[] = {"0", "x00", "u0000", "U00000000"};
+    for (size_t i = start.index; i < end.index && i + 1 < L->len; i++) {
+        if (L->text[i] != '\\')
+            continue;
+        for (int k = 0; k < 4; k++) {
+            size_t n = strlen(spellings[k]);
+            if (i + 1 + n <= L->len && memcmp(L->text + i + 1, spellings[k], n) == 0)
+                return offset_pos(L, i);
+        }
+        i++;
+    }
+    return mark_pos(L, start);
+}
+
 static bool add_child(loader *L, frame *f, node *child)
 {
     node *p = f->n;
@@ -202,9 +220,14 @@ node *yaml_load(arena *a, lw_report *r, const char *file, const char *text, size
     }
     size_t bad;
     if (!text_valid_utf8(text, len, &bad)) {
-        report_add(r, LW_ERROR, offset_pos(&L, bad), NULL,
-                   "the file is not valid UTF-8 (byte 0x%02X); save it as UTF-8",
-                   (unsigned char)text[bad]);
+        if (text[bad] == 0)
+            report_add(r, LW_ERROR, offset_pos(&L, bad), NULL,
+                       "a NUL byte (0x00): YAML does not allow it; remove it (is this a text "
+                       "file?)");
+        else
+            report_add(r, LW_ERROR, offset_pos(&L, bad), NULL,
+                       "the file is not valid UTF-8 (byte 0x%02X); save it as UTF-8",
+                       (unsigned char)text[bad]);
         return NULL;
     }
     yaml_parser_t parser;
@@ -271,6 +294,13 @@ node *yaml_load(arena *a, lw_report *r, const char *file, const char *text, size
                 report_add(r, LW_ERROR, at, NULL,
                            "a value of %zu bytes is longer than the limit of %zu bytes",
                            ev.data.scalar.length, lim->max_scalar);
+                ok = false;
+                break;
+            }
+            if (memchr(ev.data.scalar.value, 0, ev.data.scalar.length)) {
+                report_add(r, LW_ERROR, nul_escape_pos(&L, ev.start_mark, ev.end_mark), NULL,
+                           "a NUL character (written \\0, \\x00 or \\u0000) cannot be part of "
+                           "a key or a value; remove it");
                 ok = false;
                 break;
             }
