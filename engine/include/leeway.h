@@ -62,14 +62,27 @@ LW_API const char *lw_errstr(int code);
 ** NULL; otherwise returns a block of nsize bytes (or NULL on failure). */
 typedef void *(*lw_alloc_fn)(void *ud, void *ptr, size_t osize, size_t nsize);
 
+/* Limits are per playbook (given to lw_playbook_load, they hold for the
+** playbook and for every case made for it) or per engine (the Lua budgets,
+** given to lw_engine_new). A case over a limit is refused with a message
+** naming it (lw_case_read_json / lw_case_read_file return LW_ERR_CASE), or,
+** for one value, gets a problem that makes its decision `invalid`. */
 typedef struct lw_options {
     lw_alloc_fn alloc;        /* NULL: the C library's malloc/free */
     void *alloc_ud;
     int max_depth;            /* YAML nesting; 0 = default 64 */
-    size_t max_scalar;        /* bytes in one YAML/JSON scalar; 0 = 64 KiB */
-    size_t max_file;          /* bytes in a playbook or case file; 0 = 16 MiB */
-    size_t max_nodes;         /* nodes after alias expansion; 0 = 1,000,000 */
+    size_t max_scalar;        /* bytes in one YAML scalar or in one text value of
+                                 a case (JSON, YAML or a setter); 0 = 64 KiB */
+    size_t max_file;          /* bytes in a playbook file, or in a case (its
+                                 file or its JSON text); 0 = 16 MiB */
+    size_t max_nodes;         /* nodes after alias expansion in YAML, values in a
+                                 JSON case; 0 = 1,000,000 */
     size_t max_list;          /* entries in one list value of a case; 0 = 1024 */
+    size_t max_keys;          /* keys in one case, nested ones included;
+                                 0 = 10,000 */
+    size_t max_problems;      /* problems a case lists (and so its decision):
+                                 past it, one last entry says "and N more
+                                 problems"; 0 = 20 */
     /* Lua scripts (PLAYBOOK.md §8), per decision: */
     long lua_instructions;    /* VM instructions; 0 = 10,000,000. Counted once a
                                  script has run for 1 ms, so short scripts pay nothing */

@@ -242,6 +242,33 @@ const char *fact_value(arena *a, const lw_playbook *pb, const fact *f, const raw
 }
 
 /* ======================================================================
+** Limits (lw_options, per playbook)
+*/
+void case_limits_from(lw_playbook *pb, const lw_options *opt)
+{
+    lw_options d;
+    lw_options_init(&d);
+    if (!opt)
+        opt = &d;
+    yaml_limits_from(&pb->case_lim, opt);
+    pb->max_list = opt->max_list ? opt->max_list : d.max_list;
+    pb->max_keys = opt->max_keys ? opt->max_keys : d.max_keys;
+    pb->max_problems = opt->max_problems ? opt->max_problems : d.max_problems;
+}
+
+/* A size for people: "16 MiB", "64 KiB" or "1000 bytes". */
+static const char *size_text(char *buf, size_t size, size_t n)
+{
+    if (n >= (1u << 20) && n % (1u << 20) == 0)
+        snprintf(buf, size, "%zu MiB", n >> 20);
+    else if (n >= 1024 && n % 1024 == 0)
+        snprintf(buf, size, "%zu KiB", n >> 10);
+    else
+        snprintf(buf, size, "%zu bytes", n);
+    return buf;
+}
+
+/* ======================================================================
 ** The case object
 */
 lw_case *lw_case_new(const lw_playbook *pb)
@@ -293,6 +320,7 @@ void lw_case_reset(lw_case *c)
     c->n_problems = 0;
     c->msg = NULL;
     c->nomem = false;
+    c->more_problems = 0;
     arena_reset(&c->a);
 }
 
@@ -314,9 +342,24 @@ static int case_nomem(lw_case *c, const char **msg)
     return LW_ERR_NOMEM;
 }
 
+/* Are max_problems problems listed already (so more are only counted)? */
+static bool problems_full(const lw_case *c)
+{
+    return c->n_problems >= c->pb->max_problems;
+}
+
 void case_problem(lw_case *c, const char *fmt, ...)
 {
-    if (c->n_problems == c->cap_problems) {
+    if (problems_full(c)) {
+        /* the last entry counts the rest; it is rewritten, not allocated */
+        c->more_problems++;
+        snprintf(c->more, sizeof c->more, "and %zu more problem%s", c->more_problems,
+                 c->more_problems == 1 ? "" : "s");
+        if (c->n_problems == c->pb->max_problems) /* the array has room: see below */
+            c->problems[c->n_problems++] = c->more;
+        return;
+    }
+    if (c->n_problems + 1 >= c->cap_problems) { /* room for the "more" entry too */
         size_t cap = c->cap_problems ? c->cap_problems * 2 : 8;
         const char **p = lw_mem_realloc(&c->mem, c->problems,
                                         c->cap_problems * sizeof *p, cap * sizeof *p);
@@ -345,10 +388,32 @@ const char *lw_case_problem(const lw_case *c, size_t i)
     return c && i < c->n_problems ? c->problems[i] : NULL;
 }
 
+/* A text value longer than max_scalar: record the problem and say so. */
+static bool text_too_long(lw_case *c, const fact *fa, size_t item, size_t len)
+{
+    size_t max = c->pb->case_lim.max_scalar;
+    if (len <= max)
+        return false;
+    char lim[32];
+    size_text(lim, sizeof lim, max);
+    if (item)
+        case_problem(c, "%s: item %zu of the list is %zu bytes long, more than the limit of %s",
+                     fa->path, item, len, lim);
+    else
+        case_problem(c, "%s: the text is %zu bytes long, more than the limit of %s", fa->path,
+                     len, lim);
+    return true;
+}
+
 static int put_raw(lw_case *c, int f, const raw *r)
 {
     const fact *fa = &c->pb->facts[f];
     val v;
+    if (r->k == RAW_STR && r->s && text_too_long(c, fa, 0, r->len)) {
+        c->given[f] = 1;
+        c->slots[f].t = V_MISSING;
+        return LW_ERR_CASE;
+    }
     const char *err = fact_value(&c->a, c->pb, fa, r, &v);
     c->given[f] = 1;
     if (case_failed(c)) {
@@ -369,7 +434,7 @@ static int unknown_path(lw_case *c, const char *path)
     const lw_playbook *pb = c->pb;
     const char *best = NULL;
     int bd = 4;
-    for (size_t i = 0; i < pb->n_facts; i++) {
+    for (size_t i = 0; i < pb->n_facts && !problems_full(c); i++) {
         int d = lw_edit_distance(path, pb->facts[i].path);
         if (d < bd) {
             bd = d;
@@ -564,6 +629,15 @@ int lw_case_unset(lw_case *c, const char *path)
 /* ======================================================================
 ** Lists
 */
+static bool list_too_long(lw_case *c, const char *path, size_t n)
+{
+    if (n <= c->pb->max_list)
+        return false;
+    case_problem(c, "%s: the list has %zu items, more than the limit of %zu", path, n,
+                 c->pb->max_list);
+    return true;
+}
+
 static int put_list(lw_case *c, int f, size_t n, const char *const *items, const size_t *lens)
 {
     const fact *fa = &c->pb->facts[f];
@@ -572,6 +646,11 @@ static int put_list(lw_case *c, int f, size_t n, const char *const *items, const
         case_problem(c, "%s: expected %s, got a list", fa->path, ttype_name(fa->type));
         return LW_ERR_CASE;
     }
+    if (list_too_long(c, fa->path, n))
+        return LW_ERR_CASE;
+    for (size_t i = 0; i < n; i++)
+        if (items[i] && text_too_long(c, fa, i + 1, lens[i]))
+            return LW_ERR_CASE;
     strlist *l = arena_alloc(&c->a, sizeof *l);
     const char **it = arena_alloc(&c->a, (n ? n : 1) * sizeof *it);
     size_t *ln = arena_alloc(&c->a, (n ? n : 1) * sizeof *ln);
@@ -640,8 +719,8 @@ static void json_walk(lw_case *c, const cJSON *obj, char *path, size_t plen, int
             unknown_path(c, path);
         } else if (cJSON_IsArray(it)) {
             size_t n = (size_t)cJSON_GetArraySize(it), k = 0;
-            if (n > 1024) {
-                case_problem(c, "%s: the list has more than 1024 items", path);
+            if (c->pb->facts[f].type == T_LIST && list_too_long(c, path, n)) {
+                c->given[f] = 1;
                 goto next;
             }
             const char **items = arena_alloc(&c->a, (n ? n : 1) * sizeof *items);
@@ -712,6 +791,37 @@ static int case_error(lw_case *c, const char **msg, const char *name, const char
     return LW_ERR_CASE;
 }
 
+/* Count the keys (a ':') and the values (a '{', '[', ':' or ',') outside
+** strings, before cJSON builds a node for each. Returns the offset where
+** one count passes its limit (*what says which), or n. */
+static size_t json_count(const char *s, size_t n, size_t max_keys, size_t max_values,
+                         const char **what)
+{
+    size_t keys = 0, values = 1;
+    bool str = false;
+    for (size_t i = 0; i < n; i++) {
+        char ch = s[i];
+        if (str) {
+            if (ch == '\\')
+                i++;
+            else if (ch == '"')
+                str = false;
+            continue;
+        }
+        if (ch == '"') {
+            str = true;
+        } else if (ch == ':' || ch == ',' || ch == '{' || ch == '[') {
+            keys += ch == ':';
+            values++;
+            if (keys > max_keys || values > max_values) {
+                *what = keys > max_keys ? "keys" : "values";
+                return i;
+            }
+        }
+    }
+    return n;
+}
+
 /* Deepest nesting of [ and { outside strings. */
 static int json_depth(const char *s, size_t n)
 {
@@ -744,6 +854,13 @@ int lw_case_read_json(lw_case *c, const char *name, const char *text, size_t len
         return LW_ERR_ARG;
     if (!name)
         name = "<case>";
+    const lw_playbook *pb = c->pb;
+    char lim[32];
+    if (len > pb->case_lim.max_file)
+        return case_error(c, msg, name, text, 0,
+                          "the case is larger than %s (the limit); a case holds the facts of "
+                          "one situation: leave out what the playbook does not declare",
+                          size_text(lim, sizeof lim, pb->case_lim.max_file));
     size_t i = 0;
     while (i < len && (text[i] == ' ' || text[i] == '\n' || text[i] == '\r' || text[i] == '\t'))
         i++;
@@ -761,6 +878,13 @@ int lw_case_read_json(lw_case *c, const char *name, const char *text, size_t len
         return case_error(c, msg, name, text, esc,
                           "\\u0000 (a NUL character) cannot be part of a key or a text value; "
                           "remove it");
+    const char *what = NULL;
+    size_t over = json_count(text, len, pb->max_keys, pb->case_lim.max_nodes, &what);
+    if (over < len)
+        return case_error(c, msg, name, text, over,
+                          "the case has more than %zu %s (the limit); a case holds the facts "
+                          "of one situation: leave out what the playbook does not declare",
+                          what[0] == 'k' ? pb->max_keys : pb->case_lim.max_nodes, what);
     const char *end = NULL;
     cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
     if (!root) {
@@ -828,10 +952,20 @@ int lw_case_read_json(lw_case *c, const char *name, const char *text, size_t len
 /* ======================================================================
 ** Reading YAML (case files and the `case:` of playbook tests)
 */
-static void node_walk(lw_case *c, const node *m, char *path, size_t plen, int depth)
+/* Walk a mapping of the case; false once it has more keys than the limit
+** (*keys counts them). */
+static bool node_walk(lw_case *c, const node *m, char *path, size_t plen, int depth,
+                      size_t *keys)
 {
     for (size_t i = 0; i < m->n; i++) {
         const node *k = MAP_KEY(m, i), *v = MAP_VAL(m, i);
+        if (++*keys > c->pb->max_keys) {
+            case_problem(c, "the case has more than %zu keys (the limit); a case holds the "
+                            "facts of one situation: leave out what the playbook does not "
+                            "declare",
+                         c->pb->max_keys);
+            return false;
+        }
         size_t kl = k->len;
         if (plen + kl + 2 > 512) {
             case_problem(c, "%.60s...: the path is too long", path);
@@ -847,10 +981,10 @@ static void node_walk(lw_case *c, const node *m, char *path, size_t plen, int de
             case_problem(c, "%s: expected a mapping of its facts, not a %s", path,
                          node_kind_name(v));
         } else if (v->kind == N_MAP && f < 0) {
-            if (depth < 32)
-                node_walk(c, v, path, nl, depth + 1);
-            else
+            if (depth >= 32)
                 case_problem(c, "%s: nested too deeply", path);
+            else if (!node_walk(c, v, path, nl, depth + 1, keys))
+                return false;
         } else if (f < 0) {
             unknown_path(c, path);
         } else {
@@ -858,6 +992,7 @@ static void node_walk(lw_case *c, const node *m, char *path, size_t plen, int de
         }
         path[plen] = 0;
     }
+    return true;
 }
 
 int case_set_node(lw_case *c, int f, const node *v)
@@ -890,7 +1025,8 @@ int case_read_node(lw_case *c, const node *root)
     }
     char path[520];
     path[0] = 0;
-    node_walk(c, root, path, 0, 0);
+    size_t keys = 0;
+    node_walk(c, root, path, 0, 0, &keys);
     if (case_failed(c))
         return LW_ERR_NOMEM;
     return c->n_problems ? LW_ERR_CASE : LW_OK;
@@ -902,13 +1038,11 @@ int lw_case_read_file(lw_case *c, const char *path, const char **msg)
         *msg = NULL;
     if (!c || !path)
         return LW_ERR_ARG;
-    lw_options d;
-    lw_options_init(&d);
     arena tmp;
     arena_init(&tmp, &c->mem);
     size_t len;
     const char *err = NULL;
-    char *text = file_read(&tmp, path, d.max_file, &len, &err);
+    char *text = file_read(&tmp, path, c->pb->case_lim.max_file, &len, &err);
     if (!text) {
         c->msg = err ? arena_strdup(&c->a, err) : NULL;
         arena_free(&tmp);
@@ -924,9 +1058,7 @@ int lw_case_read_file(lw_case *c, const char *path, const char **msg)
         rc = lw_case_read_json(c, path, text, len, msg);
     } else {
         lw_report *r = report_new(&c->mem);
-        yaml_limits lim;
-        yaml_limits_from(&lim, NULL);
-        node *root = r ? yaml_load(&tmp, r, path, text, len, &lim) : NULL;
+        node *root = r ? yaml_load(&tmp, r, path, text, len, &c->pb->case_lim) : NULL;
         if (root && root->kind != N_MAP) {
             c->msg = arena_printf(&c->a, "%s:%d:%d: error: a case must be a mapping of facts, "
                                          "like customer: { age: 82 }, not a %s",

@@ -1681,6 +1681,8 @@ void lw_options_init(lw_options *opt)
     opt->max_file = 16 * 1024 * 1024;
     opt->max_nodes = 1000000;
     opt->max_list = 1024;
+    opt->max_keys = 10000;
+    opt->max_problems = 20;
 }
 
 static int load(const char *name, const char *text, size_t len, const lw_options *opt,
@@ -1703,6 +1705,7 @@ static int load(const char *name, const char *text, size_t len, const lw_options
     pb->mem.refused = &refused;
     pb->a = *owner; /* the arena holding the text becomes the playbook's */
     pb->f_channel = pb->f_role = pb->f_locale = pb->f_date = -1;
+    case_limits_from(pb, opt);
     pb->file = arena_strdup(&pb->a, name);
     pb->dir = dir_of(&pb->a, name);
     char hex[65];

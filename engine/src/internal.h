@@ -469,6 +469,9 @@ struct lw_playbook {
     const char **cov_names;
     size_t n_cov;
     size_t n_trace_max;      /* upper bound of trace entries per decision */
+    /* limits for its cases, from the load options (case.c) */
+    yaml_limits case_lim;
+    size_t max_list, max_keys, max_problems;
 };
 
 int fact_lookup(const lw_playbook *pb, const char *path, size_t n);
@@ -590,6 +593,8 @@ struct lw_case {
     const char *msg;
     bool nomem;              /* an allocation failed since the last reset: a
                                 value or problem may be lost */
+    size_t more_problems;    /* problems past pb->max_problems, not listed */
+    char more[48];           /* the last entry then: "and N more problems" */
 };
 
 typedef struct eval_ctx {
@@ -673,6 +678,7 @@ void raw_from_node(const node *n, raw *r);
 const char *fact_value(arena *a, const lw_playbook *pb, const fact *f, const raw *r, val *out);
 
 /* Case helpers (case.c). */
+void case_limits_from(lw_playbook *pb, const lw_options *opt);
 int case_set_node(lw_case *c, int f, const node *n);
 int case_read_node(lw_case *c, const node *root);
 void case_problem(lw_case *c, const char *fmt, ...) LW_PRINTF(2, 3);
