@@ -1,5 +1,6 @@
 /*
-** check.c -- `leeway check PLAYBOOK...`: compile errors and lint warnings.
+** check.c -- `leeway check [-v] PLAYBOOK...`: compile errors and lint
+** warnings, and the bundle digest (with -v, every source file's digest).
 */
 #include "cli.h"
 
@@ -7,16 +8,25 @@
 
 int cmd_check(int argc, char **argv)
 {
-    if (argc < 1) {
-        fputs("usage: leeway check PLAYBOOK...\n", stderr);
+    int verbose = 0, n_files = 0;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "-v") == 0 || strcmp(argv[i], "--verbose") == 0) {
+            verbose = 1;
+        } else if (argv[i][0] == '-') {
+            fprintf(stderr, "leeway check: unknown option '%s'\n", argv[i]);
+            return EXIT_USAGE;
+        } else {
+            n_files++;
+        }
+    }
+    if (n_files < 1) {
+        fputs("usage: leeway check [-v] PLAYBOOK...\n", stderr);
         return EXIT_USAGE;
     }
     int status = EXIT_DONE;
     for (int i = 0; i < argc; i++) {
-        if (argv[i][0] == '-') {
-            fprintf(stderr, "leeway check: unknown option '%s'\n", argv[i]);
-            return EXIT_USAGE;
-        }
+        if (argv[i][0] == '-')
+            continue;
         lw_playbook *pb = NULL;
         lw_report *r = NULL;
         int rc = lw_playbook_load(argv[i], NULL, &pb, &r);
@@ -35,7 +45,10 @@ int cmd_check(int argc, char **argv)
                    lw_role_count(pb), lw_role_count(pb) == 1 ? "" : "s");
             if (warnings)
                 printf(", %zu warning%s", warnings, warnings == 1 ? "" : "s");
-            putchar('\n');
+            printf("\n  digest %s\n", lw_playbook_digest(pb));
+            for (size_t k = 0; verbose && k < lw_playbook_source_count(pb); k++)
+                printf("  source %s  %s\n", lw_playbook_source_digest(pb, k),
+                       lw_playbook_source_path(pb, k));
         }
         lw_report_free(r);
         lw_playbook_free(pb);

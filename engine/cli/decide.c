@@ -4,8 +4,11 @@
 */
 #include "cli.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Standard input, up to one byte more than max: a case over the limit is
 ** refused by the library, with a message naming the limit. NULL when out of
@@ -77,6 +80,7 @@ static int read_case(lw_case *c, const char *path)
 int cmd_decide(int argc, char **argv)
 {
     const char *pb_path = NULL, *case_path = NULL, *role = NULL, *format = "json";
+    const char *log_path = NULL;
     int trace = 0, compact = 0;
     const char **sets = calloc((size_t)argc + 1, sizeof *sets);
     size_t n_sets = 0;
@@ -101,6 +105,8 @@ int cmd_decide(int argc, char **argv)
             compact = 1;
         } else if (strcmp(a, "--format") == 0 && i + 1 < argc) {
             format = argv[++i];
+        } else if (strcmp(a, "--log") == 0 && i + 1 < argc) {
+            log_path = argv[++i];
         } else if (strcmp(a, "--set") == 0 && i + 1 < argc) {
             sets[n_sets++] = argv[++i];
         } else if (a[0] == '-' && a[1] != 0) {
@@ -119,7 +125,7 @@ int cmd_decide(int argc, char **argv)
     }
     if (!pb_path || (strcmp(format, "json") != 0 && strcmp(format, "text") != 0)) {
         fputs("usage: leeway decide PLAYBOOK [CASE|-] [--role ROLE] [--trace] "
-              "[--format json|text] [--compact] [--set path=value ...]\n",
+              "[--format json|text] [--compact] [--set path=value ...] [--log FILE]\n",
               stderr);
         free(sets);
         return EXIT_USAGE;
@@ -158,6 +164,23 @@ int cmd_decide(int argc, char **argv)
         fputs("leeway decide: out of memory\n", stderr);
         status = EXIT_USAGE;
         goto out;
+    }
+    if (log_path) {
+        /* O_APPEND and one write per record: concurrent writers never mix lines */
+        int fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+        int rc = fd < 0 ? LW_ERR_IO : lw_log_append(e, fd, c, d, role);
+        if (rc != LW_OK) {
+            fprintf(stderr, "leeway decide: cannot append to the decision log '%s': %s\n",
+                    log_path, rc == LW_ERR_NOMEM ? "out of memory" : strerror(errno));
+            status = EXIT_USAGE;
+        }
+        if (fd >= 0 && close(fd) != 0 && rc == LW_OK) {
+            fprintf(stderr, "leeway decide: cannot write the decision log '%s': %s\n", log_path,
+                    strerror(errno));
+            status = EXIT_USAGE;
+        }
+        if (status != EXIT_DONE)
+            goto out;
     }
     if (strcmp(format, "text") == 0) {
         print_decision_text(stdout, d, use_color(stdout));

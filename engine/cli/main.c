@@ -16,10 +16,14 @@ static void usage(FILE *f)
           "  leeway check PLAYBOOK...            compile and lint; FILE:LINE:COL: messages\n"
           "  leeway decide PLAYBOOK [CASE|-]     decide one case (.json or .yaml; - = stdin)\n"
           "         [--role ROLE] [--trace] [--format json|text] [--compact]\n"
-          "         [--set path=value ...] " BUDGET_USAGE "\n"
+          "         [--set path=value ...] [--log FILE] " BUDGET_USAGE "\n"
           "  leeway test [--coverage] [-v] PATH...  run playbook tests; last line: N passed, N failed\n"
           "  (decide, test and repl take " BUDGET_USAGE ",\n"
           "   the budgets of Lua scripts per decision)\n"
+          "  leeway replay PLAYBOOK INPUT.jsonl|-  decide every line (cases or decision-log\n"
+          "         records) and summarise what changed\n"
+          "         [--against OLD_PLAYBOOK] [-j THREADS] [-o DECISIONS.jsonl]\n"
+          "         [--format text|json] [--fail-on-change] [--max-line BYTES]\n"
           "  leeway repl [PLAYBOOK]              the trainer's REPL (reads stdin when not a tty)\n"
           "  leeway version\n"
           "\n"
@@ -100,6 +104,8 @@ int main(int argc, char **argv)
         return cmd_decide(argc - 2, argv + 2);
     if (strcmp(cmd, "test") == 0)
         return cmd_test(argc - 2, argv + 2);
+    if (strcmp(cmd, "replay") == 0)
+        return cmd_replay(argc - 2, argv + 2);
     if (strcmp(cmd, "repl") == 0)
         return cmd_repl(argc - 2, argv + 2);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {

@@ -145,6 +145,18 @@ LW_API const char *lw_playbook_version(const lw_playbook *pb);
 LW_API const char *lw_playbook_file(const lw_playbook *pb);
 LW_API const char *lw_playbook_digest(const lw_playbook *pb);
 
+/* The files the playbook was built from (its bundle): the playbook file, the
+** rule sets it imports and the functions: libraries, in the order the loader
+** first read them. The path is relative to the playbook's folder
+** ("../../rules/eu261.yaml"), the digest is "sha256:" and the SHA-256 of the
+** file's bytes. lw_playbook_digest is the SHA-256 of one line per source,
+** "HEX  PATH\n" (HEX: the source's 64 hex digits) -- what `sha256sum` prints
+** for those files -- so a change to any byte of any source changes it.
+** Strings are owned by the playbook; NULL when i is out of range or pb NULL. */
+LW_API size_t lw_playbook_source_count(const lw_playbook *pb);
+LW_API const char *lw_playbook_source_path(const lw_playbook *pb, size_t i);
+LW_API const char *lw_playbook_source_digest(const lw_playbook *pb, size_t i);
+
 /* Declared facts, in declaration order: count, and path/type name of the
 ** i-th (NULL when out of range). Strings are owned by the playbook. */
 LW_API size_t lw_fact_count(const lw_playbook *pb);
@@ -213,12 +225,25 @@ LW_API int lw_case_read_json(lw_case *c, const char *name, const char *text,
                              size_t len, const char **msg);
 LW_API int lw_case_read_file(lw_case *c, const char *path, const char **msg);
 
+/* The day the case is decided as of when it gives no date (and its date
+** fact has no default): "YYYY-MM-DD". By default the UTC day on which the case
+** was created or last reset; replaying a logged decision sets the day it was
+** made. LW_ERR_ARG for a NULL case or text that is not a date. */
+LW_API int lw_case_set_as_of(lw_case *c, const char *date);
+
+/* Record a problem found by the host (a line that could not be read, say):
+** the decision will be `invalid` and list it. The text is copied.
+** LW_ERR_ARG for NULL arguments, LW_ERR_NOMEM when out of memory. */
+LW_API int lw_case_add_problem(lw_case *c, const char *problem);
+
 /* Problems recorded so far (each "path: what is wrong"). */
 LW_API size_t lw_case_problem_count(const lw_case *c);
 LW_API const char *lw_case_problem(const lw_case *c, size_t i);
 
 /* The case as JSON text (values as given, normalised); owned by c, valid until
-** the case changes. */
+** the case changes. When the playbook has a `date` fact the case does not
+** give (and that has no default), it is written with the day the case is
+** decided as of, so the text decides the same way on any later day. */
 LW_API const char *lw_case_json(lw_case *c);
 
 /* ------------------------------------------------------------------------
@@ -325,6 +350,10 @@ typedef struct lw_decision {
     const char *const *problems;        size_t n_problems; /* invalid case */
     const lw_error_entry *errors;       size_t n_errors;
     const lw_trace_entry *trace;        size_t n_trace;
+    const char *as_of;  /* the day decided as of, "YYYY-MM-DD": the case's
+                           date, else the case's today (lw_case_set_as_of);
+                           NULL when no decision of the playbook can depend
+                           on the day (no date fact, no Lua) */
 } lw_decision;
 
 typedef struct lw_decide_options {
@@ -345,6 +374,82 @@ LW_API int lw_decide(lw_engine *e, const lw_playbook *pb, const lw_case *c,
 enum { LW_JSON_TRACE = 1, LW_JSON_PRETTY = 2 };
 LW_API const char *lw_decision_json(lw_engine *e, const lw_decision *d, int flags,
                                     size_t *len);
+
+/* ------------------------------------------------------------------------
+** The decision log (docs/decision-log.md)
+**
+** One JSON object per line: the decision as lw_decision_json writes it, plus
+** "log" (the format's version, 1), "decision_id" (a UUID), "at" (UTC time of
+** writing), "role" (the acting role or null) and "case" (the case as
+** lw_case_json writes it, with the day it was decided as of): enough to
+** replay the decision exactly.
+*/
+
+/* The record for decision d, made by lw_decide on e for case c with the
+** acting role `role` (NULL: the case's staff role), as one line ending in
+** "\n". Owned by e, valid until the next call on e; *len (if not NULL) gets
+** its length. NULL on bad arguments or when out of memory. Call it before
+** the next lw_decide on e. */
+LW_API const char *lw_log_record(lw_engine *e, lw_case *c, const lw_decision *d,
+                                 const char *role, size_t *len);
+
+/* Append that record to the file descriptor fd in one write(2). Open the
+** file with O_APPEND: then records of concurrent writers (threads or
+** processes) never interleave. LW_OK, LW_ERR_ARG, LW_ERR_NOMEM, or LW_ERR_IO
+** when the write failed or was short (errno says why). */
+LW_API int lw_log_append(lw_engine *e, int fd, lw_case *c, const lw_decision *d,
+                         const char *role);
+
+/* Read one line of a replay's input into c: a bare case (JSON object), or a
+** decision-log record. For a record, c gets the record's case and its day
+** (lw_case_set_as_of), *role (if not NULL) its acting role (owned by c, NULL
+** when the record has none), and *logged (if not NULL) the logged decision,
+** which lives in e like a decision of e: valid until the next call on e
+** (lw_decide included). For a bare case *logged is NULL. name is used in
+** messages. Returns as lw_case_read_json does (LW_ERR_CASE with *msg, owned
+** by c, when the line is not a case or not a well-formed record). */
+LW_API int lw_log_read(lw_engine *e, lw_case *c, const char *name, const char *line,
+                       size_t len, const lw_decision **logged, const char **role,
+                       const char **msg);
+
+/* ------------------------------------------------------------------------
+** Replay: what a change of playbook does to many decisions
+*/
+
+typedef struct lw_replay lw_replay;
+
+/* A new, empty replay summary keeping at most max_examples examples of
+** changed decisions; opt (may be NULL) gives the allocator. NULL when out of
+** memory. A summary belongs to one thread; merge per-thread summaries with
+** lw_replay_merge. */
+LW_API lw_replay *lw_replay_new(const lw_options *opt, size_t max_examples);
+LW_API void lw_replay_free(lw_replay *r);
+
+/* Count the decision `after` for the case c read from input line `line`
+** (1-based), compared with `before` (the old playbook's decision or the
+** logged one; NULL when there is nothing to compare with). A decision is
+** changed when its outcome, a policy entry (id, outcome, exception,
+** discretion, needs_role, requires, reason, say), the goodwill amount,
+** currency or authority (within_authority, needs_role), a promise or an
+** output differs; playbook, version, digest, as_of, steps, missing and trace
+** do not count. Returns 1 when changed, 0 when not (or nothing to compare),
+** LW_ERR_ARG / LW_ERR_NOMEM as negative numbers. c (may be NULL) is written
+** with lw_case_json into an example when one is kept. */
+LW_API int lw_replay_add(lw_replay *r, long line, const lw_decision *before,
+                         const lw_decision *after, lw_case *c);
+
+/* Add the counts of `from` to `into` (examples: the ones of lowest line
+** numbers are kept). LW_OK or LW_ERR_NOMEM. */
+LW_API int lw_replay_merge(lw_replay *into, const lw_replay *from);
+
+/* Counts so far: cases, compared (had a before), changed. NULL-safe (0). */
+LW_API size_t lw_replay_cases(const lw_replay *r);
+LW_API size_t lw_replay_changed(const lw_replay *r);
+
+/* The summary as JSON (one line, docs/replay.md) or as text for people.
+** Owned by r, valid until the next call on r; NULL when out of memory. */
+LW_API const char *lw_replay_json(lw_replay *r, size_t *len);
+LW_API const char *lw_replay_text(lw_replay *r, size_t *len);
 
 /* Columns that UTF-8 text takes in a terminal (wide characters count 2,
 ** combining marks 0), for aligning output; invalid bytes count 1 each. */

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* ======================================================================
 ** Raw scalars to typed values
@@ -293,6 +294,7 @@ lw_case *lw_case_new(const lw_playbook *pb)
     memset(c->slots, 0, n * sizeof *c->slots);
     memset(c->given, 0, n);
     buf_init(&c->json, &c->mem);
+    c->today = today_utc();
     return c;
 }
 
@@ -321,7 +323,23 @@ void lw_case_reset(lw_case *c)
     c->msg = NULL;
     c->nomem = false;
     c->more_problems = 0;
+    c->today = today_utc();
     arena_reset(&c->a);
+}
+
+int64_t today_utc(void)
+{
+    int64_t now = (int64_t)time(NULL);
+    return now - now % 86400;
+}
+
+int lw_case_set_as_of(lw_case *c, const char *date)
+{
+    int64_t secs;
+    if (!c || !date || !date_parse(date, strlen(date), &secs))
+        return LW_ERR_ARG;
+    c->today = secs - ((secs % 86400) + 86400) % 86400;
+    return LW_OK;
 }
 
 /* Has an allocation failed since the last reset (so the case may lack a
@@ -346,6 +364,15 @@ static int case_nomem(lw_case *c, const char **msg)
 static bool problems_full(const lw_case *c)
 {
     return c->n_problems >= c->pb->max_problems;
+}
+
+int lw_case_add_problem(lw_case *c, const char *problem)
+{
+    if (!c || !problem)
+        return LW_ERR_ARG;
+    size_t before = c->n_problems, more = c->more_problems;
+    case_problem(c, "%s", problem);
+    return c->n_problems > before || c->more_problems > more ? LW_OK : LW_ERR_NOMEM;
 }
 
 void case_problem(lw_case *c, const char *fmt, ...)
@@ -940,12 +967,18 @@ int lw_case_read_json(lw_case *c, const char *name, const char *text, size_t len
         return case_error(c, msg, name, text, i,
                           "a case must be a JSON object like {\"customer\": {\"age\": 82}}");
     }
+    int rc = case_read_tree(c, root);
+    cJSON_Delete(root);
+    return rc == LW_ERR_NOMEM ? case_nomem(c, msg) : rc;
+}
+
+int case_read_tree(lw_case *c, const struct cJSON *obj)
+{
     char path[520];
     path[0] = 0;
-    json_walk(c, root, path, 0, 0);
-    cJSON_Delete(root);
+    json_walk(c, obj, path, 0, 0);
     if (case_failed(c))
-        return case_nomem(c, msg);
+        return LW_ERR_NOMEM;
     return c->n_problems ? LW_ERR_CASE : LW_OK;
 }
 
@@ -1097,6 +1130,19 @@ const char *lw_case_json(lw_case *c)
     buf_putc(&c->json, '{');
     bool first = true;
     for (size_t f = 0; f < c->pb->n_facts; f++) {
+        if ((int)f == c->pb->f_date && c->slots[f].t == V_MISSING &&
+            !c->pb->facts[f].has_default) {
+            /* decided as of the case's day: say which, so it replays alike */
+            char day[32];
+            date_format(c->today, day, sizeof day);
+            if (!first)
+                buf_putc(&c->json, ',');
+            first = false;
+            json_str(&c->json, c->pb->facts[f].path);
+            buf_putc(&c->json, ':');
+            json_str(&c->json, day);
+            continue;
+        }
         if (!c->given[f])
             continue;
         if (!first)

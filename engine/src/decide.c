@@ -33,6 +33,7 @@ lw_engine *lw_engine_new(const lw_options *opt)
         e->opt = *opt;
     arena_init(&e->a, &e->mem);
     buf_init(&e->json, &e->mem);
+    buf_init(&e->log, &e->mem);
     return e;
 }
 
@@ -43,6 +44,7 @@ void lw_engine_free(lw_engine *e)
     lua_engine_free(e);
     arena_free(&e->a);
     buf_free(&e->json);
+    buf_free(&e->log);
     lw_mem_free(&e->mem, e->cov, e->cov_n);
     lw_mem_free(&e->mem, e->cov_list, e->cov_list_n * sizeof *e->cov_list);
     lw_mem m = e->mem;
@@ -662,6 +664,38 @@ int lw_decide(lw_engine *e, const lw_playbook *pb, const lw_case *c,
             role = rv.idx;
     }
 
+    /* the case's date (default: the case's today, lw_case_set_as_of) */
+    if (pb->f_date >= 0) {
+        val dv = c->slots[pb->f_date];
+        if (dv.t == V_MISSING && pb->facts[pb->f_date].has_default)
+            dv = pb->facts[pb->f_date].def;
+        if (dv.t == V_MISSING) {
+            val *copy = arena_alloc(a, nf * sizeof *copy);
+            if (!copy)
+                return LW_ERR_NOMEM;
+            memcpy(copy, c->slots, pb->n_facts * sizeof *copy);
+            copy[pb->f_date].t = V_DATE;
+            copy[pb->f_date].u.i = c->today;
+            x->slots = copy;
+            dv = copy[pb->f_date];
+        }
+        s.date = dv.t == V_DATE ? dv.u.i : c->today; /* a bad date: the case is invalid */
+        s.has_date = true;
+        x->now = s.date;
+    } else {
+        x->now = c->today;
+    }
+    /* as_of names the day when the decision can depend on it: through the
+    ** date fact, or a script's clock */
+    if (pb->f_date >= 0 || pb->n_scripts || pb->n_libs) {
+        int64_t day = x->now - ((x->now % 86400) + 86400) % 86400;
+        if (day != e->as_of_day || !e->as_of[0]) {
+            date_format(day, e->as_of, sizeof e->as_of);
+            e->as_of_day = day;
+        }
+        d->as_of = e->as_of;
+    }
+
     if (c->n_problems || bad_role) {
         d->outcome = "invalid";
         size_t n = c->n_problems + bad_role;
@@ -679,29 +713,6 @@ int lw_decide(lw_engine *e, const lw_playbook *pb, const lw_case *c,
         return LW_OK;
     }
 
-    /* the case's date (default: today), locale and channel */
-    if (pb->f_date >= 0) {
-        val dv = c->slots[pb->f_date];
-        if (dv.t == V_MISSING && pb->facts[pb->f_date].has_default)
-            dv = pb->facts[pb->f_date].def;
-        if (dv.t == V_MISSING) {
-            val *copy = arena_alloc(a, nf * sizeof *copy);
-            if (!copy)
-                return LW_ERR_NOMEM;
-            memcpy(copy, c->slots, pb->n_facts * sizeof *copy);
-            time_t now = time(NULL);
-            copy[pb->f_date].t = V_DATE;
-            copy[pb->f_date].u.i = (int64_t)now - (int64_t)now % 86400;
-            x->slots = copy;
-            dv = copy[pb->f_date];
-        }
-        s.date = dv.u.i;
-        s.has_date = true;
-        x->now = dv.u.i;
-    } else {
-        time_t now = time(NULL);
-        x->now = (int64_t)now - (int64_t)now % 86400;
-    }
     s.lang = pb->locale;
     if (pb->f_locale >= 0) {
         val lv = x->slots[pb->f_locale];

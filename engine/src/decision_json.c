@@ -9,15 +9,38 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Whether any of the 8 bytes of w is below 0x20, '"' or '\\' (SWAR: the
+** high bit of each byte of the result flags one). */
+static inline uint64_t needs_escape8(uint64_t w)
+{
+    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+    uint64_t quote = w ^ (ones * '"'), slash = w ^ (ones * '\\');
+    uint64_t low = (w - ones * 0x20) & ~w;
+    return (low | ((quote - ones) & ~quote) | ((slash - ones) & ~slash)) & high;
+}
+
 void json_str(strbuf *b, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
+    size_t n = strlen(s);
     buf_putc(b, '"');
-    const char *run = s;
-    for (; *s; s++) {
+    const char *run = s, *end = s + n;
+    while (s < end) {
+        /* plain text eight bytes at a time */
+        while (end - s >= 8) {
+            uint64_t w;
+            memcpy(&w, s, 8);
+            if (needs_escape8(w))
+                break;
+            s += 8;
+        }
+        if (s == end)
+            break;
         unsigned char ch = (unsigned char)*s;
-        if (ch >= 0x20 && ch != '"' && ch != '\\')
+        if (ch >= 0x20 && ch != '"' && ch != '\\') {
+            s++;
             continue;
+        }
         buf_put(b, run, (size_t)(s - run));
         run = s + 1;
         switch (ch) {
@@ -31,8 +54,9 @@ void json_str(strbuf *b, const char *s)
             buf_put(b, u, 6);
         }
         }
+        s++;
     }
-    buf_put(b, run, (size_t)(s - run));
+    buf_put(b, run, (size_t)(end - run));
     buf_putc(b, '"');
 }
 
@@ -148,6 +172,20 @@ static void key(jw *w, bool *first, const char *k)
     buf_put(w->b, w->pretty ? ": " : ":", w->pretty ? 2 : 1);
 }
 
+/* A key of the format's own (letters and '_': nothing to escape), written
+** with its quotes and colon at once: KEY(&w, &first, "outcome"). */
+#define KEY(w, first, k) key_lit(w, first, "\"" k "\":", sizeof k + 2)
+static void key_lit(jw *w, bool *first, const char *quoted, size_t n)
+{
+    if (!*first)
+        buf_putc(w->b, ',');
+    *first = false;
+    nl(w);
+    buf_put(w->b, quoted, n);
+    if (w->pretty)
+        buf_putc(w->b, ' ');
+}
+
 static void money_amount(strbuf *b, lw_money m)
 {
     char tmp[64];
@@ -177,16 +215,18 @@ const char *lw_decision_json(lw_engine *e, const lw_decision *d, int flags, size
     bool first = true;
     char tmp[64];
     open_(&w, '{');
-    key(&w, &first, "playbook");
+    KEY(&w, &first, "playbook");
     json_str_or_null(b, d->playbook);
-    key(&w, &first, "version");
+    KEY(&w, &first, "version");
     json_str_or_null(b, d->version);
-    key(&w, &first, "digest");
+    KEY(&w, &first, "digest");
     json_str_or_null(b, d->digest);
-    key(&w, &first, "outcome");
+    KEY(&w, &first, "as_of");
+    json_str_or_null(b, d->as_of);
+    KEY(&w, &first, "outcome");
     json_str_or_null(b, d->outcome);
 
-    key(&w, &first, "policies");
+    KEY(&w, &first, "policies");
     open_(&w, '[');
     for (size_t i = 0; i < d->n_policies; i++) {
         const lw_policy_result *p = &d->policies[i];
@@ -195,44 +235,44 @@ const char *lw_decision_json(lw_engine *e, const lw_decision *d, int flags, size
         nl(&w);
         bool f2 = true;
         open_(&w, '{');
-        key(&w, &f2, "id");
+        KEY(&w, &f2, "id");
         json_str(b, p->id);
-        key(&w, &f2, "outcome");
+        KEY(&w, &f2, "outcome");
         json_str(b, p->outcome);
-        key(&w, &f2, "exception");
+        KEY(&w, &f2, "exception");
         json_str_or_null(b, p->exception);
-        key(&w, &f2, "discretionary");
+        KEY(&w, &f2, "discretionary");
         buf_puts(b, p->discretionary ? "true" : "false");
-        key(&w, &f2, "needs_role");
+        KEY(&w, &f2, "needs_role");
         json_str_or_null(b, p->needs_role);
-        key(&w, &f2, "requires");
+        KEY(&w, &f2, "requires");
         str_list(&w, p->requires, p->n_requires);
-        key(&w, &f2, "reason");
+        KEY(&w, &f2, "reason");
         json_str_or_null(b, p->reason);
-        key(&w, &f2, "say");
+        KEY(&w, &f2, "say");
         json_str_or_null(b, p->say);
         close_(&w, '}', false);
     }
     close_(&w, ']', d->n_policies == 0);
 
     const lw_goodwill_result *g = &d->goodwill;
-    key(&w, &first, "goodwill");
+    KEY(&w, &first, "goodwill");
     bool fg = true;
     open_(&w, '{');
-    key(&w, &fg, "amount");
+    KEY(&w, &fg, "amount");
     money_amount(b, g->amount);
-    key(&w, &fg, "currency");
+    KEY(&w, &fg, "currency");
     json_str_or_null(b, g->amount.currency);
-    key(&w, &fg, "within_authority");
+    KEY(&w, &fg, "within_authority");
     buf_puts(b, g->within_authority ? "true" : "false");
-    key(&w, &fg, "needs_role");
+    KEY(&w, &fg, "needs_role");
     json_str_or_null(b, g->needs_role);
-    key(&w, &fg, "limit");
+    KEY(&w, &fg, "limit");
     if (g->limit.currency)
         money_amount(b, g->limit);
     else
         buf_puts(b, "null");
-    key(&w, &fg, "steps");
+    KEY(&w, &fg, "steps");
     open_(&w, '[');
     for (size_t i = 0; i < g->n_steps; i++) {
         const lw_step_result *s = &g->steps[i];
@@ -241,23 +281,23 @@ const char *lw_decision_json(lw_engine *e, const lw_decision *d, int flags, size
         nl(&w);
         bool fs = true;
         open_(&w, '{');
-        key(&w, &fs, "id");
+        KEY(&w, &fs, "id");
         json_str(b, s->id);
-        key(&w, &fs, "amount");
+        KEY(&w, &fs, "amount");
         money_amount(b, s->amount);
         if (s->row) {
-            key(&w, &fs, "row");
+            KEY(&w, &fs, "row");
             snprintf(tmp, sizeof tmp, "%d", s->row);
             buf_puts(b, tmp);
         }
         if (s->row_id) {
-            key(&w, &fs, "row_id");
+            KEY(&w, &fs, "row_id");
             json_str(b, s->row_id);
         }
         close_(&w, '}', false);
     }
     close_(&w, ']', g->n_steps == 0);
-    key(&w, &fg, "capped_by");
+    KEY(&w, &fg, "capped_by");
     open_(&w, '[');
     for (size_t i = 0; i < g->n_capped; i++) {
         if (i)
@@ -265,16 +305,16 @@ const char *lw_decision_json(lw_engine *e, const lw_decision *d, int flags, size
         nl(&w);
         bool fc = true;
         open_(&w, '{');
-        key(&w, &fc, "id");
+        KEY(&w, &fc, "id");
         json_str(b, g->capped_by[i].id);
-        key(&w, &fc, "by");
+        KEY(&w, &fc, "by");
         money_amount(b, g->capped_by[i].by);
         close_(&w, '}', false);
     }
     close_(&w, ']', g->n_capped == 0);
     close_(&w, '}', false);
 
-    key(&w, &first, "promises");
+    KEY(&w, &first, "promises");
     open_(&w, '[');
     for (size_t i = 0; i < d->n_promises; i++) {
         const lw_promise_result *p = &d->promises[i];
@@ -283,17 +323,17 @@ const char *lw_decision_json(lw_engine *e, const lw_decision *d, int flags, size
         nl(&w);
         bool fp = true;
         open_(&w, '{');
-        key(&w, &fp, "id");
+        KEY(&w, &fp, "id");
         json_str(b, p->id);
-        key(&w, &fp, "due");
+        KEY(&w, &fp, "due");
         json_str_or_null(b, p->due);
-        key(&w, &fp, "text");
+        KEY(&w, &fp, "text");
         json_str_or_null(b, p->text);
         close_(&w, '}', false);
     }
     close_(&w, ']', d->n_promises == 0);
 
-    key(&w, &first, "outputs");
+    KEY(&w, &first, "outputs");
     open_(&w, '{');
     bool fo = true;
     for (size_t i = 0; i < d->n_outputs; i++) {
@@ -302,12 +342,12 @@ const char *lw_decision_json(lw_engine *e, const lw_decision *d, int flags, size
     }
     close_(&w, '}', d->n_outputs == 0);
 
-    key(&w, &first, "missing");
+    KEY(&w, &first, "missing");
     str_list(&w, d->missing, d->n_missing);
-    key(&w, &first, "problems");
+    KEY(&w, &first, "problems");
     str_list(&w, d->problems, d->n_problems);
 
-    key(&w, &first, "errors");
+    KEY(&w, &first, "errors");
     open_(&w, '[');
     for (size_t i = 0; i < d->n_errors; i++) {
         const lw_error_entry *er = &d->errors[i];
@@ -316,24 +356,24 @@ const char *lw_decision_json(lw_engine *e, const lw_decision *d, int flags, size
         nl(&w);
         bool fe = true;
         open_(&w, '{');
-        key(&w, &fe, "rule");
+        KEY(&w, &fe, "rule");
         json_str_or_null(b, er->rule);
-        key(&w, &fe, "file");
+        KEY(&w, &fe, "file");
         json_str_or_null(b, er->file);
-        key(&w, &fe, "line");
+        KEY(&w, &fe, "line");
         snprintf(tmp, sizeof tmp, "%d", er->line);
         buf_puts(b, tmp);
-        key(&w, &fe, "column");
+        KEY(&w, &fe, "column");
         snprintf(tmp, sizeof tmp, "%d", er->column);
         buf_puts(b, tmp);
-        key(&w, &fe, "message");
+        KEY(&w, &fe, "message");
         json_str_or_null(b, er->message);
         close_(&w, '}', false);
     }
     close_(&w, ']', d->n_errors == 0);
 
     if (flags & LW_JSON_TRACE) {
-        key(&w, &first, "trace");
+        KEY(&w, &first, "trace");
         open_(&w, '[');
         static const char *const truth[] = {"false", "true", "null"};
         for (size_t i = 0; i < d->n_trace; i++) {
@@ -343,15 +383,15 @@ const char *lw_decision_json(lw_engine *e, const lw_decision *d, int flags, size
             nl(&w);
             bool ft = true;
             open_(&w, '{');
-            key(&w, &ft, "kind");
+            KEY(&w, &ft, "kind");
             json_str(b, t->kind);
-            key(&w, &ft, "rule");
+            KEY(&w, &ft, "rule");
             json_str(b, t->rule);
-            key(&w, &ft, "result");
+            KEY(&w, &ft, "result");
             buf_puts(b, truth[t->result]);
-            key(&w, &ft, "file");
+            KEY(&w, &ft, "file");
             json_str_or_null(b, t->file);
-            key(&w, &ft, "line");
+            KEY(&w, &ft, "line");
             snprintf(tmp, sizeof tmp, "%d", t->line);
             buf_puts(b, tmp);
             close_(&w, '}', false);

@@ -431,11 +431,19 @@ typedef struct fact_index {
     uint32_t *hash;          /* the path's hash, compared before the path */
 } fact_index;
 
+/* A file the playbook was built from (bundle.c). */
+typedef struct lw_source {
+    const char *path;        /* relative to the playbook's folder */
+    const char *digest;      /* "sha256:..." of its bytes */
+} lw_source;
+
 struct lw_playbook {
     arena a;
     lw_mem mem;
     const char *file, *dir;
     const char *id, *version, *title, *digest;
+    lw_source *sources;      /* the bundle, in the order the loader read it */
+    size_t n_sources;
     int cur;                 /* playbook currency_def */
     const char *locale;
     fact *facts;
@@ -521,7 +529,14 @@ typedef struct compiler {
     const node **decl_nodes; /* each fact's declaration */
     void *L;                 /* scratch lua_State for checking scripts */
     const char *root_dir;    /* real path of the playbook's folder */
+    size_t cap_sources;      /* room in pb->sources */
 } compiler;
+
+/* bundle.c: record a file the playbook is built from when it is read (the
+** playbook itself first); then compute pb->digest over them all. false when
+** out of memory. */
+bool bundle_add(compiler *c, const char *path, const char *text, size_t len);
+bool bundle_finish(compiler *c);
 
 /* ======================================================================
 ** Lua scripts (script.c)
@@ -595,7 +610,18 @@ struct lw_case {
                                 value or problem may be lost */
     size_t more_problems;    /* problems past pb->max_problems, not listed */
     char more[48];           /* the last entry then: "and N more problems" */
+    int64_t today;           /* the day it is decided as of when it gives no
+                                date: UTC midnight, in seconds since 1970 */
 };
+
+/* Add the values of a parsed JSON object to c (as lw_case_read_json does
+** after parsing); LW_ERR_CASE when it recorded problems, LW_ERR_NOMEM when
+** out of memory. */
+struct cJSON;
+int case_read_tree(lw_case *c, const struct cJSON *obj);
+
+/* UTC midnight of the current day, in seconds since 1970. */
+int64_t today_utc(void);
 
 typedef struct eval_ctx {
     lw_engine *e;
@@ -652,6 +678,10 @@ struct lw_engine {
     unsigned long serial;    /* decisions made, for per-decision budgets */
     /* decision being built */
     lw_decision d;
+    strbuf log;              /* the last decision-log record (decision_log.c) */
+    uint64_t rng;            /* decision ids; 0 until the first */
+    int64_t as_of_day;       /* the day as_of names, formatted once */
+    char as_of[32];
     const lw_playbook *cov_pb;
     bool cov_on;
     uint8_t *cov;            /* reached flags, n_cov of cov_pb */

@@ -1589,6 +1589,8 @@ static bool load_libs(compiler *c, const node *list)
             ok = false;
             continue;
         }
+        if (!bundle_add(c, path, text, len))
+            return false;
         lua_lib *lib = &pb->libs[pb->n_libs];
         lib->path = normalize_path(c->a, path);
         lib->src = text;

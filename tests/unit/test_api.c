@@ -410,8 +410,10 @@ static void test_load_from_file(void **state)
     assert_int_equal(lw_report_errors(r), 0);
     tu_report_free(r);
     lw_playbook_free(pb);
-    /* the same playbook text from a string has the same digest */
-    lw_playbook *s = tu_load(PB_TEXT);
+    /* the same playbook text under the same name has the same digest */
+    lw_playbook *s = NULL;
+    assert_int_equal(lw_playbook_load_string(path, PB_TEXT, strlen(PB_TEXT), NULL, &s, NULL),
+                     LW_OK);
     assert_int_equal(lw_playbook_load(path, NULL, &pb, NULL), LW_OK);
     assert_string_equal(lw_playbook_digest(pb), lw_playbook_digest(s));
     lw_playbook_free(pb);
@@ -660,7 +662,12 @@ static void test_case_setters_values(void **state)
     assert_non_null(strstr(j, "\"request.kind\":\"refund\""));
     assert_non_null(strstr(j, "\"customer.vulnerable\":true"));
     assert_non_null(strstr(j, "\"incident.delay\":\"1h30min\""));
-    assert_null(strstr(j, "\"date\""));
+    /* no date: the case is written with the day it is decided as of */
+    assert_int_equal(lw_case_set_as_of(f.c, "2025-02-03"), LW_OK);
+    assert_non_null(strstr(lw_case_json(f.c), "\"date\":\"2025-02-03\""));
+    assert_int_equal(lw_case_set_as_of(f.c, "2025-02-30"), LW_ERR_ARG);
+    assert_int_equal(lw_case_set_as_of(f.c, "soon"), LW_ERR_ARG);
+    assert_int_equal(lw_case_set_as_of(NULL, "2025-02-03"), LW_ERR_ARG);
     assert_int_equal(lw_case_problem_count(f.c), 0);
     tu_fix_close(&f);
 }
