@@ -173,17 +173,22 @@ static void key(jw *w, bool *first, const char *k)
 }
 
 /* A key of the format's own (letters and '_': nothing to escape), written
-** with its quotes and colon at once: KEY(&w, &first, "outcome"). */
-#define KEY(w, first, k) key_lit(w, first, "\"" k "\":", sizeof k + 2)
-static void key_lit(jw *w, bool *first, const char *quoted, size_t n)
+** with its comma, quotes and colon at once: KEY(&w, &first, "outcome"). */
+#define KEY(w, first, k) key_lit(w, first, ",\"" k "\":", sizeof k + 3)
+static inline void key_lit(jw *w, bool *first, const char *lit, size_t n)
 {
-    if (!*first)
-        buf_putc(w->b, ',');
-    *first = false;
-    nl(w);
-    buf_put(w->b, quoted, n);
-    if (w->pretty)
+    if (w->pretty) {
+        if (!*first)
+            buf_putc(w->b, ',');
+        nl(w);
+        buf_put(w->b, lit + 1, n - 1);
         buf_putc(w->b, ' ');
+    } else if (*first) {
+        buf_put(w->b, lit + 1, n - 1);
+    } else {
+        buf_put(w->b, lit, n);
+    }
+    *first = false;
 }
 
 static void money_amount(strbuf *b, lw_money m)

@@ -13,7 +13,6 @@
 ** or such a record -- into a case, and a record's decision back into an
 ** lw_decision, so the logged decision can be compared with a new one.
 */
-#define _GNU_SOURCE /* memmem */
 #include "internal.h"
 
 #include <cjson/cJSON.h>
@@ -300,10 +299,16 @@ int lw_log_read(lw_engine *e, lw_case *c, const char *name, const char *line, si
         *msg = NULL;
     if (!e || !c || !line)
         return LW_ERR_ARG;
-    /* a record has "log" at its top; anything else is a bare case, read (with
-    ** every check and a positioned message) by the case reader */
-    bool maybe = memmem(line, len, "\"log\"", 5) != NULL;
-    if (!maybe || memchr(line, 0, len))
+    /* a record starts with its "log" key; anything else is a bare case, read
+    ** (with every check and a positioned message) by the case reader */
+    size_t i = 0;
+    while (i < len && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r' || line[i] == '\n'))
+        i++;
+    if (i < len && line[i] == '{')
+        i++;
+    while (i < len && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r' || line[i] == '\n'))
+        i++;
+    if (len - i < 5 || memcmp(line + i, "\"log\"", 5) != 0 || memchr(line, 0, len))
         return lw_case_read_json(c, name, line, len, msg);
     cJSON *root = cJSON_ParseWithLengthOpts(line, len, NULL, 0);
     const cJSON *ver = root ? cJSON_GetObjectItemCaseSensitive(root, "log") : NULL;
