@@ -570,19 +570,32 @@ int lw_case_set_money(lw_case *c, const char *path, int64_t minor, const char *c
 
 static int put_list(lw_case *c, int f, size_t n, const char *const *items, const size_t *lens);
 
-/* Offset of the first \u0000 escape inside a JSON string of s, or n. */
-static size_t json_nul_escape(const char *s, size_t n)
+/* One pass over a JSON text before cJSON reads it: the offset of the first
+** \u0000 escape in a string, or of the key or value over the limits (*what
+** says which: "\\u0000", "keys" or "values"); n when all is well. */
+static size_t json_scan(const char *s, size_t n, size_t max_keys, size_t max_values,
+                        const char **what)
 {
-    bool str = false;
+    size_t keys = 0, values = 1;
     for (size_t i = 0; i < n; i++) {
-        if (!str) {
-            str = s[i] == '"';
-        } else if (s[i] == '"') {
-            str = false;
-        } else if (s[i] == '\\') {
-            if (n - i >= 6 && memcmp(s + i + 1, "u0000", 5) == 0)
+        char ch = s[i];
+        if (ch == '"') {
+            /* a string: only its escapes matter */
+            for (i++; i < n && s[i] != '"'; i++)
+                if (s[i] == '\\') {
+                    if (n - i >= 6 && memcmp(s + i + 1, "u0000", 5) == 0) {
+                        *what = "\\u0000";
+                        return i;
+                    }
+                    i++;
+                }
+        } else if (ch == ':' || ch == ',' || ch == '{' || ch == '[') {
+            keys += ch == ':';
+            values++;
+            if (keys > max_keys || values > max_values) {
+                *what = keys > max_keys ? "keys" : "values";
                 return i;
-            i++;
+            }
         }
     }
     return n;
@@ -596,7 +609,8 @@ int lw_case_set_text_at(lw_case *c, int f, const char *text)
     if (t == T_LIST && text[0] == '[') {
         /* ["a", "b"]: a JSON array of texts */
         size_t tl = strlen(text);
-        if (json_nul_escape(text, tl) < tl) {
+        const char *what;
+        if (json_scan(text, tl, SIZE_MAX, SIZE_MAX, &what) < tl) {
             c->given[f] = 1;
             case_problem(c, "%s: \\u0000 (a NUL character) cannot be part of a text value",
                          c->pb->facts[f].path);
@@ -821,34 +835,6 @@ static int case_error(lw_case *c, const char **msg, const char *name, const char
 /* Count the keys (a ':') and the values (a '{', '[', ':' or ',') outside
 ** strings, before cJSON builds a node for each. Returns the offset where
 ** one count passes its limit (*what says which), or n. */
-static size_t json_count(const char *s, size_t n, size_t max_keys, size_t max_values,
-                         const char **what)
-{
-    size_t keys = 0, values = 1;
-    bool str = false;
-    for (size_t i = 0; i < n; i++) {
-        char ch = s[i];
-        if (str) {
-            if (ch == '\\')
-                i++;
-            else if (ch == '"')
-                str = false;
-            continue;
-        }
-        if (ch == '"') {
-            str = true;
-        } else if (ch == ':' || ch == ',' || ch == '{' || ch == '[') {
-            keys += ch == ':';
-            values++;
-            if (keys > max_keys || values > max_values) {
-                *what = keys > max_keys ? "keys" : "values";
-                return i;
-            }
-        }
-    }
-    return n;
-}
-
 /* Deepest nesting of [ and { outside strings. */
 static int json_depth(const char *s, size_t n)
 {
@@ -872,15 +858,9 @@ static int json_depth(const char *s, size_t n)
     return max;
 }
 
-int lw_case_read_json(lw_case *c, const char *name, const char *text, size_t len,
-                      const char **msg)
+int case_json_precheck(lw_case *c, const char *name, const char *text, size_t len,
+                       const char **msg)
 {
-    if (msg)
-        *msg = NULL;
-    if (!c || !text)
-        return LW_ERR_ARG;
-    if (!name)
-        name = "<case>";
     const lw_playbook *pb = c->pb;
     char lim[32];
     if (len > pb->case_lim.max_file)
@@ -900,18 +880,35 @@ int lw_case_read_json(lw_case *c, const char *name, const char *text, size_t len
         return case_error(c, msg, name, text, (size_t)(nul - text),
                           "a NUL byte (0x00): JSON does not allow it, not even inside a text; "
                           "remove it (is this a text file?)");
-    size_t esc = json_nul_escape(text, len);
-    if (esc < len)
-        return case_error(c, msg, name, text, esc,
+    const char *what = NULL;
+    size_t at = json_scan(text, len, pb->max_keys, pb->case_lim.max_nodes, &what);
+    if (at < len && what[0] == '\\')
+        return case_error(c, msg, name, text, at,
                           "\\u0000 (a NUL character) cannot be part of a key or a text value; "
                           "remove it");
-    const char *what = NULL;
-    size_t over = json_count(text, len, pb->max_keys, pb->case_lim.max_nodes, &what);
-    if (over < len)
-        return case_error(c, msg, name, text, over,
+    if (at < len)
+        return case_error(c, msg, name, text, at,
                           "the case has more than %zu %s (the limit); a case holds the facts "
                           "of one situation: leave out what the playbook does not declare",
                           what[0] == 'k' ? pb->max_keys : pb->case_lim.max_nodes, what);
+    return LW_OK;
+}
+
+int lw_case_read_json(lw_case *c, const char *name, const char *text, size_t len,
+                      const char **msg)
+{
+    if (msg)
+        *msg = NULL;
+    if (!c || !text)
+        return LW_ERR_ARG;
+    if (!name)
+        name = "<case>";
+    int rc = case_json_precheck(c, name, text, len, msg);
+    if (rc != LW_OK)
+        return rc;
+    size_t i = 0;
+    while (i < len && (text[i] == ' ' || text[i] == '\n' || text[i] == '\r' || text[i] == '\t'))
+        i++;
     const char *end = NULL;
     cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
     if (!root) {
@@ -967,7 +964,7 @@ int lw_case_read_json(lw_case *c, const char *name, const char *text, size_t len
         return case_error(c, msg, name, text, i,
                           "a case must be a JSON object like {\"customer\": {\"age\": 82}}");
     }
-    int rc = case_read_tree(c, root);
+    rc = case_read_tree(c, root);
     cJSON_Delete(root);
     return rc == LW_ERR_NOMEM ? case_nomem(c, msg) : rc;
 }

@@ -619,6 +619,11 @@ struct lw_case {
 ** out of memory. */
 struct cJSON;
 int case_read_tree(lw_case *c, const struct cJSON *obj);
+/* The checks a JSON case passes before it is parsed: its size, NUL bytes and
+** \u0000 escapes, keys and values within the playbook's limits. LW_OK, or
+** LW_ERR_CASE with *msg (owned by c) positioned in the text. */
+int case_json_precheck(lw_case *c, const char *name, const char *text, size_t len,
+                       const char **msg);
 
 /* UTC midnight of the current day, in seconds since 1970. */
 int64_t today_utc(void);
