@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -66,7 +67,7 @@ typedef struct replay_run {
     bool progress;
 } replay_run;
 
-static volatile sig_atomic_t interrupted;
+static atomic_int interrupted; /* lock-free: written by the signal handler */
 
 static void on_sigint(int sig)
 {
@@ -264,19 +265,19 @@ static void *work(void *arg)
 /* ======================================================================
 ** The writer: batches in input order
 */
-static void show_progress(replay_run *R, double started, bool last)
+static void show_progress(size_t done, off_t in_read, off_t in_size, double started, bool last)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     double t = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9 - started;
-    double rate = t > 0 ? (double)R->done_lines / t : 0;
+    double rate = t > 0 ? (double)done / t : 0;
     char left[64] = "";
-    double eta = R->in_size > 0 && R->in_read > 0 && R->in_read < R->in_size
-                     ? t * (double)(R->in_size - R->in_read) / (double)R->in_read
+    double eta = in_size > 0 && in_read > 0 && in_read < in_size
+                     ? t * (double)(in_size - in_read) / (double)in_read
                      : 0;
     if (t > 0.5 && eta >= 1)
         snprintf(left, sizeof left, ", about %.0f s left", eta);
-    fprintf(stderr, "\r\033[K%zu cases, %.0f cases/s%s", R->done_lines, rate, left);
+    fprintf(stderr, "\r\033[K%zu cases, %.0f cases/s%s", done, rate, left);
     if (last)
         fputs("\r\033[K", stderr);
 }
@@ -333,17 +334,19 @@ static void *write_batches(void *arg)
         }
         pthread_mutex_lock(&R->mu);
         R->done_lines += b->n;
+        size_t done = R->done_lines;
+        off_t in_read = R->in_read;
         b->state = SLOT_FREE;
         R->next_write++;
         pthread_cond_broadcast(&R->cv);
         pthread_mutex_unlock(&R->mu);
         if (R->progress && mono_now() - shown > 0.25) {
             shown = mono_now();
-            show_progress(R, started, false);
+            show_progress(done, in_read, R->in_size, started, false);
         }
     }
     if (R->progress)
-        show_progress(R, started, true);
+        show_progress(R->done_lines, R->in_read, R->in_size, started, true);
     return NULL;
 }
 

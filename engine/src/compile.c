@@ -1502,7 +1502,8 @@ static bool load_imports(compiler *c, sections *S, const node *root, const char 
         const char *err = NULL;
         char *text = file_read(c->a, joined, lim->max_file, &len, &err);
         if (!text) {
-            cerror(c, at, NULL, "cannot import '%s': %s", paths[i], err);
+            if (err) /* else out of memory: the arena's failed flag says so */
+                cerror(c, at, NULL, "cannot import '%s': %s", paths[i], err);
             ok = false;
             continue;
         }
@@ -1739,6 +1740,8 @@ void lw_options_init(lw_options *opt)
     opt->max_file = 16 * 1024 * 1024;
     opt->max_nodes = 1000000;
     opt->max_list = 1024;
+    opt->max_keys = 10000;
+    opt->max_problems = 20;
 }
 
 static int load(const char *name, const char *text, size_t len, const lw_options *opt,
@@ -1754,8 +1757,14 @@ static int load(const char *name, const char *text, size_t len, const lw_options
     }
     memset(pb, 0, sizeof *pb);
     pb->mem = *mem;
+    /* while compiling, a refusal anywhere (the Lua that checks scripts too)
+    ** makes the load fail with LW_ERR_NOMEM; cases made later must not write
+    ** to the shared playbook, so this is undone before returning */
+    bool refused = false;
+    pb->mem.refused = &refused;
     pb->a = *owner; /* the arena holding the text becomes the playbook's */
     pb->f_channel = pb->f_role = pb->f_locale = pb->f_date = -1;
+    case_limits_from(pb, opt);
     pb->file = arena_strdup(&pb->a, name);
     pb->dir = dir_of(&pb->a, name);
     compiler c;
@@ -1776,8 +1785,9 @@ static int load(const char *name, const char *text, size_t len, const lw_options
               !pb->a.failed && bundle_finish(&c);
     if (ok)
         lint_playbook(pb, r);
-    bool nomem = pb->a.failed || c.tmp.failed || !c.root_dir;
     script_compiler_done(&c);
+    bool nomem = pb->a.failed || c.tmp.failed || !c.root_dir || refused || r->nomem;
+    pb->mem.refused = NULL;
     arena_free(&c.tmp);
     if (nomem)
         report_add(r, LW_ERROR, (pos){pb->file, 0, 0}, NULL, "out of memory");
@@ -1836,10 +1846,10 @@ int lw_playbook_load(const char *path, const lw_options *opt, lw_playbook **out,
         if (report) {
             *report = report_new(&mem);
             report_add(*report, LW_ERROR, (pos){path, 0, 0}, NULL, "%s",
-                       err ? err : "cannot read the file");
+                       err ? err : "out of memory");
         }
         arena_free(&a);
-        return LW_ERR_IO;
+        return err ? LW_ERR_IO : LW_ERR_NOMEM;
     }
     return load(path, text, len, opt, &mem, &a, out, report);
 }

@@ -32,6 +32,7 @@
 typedef struct lw_mem {
     lw_alloc_fn fn;
     void *ud;
+    bool *refused;       /* when not NULL, set when the allocator refuses */
 } lw_mem;
 
 void lw_mem_init(lw_mem *m, const lw_options *opt);
@@ -192,6 +193,7 @@ struct lw_report {
     lw_diag *items;
     size_t n, cap;
     size_t errors;
+    bool nomem;          /* a diagnostic was lost for lack of memory */
 };
 
 typedef struct pos {
@@ -230,12 +232,14 @@ typedef struct yaml_limits {
     size_t max_scalar, max_file, max_nodes;
 } yaml_limits;
 
-/* Parse a YAML document into a, reporting errors to r. NULL on error. An empty
-** document gives an empty map. */
+/* Parse a YAML document into a, reporting errors to r. NULL on error, or when
+** out of memory (then a's failed flag is set). An empty document gives an
+** empty map. */
 node *yaml_load(arena *a, lw_report *r, const char *file, const char *text,
                 size_t len, const yaml_limits *lim);
 void yaml_limits_from(yaml_limits *l, const lw_options *opt);
-/* Read a whole file into the arena; error message in *err (static or arena). */
+/* Read a whole file into the arena; error message in *err (static or arena),
+** or NULL when out of memory (then the arena's failed flag is set). */
 char *file_read(arena *a, const char *path, size_t max, size_t *len, const char **err);
 node *map_get(const node *m, const char *key);
 bool scalar_is(const node *n, const char *s);
@@ -473,6 +477,9 @@ struct lw_playbook {
     const char **cov_names;
     size_t n_cov;
     size_t n_trace_max;      /* upper bound of trace entries per decision */
+    /* limits for its cases, from the load options (case.c) */
+    yaml_limits case_lim;
+    size_t max_list, max_keys, max_problems;
 };
 
 int fact_lookup(const lw_playbook *pb, const char *path, size_t n);
@@ -598,15 +605,25 @@ struct lw_case {
     const char **problems;
     size_t n_problems, cap_problems;
     strbuf json;
-    char *msg;
+    const char *msg;
+    bool nomem;              /* an allocation failed since the last reset: a
+                                value or problem may be lost */
+    size_t more_problems;    /* problems past pb->max_problems, not listed */
+    char more[48];           /* the last entry then: "and N more problems" */
     int64_t today;           /* the day it is decided as of when it gives no
                                 date: UTC midnight, in seconds since 1970 */
 };
 
 /* Add the values of a parsed JSON object to c (as lw_case_read_json does
-** after parsing); LW_ERR_CASE when it recorded problems. */
+** after parsing); LW_ERR_CASE when it recorded problems, LW_ERR_NOMEM when
+** out of memory. */
 struct cJSON;
 int case_read_tree(lw_case *c, const struct cJSON *obj);
+/* The checks a JSON case passes before it is parsed: its size, NUL bytes and
+** \u0000 escapes, keys and values within the playbook's limits. LW_OK, or
+** LW_ERR_CASE with *msg (owned by c) positioned in the text. */
+int case_json_precheck(lw_case *c, const char *name, const char *text, size_t len,
+                       const char **msg);
 
 /* UTC midnight of the current day, in seconds since 1970. */
 int64_t today_utc(void);
@@ -696,6 +713,7 @@ void raw_from_node(const node *n, raw *r);
 const char *fact_value(arena *a, const lw_playbook *pb, const fact *f, const raw *r, val *out);
 
 /* Case helpers (case.c). */
+void case_limits_from(lw_playbook *pb, const lw_options *opt);
 int case_set_node(lw_case *c, int f, const node *n);
 int case_read_node(lw_case *c, const node *root);
 void case_problem(lw_case *c, const char *fmt, ...) LW_PRINTF(2, 3);
