@@ -880,8 +880,14 @@ int case_json_precheck(lw_case *c, const char *name, const char *text, size_t le
         return case_error(c, msg, name, text, (size_t)(nul - text),
                           "a NUL byte (0x00): JSON does not allow it, not even inside a text; "
                           "remove it (is this a text file?)");
+    /* the scan is needed only when the text could hold more keys or values
+    ** than the limits (one byte each at least), or has a \u0000 (or an
+    ** escaped backslash before "u0000") */
+    bool scan = len > pb->max_keys || len > pb->case_lim.max_nodes;
+    for (const char *p = text; !scan && (p = memchr(p, '\\', len - (size_t)(p - text))); p++)
+        scan = len - (size_t)(p - text) >= 6 && memcmp(p + 1, "u0000", 5) == 0;
     const char *what = NULL;
-    size_t at = json_scan(text, len, pb->max_keys, pb->case_lim.max_nodes, &what);
+    size_t at = scan ? json_scan(text, len, pb->max_keys, pb->case_lim.max_nodes, &what) : len;
     if (at < len && what[0] == '\\')
         return case_error(c, msg, name, text, at,
                           "\\u0000 (a NUL character) cannot be part of a key or a text value; "
