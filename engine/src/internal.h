@@ -176,6 +176,8 @@ int64_t money_round_step(int64_t a, int64_t step);    /* half away from zero */
 int64_t money_floor_step(int64_t a, int64_t step);
 int64_t money_ceil_step(int64_t a, int64_t step);
 size_t money_format(int64_t minor, int cur, bool with_code, char *buf, size_t size);
+/* The same with the currency's digits and code (NULL: none) given. */
+size_t money_format_digits(int64_t minor, int digits, const char *code, char *buf, size_t size);
 
 /* Durations and dates (value.c). */
 bool duration_parse(const char *s, size_t n, int64_t *secs);
