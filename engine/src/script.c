@@ -849,6 +849,22 @@ static void set_env(lua_State *L, bool for_script)
     lua_setupvalue(L, -2, 1);
 }
 
+/* The registry references of a playbook's scripts, functions and libraries:
+** arrays of n + 1 ints (never of size zero), freed with that same size. */
+static size_t refs_size(size_t n)
+{
+    return (n + 1) * sizeof(int);
+}
+
+static void free_refs(lua_engine *le)
+{
+    lw_mem_free(&le->mem, le->script_refs, refs_size(le->n_script_refs));
+    lw_mem_free(&le->mem, le->fn_refs, refs_size(le->n_fn_refs));
+    lw_mem_free(&le->mem, le->lib_refs, refs_size(le->n_lib_refs));
+    le->script_refs = le->fn_refs = le->lib_refs = NULL;
+    le->n_script_refs = le->n_fn_refs = le->n_lib_refs = 0;
+}
+
 static lua_engine *lua_engine_new(const lw_mem *mem, const lw_options *opt, int cur)
 {
     lua_engine *le = lw_mem_alloc(mem, sizeof *le);
@@ -891,9 +907,7 @@ static void lua_engine_close(lua_engine *le)
         pthread_join(le->wd, NULL);
     pthread_mutex_destroy(&le->wd_lock);
     lua_close(le->L);
-    lw_mem_free(&le->mem, le->script_refs, le->n_script_refs * sizeof *le->script_refs);
-    lw_mem_free(&le->mem, le->fn_refs, le->n_fn_refs * sizeof *le->fn_refs);
-    lw_mem_free(&le->mem, le->lib_refs, le->n_lib_refs * sizeof *le->lib_refs);
+    free_refs(le);
     lw_mem m = le->mem;
     lw_mem_free(&m, le, sizeof *le);
 }
@@ -1268,17 +1282,15 @@ static lua_engine *prepare(eval_ctx *x)
         luaL_unref(L, LUA_REGISTRYINDEX, le->fn_refs[i]);
     for (size_t i = 0; i < le->n_lib_refs; i++)
         luaL_unref(L, LUA_REGISTRYINDEX, le->lib_refs[i]);
-    lw_mem_free(&le->mem, le->lib_refs, le->n_lib_refs * sizeof *le->lib_refs);
-    lw_mem_free(&le->mem, le->script_refs, le->n_script_refs * sizeof *le->script_refs);
-    lw_mem_free(&le->mem, le->fn_refs, le->n_fn_refs * sizeof *le->fn_refs);
+    free_refs(le);
     le->n_script_refs = pb->n_scripts;
     le->n_fn_refs = pb->n_fns;
     le->n_lib_refs = pb->n_libs;
-    le->lib_refs = lw_mem_alloc(&le->mem, (pb->n_libs + 1) * sizeof *le->lib_refs);
-    le->script_refs = lw_mem_alloc(&le->mem, (pb->n_scripts + 1) * sizeof *le->script_refs);
-    le->fn_refs = lw_mem_alloc(&le->mem, (pb->n_fns + 1) * sizeof *le->fn_refs);
+    le->lib_refs = lw_mem_alloc(&le->mem, refs_size(le->n_lib_refs));
+    le->script_refs = lw_mem_alloc(&le->mem, refs_size(le->n_script_refs));
+    le->fn_refs = lw_mem_alloc(&le->mem, refs_size(le->n_fn_refs));
     if (!le->script_refs || !le->fn_refs || !le->lib_refs) {
-        le->n_script_refs = le->n_fn_refs = le->n_lib_refs = 0;
+        free_refs(le);
         eval_error(x, (pos){pb->file, 0, 0}, "could not load the scripts (out of memory)");
         return NULL;
     }
