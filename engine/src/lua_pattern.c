@@ -89,31 +89,6 @@ static inline void burn(lp_match *m, size_t steps)
 ** Compiling
 */
 
-/* Does byte c belong to class %cl? A letter that names no class stands for
-** itself, like any other character after '%'. */
-static bool in_class(int c, int cl)
-{
-    bool upper = cl >= 'A' && cl <= 'Z', lower = c >= 'a' && c <= 'z';
-    bool cu = c >= 'A' && c <= 'Z', digit = c >= '0' && c <= '9';
-    bool alpha = lower || cu, graph = c > 32 && c < 127;
-    bool r;
-    switch (upper ? cl + 32 : cl) {
-    case 'a': r = alpha; break;
-    case 'c': r = c < 32 || c == 127; break;
-    case 'd': r = digit; break;
-    case 'g': r = graph; break;
-    case 'l': r = lower; break;
-    case 'p': r = graph && !alpha && !digit; break;
-    case 's': r = c == ' ' || (c >= '\t' && c <= '\r'); break;
-    case 'u': r = cu; break;
-    case 'w': r = alpha || digit; break;
-    case 'x': r = digit || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); break;
-    case 'z': r = c == 0; break; /* kept by Lua 5.4 though deprecated */
-    default: return c == cl;
-    }
-    return upper ? !r : r;
-}
-
 static void set_add(uint8_t *set, int c)
 {
     set[c >> 3] |= (uint8_t)(1u << (c & 7));
@@ -124,11 +99,50 @@ static inline bool set_has(const uint8_t *set, int c)
     return (set[c >> 3] >> (c & 7)) & 1;
 }
 
+static void set_add_range(uint8_t *set, int lo, int hi)
+{
+    for (; lo <= hi && (lo & 7); lo++)
+        set_add(set, lo);
+    for (; lo + 7 <= hi; lo += 8)
+        set[lo >> 3] = 0xff;
+    for (; lo <= hi; lo++)
+        set_add(set, lo);
+}
+
+/* Add the bytes of class %cl (C locale, so ASCII only); its upper-case
+** letter is the complement. A character that names no class stands for
+** itself, like any other character after '%'. */
 static void set_add_class(uint8_t *set, int cl)
 {
-    for (int c = 0; c < 256; c++)
-        if (in_class(c, cl))
-            set_add(set, c);
+    static const struct {
+        char name;
+        unsigned char ranges[10]; /* lo, hi pairs, ended by an empty pair */
+    } classes[] = {
+        {'a', {'A', 'Z', 'a', 'z'}},
+        {'c', {0, 31, 127, 127}},
+        {'d', {'0', '9'}},
+        {'g', {33, 126}},
+        {'l', {'a', 'z'}},
+        {'p', {33, 47, 58, 64, 91, 96, 123, 126}},
+        {'s', {'\t', '\r', ' ', ' '}},
+        {'u', {'A', 'Z'}},
+        {'w', {'0', '9', 'A', 'Z', 'a', 'z'}},
+        {'x', {'0', '9', 'A', 'F', 'a', 'f'}},
+        {'z', {0, 0}}, /* kept by Lua 5.4 though deprecated */
+    };
+    bool upper = cl >= 'A' && cl <= 'Z';
+    for (size_t i = 0; i < sizeof classes / sizeof *classes; i++) {
+        if (classes[i].name != (upper ? cl + 32 : cl))
+            continue;
+        lp_set one = {0};
+        const unsigned char *r = classes[i].ranges;
+        for (int k = 0; k == 0 || r[k] || r[k + 1]; k += 2)
+            set_add_range(one, r[k], r[k + 1]);
+        for (int b = 0; b < 32; b++)
+            set[b] |= (uint8_t)(upper ? ~one[b] : one[b]);
+        return;
+    }
+    set_add(set, cl);
 }
 
 /* The ']' that closes the set opening at p[i] == '[' (its first character,
@@ -161,8 +175,7 @@ static void set_fill(uint8_t *set, const char *p, size_t i, size_t close)
             set_add_class(set, (unsigned char)p[k + 1]);
             k += 2;
         } else if (k + 2 < close && p[k + 1] == '-') {
-            for (int x = c; x <= (unsigned char)p[k + 2]; x++)
-                set_add(set, x);
+            set_add_range(set, c, (unsigned char)p[k + 2]);
             k += 3;
         } else {
             set_add(set, c);
@@ -513,8 +526,10 @@ static const char *match_at(lp_match *m, const char *s)
 
 static void start(lp_match *m, lua_State *L, const char *s, size_t n)
 {
-    memset(m, 0, sizeof *m);
     m->L = L;
+    m->pat = NULL;
+    m->depth = 0;
+    m->used = 0;
     m->s0 = s;
     m->end = s + n;
 }
