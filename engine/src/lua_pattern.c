@@ -12,10 +12,11 @@
 ** checks the time budget and raises the same error a runaway loop gets.
 **
 ** Results are Lua's, byte for byte (tests/unit/test_lua_patterns.c compares
-** them). Two differences, both for broken patterns only: a malformed pattern
-** (a '[' or '(' not closed, a '%' at the end, %b without its two characters,
-** %f without a set, a back-reference to a capture not closed yet) is always
-** an error, where Lua reports it only if matching gets that far; and
+** them). The differences: a malformed pattern (a '[' or '(' not closed, a
+** ')' closing nothing, a '%' at the end, %b without its two characters, %f
+** without a set, a back-reference to a capture not closed yet) is always an
+** error, where Lua reports it only if matching gets that far; "too complex"
+** counts nested repetitions only, where Lua counts captures too; and
 ** character classes (%a, %l ...) are those of the C locale, ASCII only.
 **
 ** A pattern is compiled first (lp_compile) into items: runs of literal
@@ -198,7 +199,7 @@ static void parse(lp_match *m, lp_pattern *pat, const char *p, size_t n, bool an
 {
     lua_State *L = m->L;
     bool fill = pat->items != NULL;
-    size_t ni = 0, ns = 0, i = 0;
+    size_t ni = 0, ns = 0, i = 0, run_end = SIZE_MAX; /* run_end: of the last literal run */
     int open[LP_MAX_CAPTURES], n_open = 0, caps = 0;
     bool closed[LP_MAX_CAPTURES] = {false};
     pat->anchored = anchor_ok && n > 0 && p[0] == '^';
@@ -291,17 +292,17 @@ static void parse(lp_match *m, lp_pattern *pat, const char *p, size_t n, bool an
         int rep = e < n ? repetition(p[e]) : R_ONE;
         bool plain = c != '.' && c != '%' && c != '[';
         if (plain && rep == R_ONE) {
-            lp_item *last = fill && ni ? &pat->items[ni - 1] : NULL;
-            if (fill && last && last->kind == K_LITERAL && last->arg + last->len == i) {
-                last->len++;
-            } else if (fill) {
-                it = ITEM(K_LITERAL);
-                it->arg = (uint32_t)i;
-                it->len = 1;
+            if (run_end == i) { /* the literal run just before goes on */
+                if (fill)
+                    pat->items[ni - 1].len++;
             } else {
-                ni++; /* counted as if no run were merged */
+                it = ITEM(K_LITERAL);
+                if (it) {
+                    it->arg = (uint32_t)i;
+                    it->len = 1;
+                }
             }
-            i = e;
+            run_end = i = e;
             continue;
         }
         it = ITEM(K_SINGLE);
