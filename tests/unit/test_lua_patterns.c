@@ -340,26 +340,27 @@ static void test_malformed(void **state)
         {"('abc'):find(('(a)'):rep(33))", "too many captures"},
         {"('a'):rep(300):find(('a?'):rep(300))", "too complex"},
     };
+    size_t wrong = 0;
     tu_fix f;
     tu_fix_open(&f, PB);
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         const char *got = NULL;
         int rc = lw_eval_lua(f.e, f.pb, f.c, bad[i][0], &got);
-        if (rc == LW_OK || !got || !strstr(got, bad[i][1]))
-            print_message("%s: %s (wanted an error saying %s)\n", bad[i][0], got ? got : "(null)",
-                          bad[i][1]);
-        assert_int_not_equal(rc, LW_OK);
-        assert_non_null(strstr(got, bad[i][1]));
+        if (rc == LW_OK || !got || !strstr(got, bad[i][1])) {
+            print_message("%s: %s (wanted an error saying %s)\n", bad[i][0],
+                          got ? got : "(null)", bad[i][1]);
+            wrong++;
+        }
     }
     tu_fix_close(&f);
+    assert_int_equal(wrong, 0);
 }
 
-/* A pattern that would backtrack for minutes ends in the budget error. */
+/* A pattern that would backtrack for minutes ends in the budget error: the
+** instruction budget, or (on a slow machine, under valgrind) the time. */
 static void test_costly_pattern_spends_the_budget(void **state)
 {
     (void)state;
-    tu_fix f;
-    tu_fix_open(&f, PB);
     static const char *const costly[] = {
         "('a'):rep(3000):find('a*a*b')",
         "(('a'):rep(60000) .. '1'):find('%a-%a-%a-$')",
@@ -368,15 +369,21 @@ static void test_costly_pattern_spends_the_budget(void **state)
         "('a'):rep(60000):gsub('a*a*b', '')",
         "pcall(string.find, ('a'):rep(3000), 'a*a*b')",
     };
+    size_t wrong = 0;
+    tu_fix f;
+    tu_fix_open(&f, PB);
     for (size_t i = 0; i < sizeof costly / sizeof *costly; i++) {
         const char *got = NULL;
         int rc = lw_eval_lua(f.e, f.pb, f.c, costly[i], &got);
-        if (rc == LW_OK || !got || !strstr(got, "budget"))
+        if (rc == LW_OK || !got ||
+            (!strstr(got, "used more than its budget of 10000000 instructions") &&
+             !strstr(got, "ran longer than its budget of 1000 ms"))) {
             print_message("%s: %s\n", costly[i], got ? got : "(null)");
-        assert_int_not_equal(rc, LW_OK);
-        assert_non_null(strstr(got, "used more than its budget of 10000000 instructions"));
+            wrong++;
+        }
     }
     tu_fix_close(&f);
+    assert_int_equal(wrong, 0);
 }
 
 int main(void)
