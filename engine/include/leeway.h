@@ -92,7 +92,8 @@ typedef struct lw_options {
                                  problems"; 0 = 20 */
     /* Lua scripts (PLAYBOOK.md §8), per decision: */
     long lua_instructions;    /* VM instructions; 0 = 10,000,000. Counted once a
-                                 script has run for 1 ms, so short scripts pay nothing */
+                                 script has run for 1 ms, so short scripts pay nothing;
+                                 the steps of pattern functions, sorts and moves count too */
     size_t lua_memory;        /* bytes the scripts may grow by; 0 = 16 MiB */
     long lua_millis;          /* wall-clock time of all scripts; 0 = 1000 ms */
 } lw_options;

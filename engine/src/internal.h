@@ -176,6 +176,8 @@ int64_t money_round_step(int64_t a, int64_t step);    /* half away from zero */
 int64_t money_floor_step(int64_t a, int64_t step);
 int64_t money_ceil_step(int64_t a, int64_t step);
 size_t money_format(int64_t minor, int cur, bool with_code, char *buf, size_t size);
+/* The same with the currency's digits and code (NULL: none) given. */
+size_t money_format_digits(int64_t minor, int digits, const char *code, char *buf, size_t size);
 
 /* Durations and dates (value.c). */
 bool duration_parse(const char *s, size_t n, int64_t *secs);
@@ -580,6 +582,16 @@ void script_compiler_done(compiler *c);
 struct eval_ctx;
 val script_eval(struct eval_ctx *x, const expr *e);
 void lua_engine_free(lw_engine *e);
+/* Charge `steps` of work done inside one C call (a pattern match, a sort) to
+** the running script's instruction budget, one step an instruction; raises
+** the budget error (a Lua error) if the instructions or the time are spent. */
+struct lua_State;
+void script_charge(struct lua_State *L, size_t steps);
+
+/* lua_pattern.c: set find, match, gmatch and gsub -- Lua 5.4's pattern
+** functions, charged step by step with script_charge -- in the table on top
+** of the stack (the real string table of a script engine). */
+void lua_pattern_install(struct lua_State *L);
 
 /* A coverage slot for a rule, named for `leeway test --coverage`. */
 int cov_new(compiler *c, const char *fmt, ...) LW_PRINTF(2, 3);
