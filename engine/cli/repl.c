@@ -14,6 +14,7 @@
 #include <ctype.h>
 #include <editline/readline.h>
 #include <errno.h>
+#include <locale.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <sys/stat.h>
@@ -140,15 +141,23 @@ static bool read_line(FILE *f, char **buf, size_t *cap, size_t *len)
 ** of the input or on Ctrl-C. */
 static size_t tty_line, tty_skipped;
 
+static int read_byte(void)
+{
+    unsigned char b;
+    ssize_t k;
+    while ((k = read(STDIN_FILENO, &b, 1)) < 0 && errno == EINTR && !interrupted)
+        ;
+    return k == 1 ? b : -1;
+}
+
+/* libedit stores what this returns as one wide character: a UTF-8 sequence
+** is returned as its code point (U+FFFD when it is broken). */
 static int tty_getc(FILE *f)
 {
     (void)f;
     for (;;) {
-        unsigned char b;
-        ssize_t k;
-        while ((k = read(STDIN_FILENO, &b, 1)) < 0 && errno == EINTR && !interrupted)
-            ;
-        if (k != 1)
+        int b = read_byte();
+        if (b < 0)
             return -1;
         if (b == '\r' || b == '\n') {
             if (tty_line > REPL_MAX_LINE)
@@ -156,8 +165,24 @@ static int tty_getc(FILE *f)
             tty_line = 0;
             return b;
         }
-        if (++tty_line <= REPL_MAX_LINE)
-            return b;
+        int more = b >= 0xF0 && b <= 0xF4 ? 3 : b >= 0xE0 ? 2 : b >= 0xC2 ? 1 : 0;
+        int cp = more == 3 ? b & 0x07 : more == 2 ? b & 0x0F : more ? b & 0x1F : b;
+        if (b >= 0x80 && !more)
+            cp = 0xFFFD;
+        tty_line++;
+        for (int i = 0; i < more; i++) {
+            int c = read_byte();
+            if (c < 0)
+                return -1;
+            tty_line++;
+            if ((c & 0xC0) != 0x80) {
+                cp = 0xFFFD;
+                break;
+            }
+            cp = (cp << 6) | (c & 0x3F);
+        }
+        if (tty_line <= REPL_MAX_LINE)
+            return cp;
     }
 }
 
@@ -1327,6 +1352,9 @@ int cmd_repl(int argc, char **argv)
     completion_session = &S;
     char *hist = NULL;
     if (S.interactive) {
+        /* libedit reads multibyte characters (Äiti) only in the user's locale;
+        ** numbers keep the C locale */
+        setlocale(LC_CTYPE, "");
         struct sigaction sa;
         memset(&sa, 0, sizeof sa);
         sa.sa_handler = on_sigint;
