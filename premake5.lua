@@ -379,7 +379,7 @@ program_per_file("tests/unit/test_*.c", { "tests/unit/*.h" }, { "engine/include"
 -- build/Makefile: it includes the generated Makefile unchanged, sets what is
 -- known here (the version from leeway.h, the Lua version and Debian's module
 -- folder for it, the pkg-config names of the dependencies) and includes
--- install.mk, which has the install and uninstall rules and writes
+-- engine/install.mk, which has the install and uninstall rules and writes
 -- build/gen/lw_paths.h (the installed rule-set folder) from PREFIX.
 
 if HAVE_ENGINE and _ACTION and _ACTION:match("^gmake") then
@@ -387,13 +387,13 @@ if HAVE_ENGINE and _ACTION and _ACTION:match("^gmake") then
     local cmod = shell("pkg-config --variable=INSTALL_CMOD lua5.4")
     if cmod == "" then cmod = "/usr/lib/lua/" .. luaver end
     local out = assert(io.open("build/GNUmakefile", "wb"))
-    out:write("# written by premake5.lua: do not edit (see install.mk)\n",
+    out:write("# written by premake5.lua: do not edit (see engine/install.mk)\n",
               "include Makefile\n",
               "VERSION := ", VERSION, "\n",
               "SOMAJOR := ", SOMAJOR, "\n",
               "LUA_VERSION := ", luaver, "\n",
               "LUA_CMOD_SYSTEM := ", cmod, "\n",
               "PC_REQUIRES := ", table.concat({ LUA.name, YAML.name, UTF8PROC.name, CJSON.name }, " "), "\n",
-              "include ../install.mk\n")
+              "include ../engine/install.mk\n")
     out:close()
 end

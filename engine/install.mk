@@ -1,4 +1,4 @@
-# install.mk -- `make -C build install` and `make -C build uninstall`.
+# engine/install.mk -- `make -C build install` and `make -C build uninstall`.
 #
 # premake's gmake generator (premake4's and premake5's) writes no install
 # target, so premake5.lua also writes build/GNUmakefile, which GNU make reads
@@ -58,7 +58,7 @@ under_prefix = $(patsubst $(PREFIX)/%,$${prefix}/%,$(1))
 
 gen/lw_paths.h: FORCE
 	@mkdir -p gen
-	@printf '%s\n' '/* written by install.mk from PREFIX: do not edit */' \
+	@printf '%s\n' '/* written by engine/install.mk from PREFIX: do not edit */' \
 	    '#define LW_RULES_DIR "$(RULESDIR)"' >$@.tmp
 	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv -f $@.tmp $@; fi
 
