@@ -156,7 +156,9 @@ LW_API const char *lw_playbook_digest(const lw_playbook *pb);
 /* The files the playbook was built from (its bundle): the playbook file, the
 ** rule sets it imports and the functions: libraries, in the order the loader
 ** first read them. The path is relative to the playbook's folder
-** ("../../rules/eu261.yaml"), the digest is "sha256:" and the SHA-256 of the
+** ("../../rules/eu261.yaml"), or "<rules>/" and the path as written for a
+** file found in a rule-set folder (LEEWAY_RULES_PATH, the installed rule
+** sets: "<rules>/eu261.yaml"); the digest is "sha256:" and the SHA-256 of the
 ** file's bytes. lw_playbook_digest is the SHA-256 of one line per source,
 ** "HEX  PATH\n" (HEX: the source's 64 hex digits) -- what `sha256sum` prints
 ** for those files -- so a change to any byte of any source changes it.

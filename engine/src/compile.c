@@ -1414,10 +1414,12 @@ static const char **rule_dirs(compiler *c, size_t *n)
 /* A path written in `file`, relative to it or, if no such file is there, to
 ** a rule-set folder (rule_dirs). It may not leave the playbook's folder,
 ** except into the rules/ folder of one of its parent folders or a rule-set
-** folder. NULL after reporting; *real gets the real path. */
+** folder. NULL after reporting; *real gets the real path, and *in_rules the
+** path as written when it was found in a rule-set folder (else NULL). */
 static const char *resolve_path(compiler *c, const node *at, const char *file, const char *rel,
-                                const char *what, const char **real_out)
+                                const char *what, const char **real_out, const char **in_rules)
 {
+    *in_rules = NULL;
     const char *base = dir_of(&c->tmp, file);
     char *joined = rel[0] == '/' ? arena_strdup(&c->tmp, rel)
                                  : arena_printf(&c->tmp, "%s/%s", base, rel);
@@ -1427,6 +1429,7 @@ static const char *resolve_path(compiler *c, const node *at, const char *file, c
     for (size_t i = 0; !real && rel[0] != '/' && i < ndirs; i++) {
         joined = arena_printf(&c->tmp, "%s/%s", dirs[i], rel);
         real = joined ? realpath(joined, NULL) : NULL;
+        *in_rules = real ? rel : NULL;
     }
     if (!real) {
         cerror(c, at, NULL, "cannot %s '%s': the file does not exist (paths are relative to "
@@ -1462,11 +1465,11 @@ static const char *resolve_path(compiler *c, const node *at, const char *file, c
     return joined;
 }
 
-const char *resolve_import(compiler *c, const node *at, const char *rel)
+const char *resolve_import(compiler *c, const node *at, const char *rel, const char **in_rules)
 {
     /* relative to the file that names it (the playbook or an imported file) */
     return resolve_path(c, at, at->at.file ? at->at.file : c->pb->file, rel,
-                        "load the functions library", NULL);
+                        "load the functions library", NULL, in_rules);
 }
 
 static bool load_imports(compiler *c, sections *S, const node *root, const char *file,
@@ -1483,7 +1486,8 @@ static bool load_imports(compiler *c, sections *S, const node *root, const char 
     for (size_t i = 0; i < n; i++) {
         const node *at = imp->kind == N_SEQ ? imp->items[i] : imp;
         const char *real_a = NULL;
-        const char *joined = resolve_path(c, at, file, paths[i], "import", &real_a);
+        const char *in_rules = NULL;
+        const char *joined = resolve_path(c, at, file, paths[i], "import", &real_a, &in_rules);
         if (!joined) {
             ok = false;
             continue;
@@ -1508,7 +1512,7 @@ static bool load_imports(compiler *c, sections *S, const node *root, const char 
             continue;
         }
         const char *ifile = arena_strdup(c->a, joined);
-        if (!bundle_add(c, joined, text, len))
+        if (!bundle_add(c, joined, in_rules, text, len))
             return false;
         node *r = yaml_load(c->a, c->r, ifile, text, len, lim);
         if (!r) {
@@ -1778,7 +1782,7 @@ static int load(const char *name, const char *text, size_t len, const lw_options
     free(rd);
     yaml_limits lim;
     yaml_limits_from(&lim, opt);
-    node *root = c.root_dir && bundle_add(&c, pb->file, text, len)
+    node *root = c.root_dir && bundle_add(&c, pb->file, NULL, text, len)
                      ? yaml_load(&pb->a, r, pb->file, text, len, &lim)
                      : NULL;
     bool ok = c.root_dir && root && compile_root(&c, root, &lim) && r->errors == 0 &&

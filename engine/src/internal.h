@@ -535,9 +535,11 @@ typedef struct compiler {
 } compiler;
 
 /* bundle.c: record a file the playbook is built from when it is read (the
-** playbook itself first); then compute pb->digest over them all. false when
-** out of memory. */
-bool bundle_add(compiler *c, const char *path, const char *text, size_t len);
+** playbook itself first; in_rules: the path as written, when the file was
+** found in a rule-set folder, else NULL); then compute pb->digest over them
+** all. false when out of memory. */
+bool bundle_add(compiler *c, const char *path, const char *in_rules, const char *text,
+                size_t len);
 bool bundle_finish(compiler *c);
 
 /* ======================================================================
@@ -567,7 +569,7 @@ typedef struct lua_fn {
 } lua_fn;
 
 /* Resolve a path written in the playbook (imports, functions). */
-const char *resolve_import(compiler *c, const node *at, const char *rel);
+const char *resolve_import(compiler *c, const node *at, const char *rel, const char **in_rules);
 /* Is name one of the expression language's own functions? */
 bool builtin_function(const char *name);
 

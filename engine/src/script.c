@@ -1618,7 +1618,8 @@ static bool load_libs(compiler *c, const node *list)
     bool ok = true;
     for (size_t i = 0; i < list->n; i++) {
         const node *f = list->items[i];
-        const char *path = f->kind == N_SCALAR ? resolve_import(c, f, f->str) : NULL;
+        const char *in_rules = NULL;
+        const char *path = f->kind == N_SCALAR ? resolve_import(c, f, f->str, &in_rules) : NULL;
         if (!path) {
             ok = false;
             continue;
@@ -1632,7 +1633,7 @@ static bool load_libs(compiler *c, const node *list)
             ok = false;
             continue;
         }
-        if (!bundle_add(c, path, text, len))
+        if (!bundle_add(c, path, in_rules, text, len))
             return false;
         lua_lib *lib = &pb->libs[pb->n_libs];
         lib->path = normalize_path(c->a, path);
