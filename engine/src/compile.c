@@ -17,6 +17,11 @@
 /* ======================================================================
 ** Node helpers
 */
+
+/* The owners of the rule ids in compiler.ids, one namespace each (their
+** addresses tell them apart). Exception ids are owned by their policy. */
+static const char K_POLICY[] = "policy", K_ROLE[] = "role", K_STEP[] = "step",
+                  K_LIMIT[] = "limit", K_OUTPUT[] = "output", K_PROMISE[] = "promise";
 static void cerror(compiler *c, const node *n, const char *rule, const char *fmt, ...)
     LW_PRINTF(4, 5);
 static void cerror(compiler *c, const node *n, const char *rule, const char *fmt, ...)
@@ -329,20 +334,12 @@ int cov_new(compiler *c, const char *fmt, ...)
 /* ======================================================================
 ** Facts (§2)
 */
-static uint32_t hash_path(const char *s, size_t n)
-{
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 16777619u;
-    return h;
-}
-
 int fact_lookup(const lw_playbook *pb, const char *path, size_t n)
 {
     if (!pb->fidx.cap)
         return -1;
     size_t mask = pb->fidx.cap - 1;
-    uint32_t h = hash_path(path, n);
+    uint32_t h = strtab_hash(path, n);
     for (size_t i = h & mask;; i = (i + 1) & mask) {
         int32_t f = pb->fidx.slot[i];
         if (f < 0)
@@ -367,7 +364,7 @@ static bool build_fact_index(compiler *c)
     memset(pb->fidx.slot, 0xff, cap * sizeof *pb->fidx.slot);
     for (size_t f = 0; f < pb->n_facts; f++) {
         const char *p = pb->facts[f].path;
-        uint32_t h = hash_path(p, strlen(p));
+        uint32_t h = strtab_hash(p, strlen(p));
         size_t i = h & (cap - 1);
         while (pb->fidx.slot[i] >= 0)
             i = (i + 1) & (cap - 1);
@@ -630,6 +627,48 @@ static void special_fact(compiler *c, const char *path, int *slot, ttype want)
     }
 }
 
+typedef struct fact_pair {
+    size_t group, member; /* fact indices: the fact that is also a group, one in it */
+} fact_pair;
+
+static int pair_order(const void *a, const void *b)
+{
+    const fact_pair *x = a, *y = b;
+    if (x->group != y->group)
+        return x->group < y->group ? -1 : 1;
+    return (x->member > y->member) - (x->member < y->member);
+}
+
+/* A path may not be both a value and a group: customer and customer.age.
+** Each prefix of a path (up to a dot) is looked up in paths; the errors come
+** ordered by the fact that is a group, then by the fact inside it. */
+static bool check_fact_groups(compiler *c, const strtab *paths)
+{
+    lw_playbook *pb = c->pb;
+    size_t dots = 0;
+    for (size_t j = 0; j < pb->n_facts; j++)
+        for (const char *q = pb->facts[j].path; *q; q++)
+            dots += *q == '.';
+    fact_pair *pairs = arena_alloc(&c->tmp, (dots ? dots : 1) * sizeof *pairs);
+    if (!pairs)
+        return false;
+    size_t n = 0;
+    for (size_t j = 0; j < pb->n_facts; j++) {
+        const char *p = pb->facts[j].path;
+        for (const char *q = strchr(p, '.'); q; q = strchr(q + 1, '.')) {
+            const fact *g = strtab_get(paths, NULL, p, (size_t)(q - p));
+            if (g)
+                pairs[n++] = (fact_pair){(size_t)(g - pb->facts), j};
+        }
+    }
+    qsort(pairs, n, sizeof *pairs, pair_order);
+    for (size_t i = 0; i < n; i++)
+        report_add(c->r, LW_ERROR, pb->facts[pairs[i].member].at, NULL,
+                   "'%s' cannot be declared because '%s' is itself a fact; rename one",
+                   pb->facts[pairs[i].member].path, pb->facts[pairs[i].group].path);
+    return n == 0;
+}
+
 static bool compile_facts(compiler *c, node **maps, size_t nmaps)
 {
     lw_playbook *pb = c->pb;
@@ -643,17 +682,15 @@ static bool compile_facts(compiler *c, node **maps, size_t nmaps)
     const node **decl = arena_alloc(&c->tmp, (total ? total : 1) * sizeof *decl);
     if (!decl)
         return false;
+    strtab paths; /* path -> fact */
+    strtab_init(&paths, &c->tmp);
     for (size_t m = 0; m < nmaps; m++) {
         for (size_t i = 0; i < maps[m]->n; i++) {
             const node *k = MAP_KEY(maps[m], i), *v = MAP_VAL(maps[m], i);
-            bool dup = false;
-            for (size_t j = 0; j < pb->n_facts; j++)
-                if (strcmp(pb->facts[j].path, k->str) == 0) {
-                    cerror(c, k, NULL, "the fact '%s' is declared twice (also at %s:%d)",
-                           k->str, pb->facts[j].at.file, pb->facts[j].at.line);
-                    dup = true;
-                }
-            if (dup) {
+            const fact *same = strtab_get(&paths, NULL, k->str, strlen(k->str));
+            if (same) {
+                cerror(c, k, NULL, "the fact '%s' is declared twice (also at %s:%d)", k->str,
+                       same->at.file, same->at.line);
                 ok = false;
                 continue;
             }
@@ -663,21 +700,13 @@ static bool compile_facts(compiler *c, node **maps, size_t nmaps)
                 ok = false;
                 continue;
             }
+            if (strtab_add(&paths, NULL, f->path, strlen(f->path), f, NULL) < 0)
+                return false;
             decl[pb->n_facts++] = v;
         }
     }
-    /* a path may not be both a value and a group: customer and customer.age */
-    for (size_t i = 0; i < pb->n_facts; i++)
-        for (size_t j = 0; j < pb->n_facts; j++) {
-            size_t li = strlen(pb->facts[i].path);
-            if (i != j && strncmp(pb->facts[j].path, pb->facts[i].path, li) == 0 &&
-                pb->facts[j].path[li] == '.') {
-                report_add(c->r, LW_ERROR, pb->facts[j].at, NULL,
-                           "'%s' cannot be declared because '%s' is itself a fact; rename one",
-                           pb->facts[j].path, pb->facts[i].path);
-                ok = false;
-            }
-        }
+    if (!check_fact_groups(c, &paths))
+        ok = false;
     if (!build_fact_index(c))
         return false;
     special_fact(c, "channel", &pb->f_channel, T_ENUM);
@@ -711,6 +740,9 @@ static bool compile_outcomes(compiler *c, const node *n)
     for (int i = 0; i < 3; i++)
         pb->outcomes[i] = (outcome_word){std[i], ranks[i]};
     pb->n_outcomes = 3;
+    for (int i = 0; i < 3; i++)
+        if (strtab_add(&c->outcome_ids, NULL, std[i], strlen(std[i]), &pb->outcomes[i], NULL) < 0)
+            return false;
     if (!n)
         return true;
     /* outcomes: [allow, offer_alternative, escalate, refer, deny] -- least to most restrictive;
@@ -736,12 +768,16 @@ static bool compile_outcomes(compiler *c, const node *n)
                                "highest; remove it from outcomes:");
             return false;
         } else {
-            for (size_t j = 3; j < pb->n_outcomes; j++)
-                if (strcmp(pb->outcomes[j].word, w->str) == 0) {
-                    cerror(c, w, NULL, "the outcome '%s' is listed twice", w->str);
-                    return false;
-                }
-            pb->outcomes[pb->n_outcomes++] = (outcome_word){w->str, (int)i * 10};
+            outcome_word *o = &pb->outcomes[pb->n_outcomes];
+            int added = strtab_add(&c->outcome_ids, NULL, w->str, strlen(w->str), o, NULL);
+            if (added < 0)
+                return false;
+            if (added == 0) {
+                cerror(c, w, NULL, "the outcome '%s' is listed twice", w->str);
+                return false;
+            }
+            *o = (outcome_word){w->str, (int)i * 10};
+            pb->n_outcomes++;
         }
     }
     if (seen[0] < 0 || seen[1] < 0 || seen[2] < 0 || !(seen[0] < seen[2] && seen[2] < seen[1])) {
@@ -758,9 +794,9 @@ static int outcome_index(compiler *c, const node *n, const char *rule)
         cerror(c, n, rule, "outcome must be one word: allow, deny or escalate");
         return -1;
     }
-    for (size_t i = 0; i < c->pb->n_outcomes; i++)
-        if (strcmp(c->pb->outcomes[i].word, n->str) == 0)
-            return (int)i;
+    const outcome_word *o = strtab_get(&c->outcome_ids, NULL, n->str, strlen(n->str));
+    if (o)
+        return (int)(o - c->pb->outcomes);
     cerror(c, n, rule, "'%s' is not an outcome: use allow, deny or escalate, or declare it "
                        "under outcomes:",
            n->str);
@@ -791,12 +827,15 @@ static bool compile_roles(compiler *c, node **lists, size_t nl)
                 ok = false;
                 continue;
             }
-            for (size_t j = 0; j < pb->n_roles; j++)
-                if (strcmp(pb->roles[j].id, id) == 0) {
-                    cerror(c, map_get(m, "id"), id, "the role '%s' is declared twice", id);
-                    ok = false;
-                }
-            role_def *r = &pb->roles[pb->n_roles++];
+            role_def *r = &pb->roles[pb->n_roles];
+            int added = strtab_add(&c->ids, K_ROLE, id, strlen(id), r, NULL);
+            if (added < 0)
+                return false;
+            if (added == 0) {
+                cerror(c, map_get(m, "id"), id, "the role '%s' is declared twice", id);
+                ok = false;
+            }
+            pb->n_roles++;
             memset(r, 0, sizeof *r);
             r->id = id;
             r->at = m->at;
@@ -845,12 +884,14 @@ static bool compile_roles(compiler *c, node **lists, size_t nl)
     return ok;
 }
 
+/* Each policy's overriders: the first role (in ladder order) whose
+** may_override names it or says all; every role after it may override too. */
 static bool compile_may_override(compiler *c, node **lists, size_t nl)
 {
     lw_playbook *pb = c->pb;
-    pb->may = arena_alloc(c->a, (pb->n_roles ? pb->n_roles : 1) * sizeof *pb->may);
-    if (!pb->may)
-        return false;
+    for (size_t p = 0; p < pb->n_policies; p++)
+        pb->policies[p].overriders = -1;
+    int all_from = -1; /* the first role that may override every policy */
     bool ok = true;
     size_t ri = 0;
     for (size_t l = 0; l < nl; l++) {
@@ -858,20 +899,14 @@ static bool compile_may_override(compiler *c, node **lists, size_t nl)
             const node *m = lists[l]->items[i];
             if (m->kind != N_MAP || !map_get(m, "id"))
                 continue;
-            bool *row = arena_alloc(c->a, (pb->n_policies ? pb->n_policies : 1) * sizeof *row);
-            if (!row)
-                return false;
-            if (ri > 0)
-                memcpy(row, pb->may[ri - 1], pb->n_policies * sizeof *row);
-            pb->may[ri] = row;
             role_def *r = &pb->roles[ri++];
             const node *mo = map_get(m, "may_override");
             if (!mo)
                 continue;
             if (scalar_is(mo, "all")) {
                 r->all = true;
-                for (size_t p = 0; p < pb->n_policies; p++)
-                    row[p] = true;
+                if (all_from < 0)
+                    all_from = (int)(ri - 1);
                 continue;
             }
             size_t n;
@@ -881,12 +916,11 @@ static bool compile_may_override(compiler *c, node **lists, size_t nl)
                 continue;
             }
             for (size_t k = 0; k < n; k++) {
-                bool found = false;
-                for (size_t p = 0; p < pb->n_policies; p++)
-                    if (strcmp(pb->policies[p].id, ids[k]) == 0) {
-                        row[p] = found = true;
-                    }
-                if (!found) {
+                policy *p = strtab_get(&c->ids, K_POLICY, ids[k], strlen(ids[k]));
+                if (p) {
+                    if (p->overriders < 0)
+                        p->overriders = (int)(ri - 1);
+                } else {
                     const node *at = mo->kind == N_SEQ ? mo->items[k] : mo;
                     report_add(c->r, LW_WARNING, at->at, r->id,
                                "may_override names '%s', which is no policy of this playbook; "
@@ -896,14 +930,10 @@ static bool compile_may_override(compiler *c, node **lists, size_t nl)
             }
         }
     }
-    for (size_t p = 0; p < pb->n_policies; p++) {
-        pb->policies[p].overriders = -1;
-        for (size_t r = 0; r < pb->n_roles; r++)
-            if (pb->may[r][p]) {
-                pb->policies[p].overriders = (int)r;
-                break;
-            }
-    }
+    if (all_from >= 0)
+        for (size_t p = 0; p < pb->n_policies; p++)
+            if (pb->policies[p].overriders < 0 || pb->policies[p].overriders > all_from)
+                pb->policies[p].overriders = all_from;
     return ok;
 }
 
@@ -960,13 +990,13 @@ static bool compile_policy(compiler *c, policy *p, const node *m)
         return false;
     p->at = m->at;
     lw_playbook *pb = c->pb;
-    for (size_t i = 0; i < pb->n_policies; i++)
-        if (pb->policies[i].id && strcmp(pb->policies[i].id, p->id) == 0 && &pb->policies[i] != p) {
-            cerror(c, map_get(m, "id"), p->id,
-                   "the policy id '%s' is used twice (also at %s:%d); ids must be unique",
-                   p->id, pb->policies[i].at.file, pb->policies[i].at.line);
-            return false;
-        }
+    const policy *same = strtab_get(&c->ids, K_POLICY, p->id, strlen(p->id));
+    if (same) {
+        cerror(c, map_get(m, "id"), p->id,
+               "the policy id '%s' is used twice (also at %s:%d); ids must be unique", p->id,
+               same->at.file, same->at.line);
+        return false;
+    }
     scope s = {.rule = p->id};
     bool ok = true;
     const node *t = map_get(m, "title");
@@ -1040,13 +1070,16 @@ static bool compile_policy(compiler *c, policy *p, const node *m)
                 ok = false;
                 continue;
             }
-            for (size_t j = 0; j < p->n_exc; j++)
-                if (strcmp(p->exc[j].id, x->id) == 0) {
-                    cerror(c, map_get(ex->items[i], "id"), x->id,
-                           "the exception id '%s' is used twice in policy '%s' (also at line %d)",
-                           x->id, p->id, p->exc[j].at.line);
-                    ok = false;
-                }
+            void *first;
+            int added = strtab_add(&c->ids, p, x->id, strlen(x->id), x, &first);
+            if (added < 0)
+                return false;
+            if (added == 0) {
+                cerror(c, map_get(ex->items[i], "id"), x->id,
+                       "the exception id '%s' is used twice in policy '%s' (also at line %d)",
+                       x->id, p->id, ((exception_rule *)first)->at.line);
+                ok = false;
+            }
             p->n_exc++;
         }
     }
@@ -1150,14 +1183,10 @@ static bool compile_limits(compiler *c, node **maps, size_t nm)
             l->id = k->str;
             l->at = k->at;
             scope s = {.policies = true, .rule = l->id};
-            bool dup = false;
-            for (size_t q = 0; q < pb->n_limits; q++)
-                if (strcmp(pb->limits[q].id, l->id) == 0) {
-                    cerror(c, k, l->id, "the limit '%s' is declared twice (also at %s:%d)",
-                           l->id, pb->limits[q].at.file, pb->limits[q].at.line);
-                    dup = true;
-                }
-            if (dup) {
+            const limit_rule *same = strtab_get(&c->ids, K_LIMIT, l->id, strlen(l->id));
+            if (same) {
+                cerror(c, k, l->id, "the limit '%s' is declared twice (also at %s:%d)", l->id,
+                       same->at.file, same->at.line);
                 ok = false;
                 continue;
             }
@@ -1179,6 +1208,8 @@ static bool compile_limits(compiler *c, node **maps, size_t nm)
                 ok = false;
                 continue;
             }
+            if (strtab_add(&c->ids, K_LIMIT, l->id, strlen(l->id), l, NULL) < 0)
+                return false;
             pb->n_limits++;
         }
     return ok;
@@ -1572,10 +1603,12 @@ static bool compile_root(compiler *c, node *root, const yaml_limits *lim)
         for (size_t j = 0; j < S.policies[i]->n; j++) {
             policy *p = &pb->policies[pb->n_policies];
             memset(p, 0, sizeof *p);
-            if (compile_policy(c, p, S.policies[i]->items[j]))
-                pb->n_policies++;
-            else
+            if (!compile_policy(c, p, S.policies[i]->items[j]))
                 ok = false;
+            else if (strtab_add(&c->ids, K_POLICY, p->id, strlen(p->id), p, NULL) < 0)
+                return false;
+            else
+                pb->n_policies++;
         }
     /* Stop here if a policy failed: what refers to it (may_override,
     ** policies.ID.outcome) would only repeat the error in other words. */
@@ -1603,13 +1636,17 @@ static bool compile_root(compiler *c, node *root, const yaml_limits *lim)
                 ok = false;
                 continue;
             }
-            for (size_t k = 0; k < pb->n_steps; k++)
-                if (strcmp(pb->steps[k].id, st->id) == 0) {
-                    report_add(c->r, LW_ERROR, st->at, st->id,
-                               "the goodwill step id '%s' is used twice (also at %s:%d)",
-                               st->id, pb->steps[k].at.file, pb->steps[k].at.line);
-                    ok = false;
-                }
+            void *first;
+            int added = strtab_add(&c->ids, K_STEP, st->id, strlen(st->id), st, &first);
+            if (added < 0)
+                return false;
+            if (added == 0) {
+                const step_rule *same = first;
+                report_add(c->r, LW_ERROR, st->at, st->id,
+                           "the goodwill step id '%s' is used twice (also at %s:%d)", st->id,
+                           same->at.file, same->at.line);
+                ok = false;
+            }
             pb->n_steps++;
         }
     if (!compile_limits(c, S.limits, S.n_limits))
@@ -1626,15 +1663,16 @@ static bool compile_root(compiler *c, node *root, const yaml_limits *lim)
             output_rule *o = &pb->outputs[pb->n_outputs];
             memset(o, 0, sizeof *o);
             const node *k = MAP_KEY(S.outputs[i], j);
-            for (size_t q = 0; q < pb->n_outputs; q++)
-                if (strcmp(pb->outputs[q].name, k->str) == 0) {
-                    cerror(c, k, k->str, "the output '%s' is declared twice", k->str);
-                    ok = false;
-                }
-            if (compile_output(c, o, k, MAP_VAL(S.outputs[i], j)))
-                pb->n_outputs++;
-            else
+            if (strtab_get(&c->ids, K_OUTPUT, k->str, strlen(k->str))) {
+                cerror(c, k, k->str, "the output '%s' is declared twice", k->str);
                 ok = false;
+            }
+            if (!compile_output(c, o, k, MAP_VAL(S.outputs[i], j)))
+                ok = false;
+            else if (strtab_add(&c->ids, K_OUTPUT, o->name, strlen(o->name), o, NULL) < 0)
+                return false;
+            else
+                pb->n_outputs++;
         }
 
     size_t npr = 0;
@@ -1651,12 +1689,14 @@ static bool compile_root(compiler *c, node *root, const yaml_limits *lim)
                 ok = false;
                 continue;
             }
-            for (size_t k = 0; k < pb->n_promises; k++)
-                if (strcmp(pb->promises[k].id, p->id) == 0) {
-                    report_add(c->r, LW_ERROR, p->at, p->id, "the promise id '%s' is used twice",
-                               p->id);
-                    ok = false;
-                }
+            int added = strtab_add(&c->ids, K_PROMISE, p->id, strlen(p->id), p, NULL);
+            if (added < 0)
+                return false;
+            if (added == 0) {
+                report_add(c->r, LW_ERROR, p->at, p->id, "the promise id '%s' is used twice",
+                           p->id);
+                ok = false;
+            }
             pb->n_promises++;
         }
 
@@ -1709,6 +1749,8 @@ static int load(const char *name, const char *text, size_t len, const lw_options
     c.r = r;
     c.a = &pb->a;
     arena_init(&c.tmp, mem);
+    strtab_init(&c.ids, &c.tmp);
+    strtab_init(&c.outcome_ids, &c.tmp);
     char *rd = realpath(pb->dir, NULL);
     c.root_dir = arena_strdup(&c.tmp, rd ? rd : pb->dir);
     free(rd);

@@ -40,6 +40,8 @@ typedef struct parser {
     const char *src;
     size_t len, p;
     pos at;          /* position of the source's first character */
+    size_t cur_off;  /* pos_at's cursor: the last offset asked for ... */
+    pos cur;         /* ... and its position */
     token t;         /* current token */
     const scope *sc;
     bool failed;
@@ -56,17 +58,54 @@ static bool ident_char(unsigned char ch)
     return ident_start(ch) || (ch >= '0' && ch <= '9');
 }
 
+static bool char_start(char ch)
+{
+    return ((unsigned char)ch & 0xC0) != 0x80;
+}
+
+/* The line and column of a byte offset: columns count characters, and a
+** newline starts the next line at column 1. Nodes are made in nearly source
+** order, so the position moves on from the last one asked for instead of
+** counting from the start each time (which made long expressions quadratic).
+** Moving back within a line subtracts; moving back over a newline counts the
+** target's line from its start. */
 static pos pos_at(parser *P, size_t off)
 {
-    pos p = P->at;
-    for (size_t i = 0; i < off && i < P->len; i++) {
-        if (P->src[i] == '\n') {
-            p.line++;
-            p.col = 1;
-        } else if (((unsigned char)P->src[i] & 0xC0) != 0x80) {
-            p.col++;
+    const char *s = P->src;
+    if (off > P->len)
+        off = P->len;
+    size_t i = P->cur_off;
+    pos p = P->cur;
+    if (off < i) {
+        bool newline = false;
+        for (size_t k = off; k < i; k++) {
+            if (s[k] == '\n') {
+                p.line--;
+                newline = true;
+            } else if (char_start(s[k])) {
+                p.col--;
+            }
+        }
+        if (newline) {
+            size_t k = off;
+            while (k > 0 && s[k - 1] != '\n')
+                k--;
+            p.col = k > 0 ? 1 : P->at.col;
+            for (; k < off; k++)
+                p.col += char_start(s[k]);
+        }
+    } else {
+        for (; i < off; i++) {
+            if (s[i] == '\n') {
+                p.line++;
+                p.col = 1;
+            } else if (char_start(s[i])) {
+                p.col++;
+            }
         }
     }
+    P->cur_off = off;
+    P->cur = p;
     return p;
 }
 
@@ -1361,10 +1400,52 @@ static bool check(checker *K, expr *e, const enumset *hint)
     }
 }
 
+/* Checking, evaluating and comparing expressions recurse over the tree, so
+** its depth is bounded: parentheses nest at most 64 deep, but a chain like
+** a + b + c + ... is one level deeper for each operator. */
+#define EXPR_MAX_DEPTH 1000
+
+/* Is the tree deeper than EXPR_MAX_DEPTH? Walked with an explicit stack, not
+** by recursion, since a tree that is too deep is what it looks for. */
+static bool too_deep(parser *P, const expr *root)
+{
+    typedef struct item {
+        const expr *e;
+        int depth;
+    } item;
+    item local[64], *st = local; /* most trees fit; larger ones use the scratch arena */
+    size_t cap = 64, n = 0;
+    st[n++] = (item){root, 1};
+    while (n) {
+        item it = st[--n];
+        if (it.depth > EXPR_MAX_DEPTH) {
+            report_add(P->c->r, LW_ERROR, P->at, P->sc ? P->sc->rule : NULL,
+                       "the expression is too deep: more than %d operations inside one another "
+                       "(each + - * / and or in a row counts as one); split it into outputs, "
+                       "or group it with parentheses",
+                       EXPR_MAX_DEPTH);
+            return true;
+        }
+        if (n + it.e->n > cap) {
+            size_t ncap = (n + it.e->n) * 2;
+            item *bigger = arena_alloc(&P->c->tmp, ncap * sizeof *bigger);
+            if (!bigger)
+                return true;
+            memcpy(bigger, st, n * sizeof *st);
+            st = bigger;
+            cap = ncap;
+        }
+        for (size_t i = 0; i < it.e->n; i++)
+            if (it.e->args[i])
+                st[n++] = (item){it.e->args[i], it.depth + 1};
+    }
+    return false;
+}
+
 const expr *expr_compile_text(compiler *c, const char *text, size_t len, pos at,
                               const scope *sc, ttype want, const enumset *hint)
 {
-    parser P = {c, text, len, 0, at, {0}, sc, false, 0};
+    parser P = {.c = c, .src = text, .len = len, .at = at, .cur = at, .sc = sc};
     next(&P);
     if (P.t.k == TK_EOF) {
         perr(&P, 0, "the expression is empty");
@@ -1375,7 +1456,7 @@ const expr *expr_compile_text(compiler *c, const char *text, size_t len, pos at,
         perr(&P, P.t.off, "unexpected %s after a complete expression (missing 'and', 'or' or "
                           "an operator?)",
              tok_desc(&P, &P.t));
-    if (!e || P.failed)
+    if (!e || P.failed || too_deep(&P, e))
         return NULL;
     checker K = {c, sc, false};
     if (!check(&K, e, hint))

@@ -56,6 +56,31 @@ char *arena_vprintf(arena *a, const char *fmt, va_list ap);
 void arena_reset(arena *a);                        /* keeps one chunk */
 void arena_free(arena *a);
 
+/* A hash table from strings (with an owner pointer: the keys of one YAML
+** mapping, or NULL) to pointers, on an arena (strtab.c). Strings are not
+** copied. */
+typedef struct strtab_slot {
+    const void *owner;
+    const char *s;           /* NULL: empty slot */
+    size_t len;
+    uint32_t h;
+    void *v;
+} strtab_slot;
+
+typedef struct strtab {
+    arena *a;
+    size_t cap, n;           /* cap: 0 or a power of two */
+    strtab_slot *slot;
+} strtab;
+
+uint32_t strtab_hash(const char *s, size_t n);
+void strtab_init(strtab *t, arena *a);
+/* The value of (owner, s), or NULL if it is not in the table. */
+void *strtab_get(const strtab *t, const void *owner, const char *s, size_t n);
+/* Add (owner, s) -> v: 1 if added; 0 if it was there already (*old, when
+** old is not NULL, gets its value; the table is unchanged); -1 out of memory. */
+int strtab_add(strtab *t, const void *owner, const char *s, size_t n, void *v, void **old);
+
 /* Growable byte buffer on an lw_mem. */
 typedef struct strbuf {
     const lw_mem *mem;
@@ -439,7 +464,6 @@ struct lw_playbook {
     fact_index fidx;
     role_def *roles;
     size_t n_roles;
-    bool **may;              /* may[role][policy]: may override */
     outcome_word *outcomes;
     size_t n_outcomes;
     policy *policies;
@@ -511,6 +535,9 @@ typedef struct compiler {
     lw_report *r;
     arena *a;                /* the playbook arena */
     arena tmp;               /* scratch */
+    strtab ids;              /* rule ids; owner: the kind of rule (compile.c's
+                                K_POLICY ...), for exceptions their policy */
+    strtab outcome_ids;      /* outcome word -> pb->outcomes entry */
     const node **decl_nodes; /* each fact's declaration */
     void *L;                 /* scratch lua_State for checking scripts */
     const char *root_dir;    /* real path of the playbook's folder */

@@ -77,10 +77,8 @@ char *file_read(arena *a, const char *path, size_t max, size_t *len, const char 
 }
 
 typedef struct anchor {
-    const char *name;
     node *n;
     size_t count;            /* nodes in its subtree, aliases expanded */
-    struct anchor *next;
 } anchor;
 
 typedef struct frame {
@@ -92,13 +90,15 @@ typedef struct frame {
 
 typedef struct loader {
     arena *a;
+    arena tmp;               /* what only loading needs: the tables below */
+    strtab keys;             /* every mapping's keys (owner: the mapping) */
+    strtab anchors;          /* anchor name -> anchor, the latest definition */
     lw_report *r;
     const char *file;
     const char *text;
     size_t len;
     const yaml_limits *lim;
     size_t nodes;
-    anchor *anchors;
     frame *stack;
     int depth;
 } loader;
@@ -164,21 +164,38 @@ static bool map_add(loader *L, frame *f, node *child, bool *is_key_slot)
                        "a mapping key must be a plain word, not a %s", node_kind_name(child));
             return false;
         }
-        for (size_t i = 0; i < m->n; i++) {
-            node *k = MAP_KEY(m, i);
-            if (k->len == child->len && memcmp(k->str, child->str, k->len) == 0) {
-                report_add(L->r, LW_ERROR, child->at, NULL,
-                           "duplicate key '%s' (first written at line %d): a key may appear "
-                           "only once in a mapping; remove or rename one of them",
-                           child->str, k->at.line);
-                return false;
-            }
+        void *first;
+        int added = strtab_add(&L->keys, m, child->str, child->len, child, &first);
+        if (added < 0)
+            return false;
+        if (added == 0) {
+            report_add(L->r, LW_ERROR, child->at, NULL,
+                       "duplicate key '%s' (first written at line %d): a key may appear "
+                       "only once in a mapping; remove or rename one of them",
+                       child->str, ((node *)first)->at.line);
+            return false;
         }
         *is_key_slot = false;
     } else {
         m->n++;
         *is_key_slot = true;
     }
+    return true;
+}
+
+/* &name on node n of count nodes; a later definition of a name replaces the
+** earlier one for the aliases after it. False if out of memory. */
+static bool define_anchor(loader *L, const char *name, node *n, size_t count)
+{
+    anchor *an = arena_alloc(&L->tmp, sizeof *an);
+    void *old;
+    int added = name && an ? strtab_add(&L->anchors, NULL, name, strlen(name), an, &old) : -1;
+    if (added < 0)
+        return false;
+    if (added == 0)
+        an = old;
+    an->n = n;
+    an->count = count;
     return true;
 }
 
@@ -192,7 +209,7 @@ const char *node_kind_name(const node *n)
 node *yaml_load(arena *a, lw_report *r, const char *file, const char *text, size_t len,
                 const yaml_limits *lim)
 {
-    loader L = {a, r, file, text, len, lim, 0, NULL, NULL, 0};
+    loader L = {.a = a, .r = r, .file = file, .text = text, .len = len, .lim = lim};
     pos start = {file, 1, 1};
     if (len > lim->max_file) {
         report_add(r, LW_ERROR, start, NULL,
@@ -212,6 +229,9 @@ node *yaml_load(arena *a, lw_report *r, const char *file, const char *text, size
         report_add(r, LW_ERROR, start, NULL, "out of memory");
         return NULL;
     }
+    arena_init(&L.tmp, &a->mem);
+    strtab_init(&L.keys, &L.tmp);
+    strtab_init(&L.anchors, &L.tmp);
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
     yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
 
@@ -319,7 +339,7 @@ node *yaml_load(arena *a, lw_report *r, const char *file, const char *text, size
                             ? (const char *)ev.data.sequence_start.anchor
                             : (const char *)ev.data.mapping_start.anchor;
             if (f->anchor)
-                f->anchor = arena_strdup(a, f->anchor);
+                f->anchor = arena_strdup(&L.tmp, f->anchor);
             keyslot[L.depth - 1] = true;
             break;
         }
@@ -327,25 +347,14 @@ node *yaml_load(arena *a, lw_report *r, const char *file, const char *text, size
         case YAML_MAPPING_END_EVENT: {
             frame *f = &stack[--L.depth];
             made = f->n;
-            if (f->anchor) {
-                anchor *an = arena_alloc(a, sizeof *an);
-                if (!an) {
-                    ok = false;
-                    break;
-                }
-                an->name = f->anchor;
-                an->n = made;
-                an->count = L.nodes - f->count_at_start + 1;
-                an->next = L.anchors;
-                L.anchors = an;
-            }
+            if (f->anchor && !define_anchor(&L, f->anchor, made,
+                                            L.nodes - f->count_at_start + 1))
+                ok = false;
             break;
         }
         case YAML_ALIAS_EVENT: {
             const char *name = (const char *)ev.data.alias.anchor;
-            anchor *an = L.anchors;
-            while (an && strcmp(an->name, name) != 0)
-                an = an->next;
+            anchor *an = strtab_get(&L.anchors, NULL, name, strlen(name));
             if (!an) {
                 report_add(r, LW_ERROR, at, NULL, "alias '*%s' names no anchor '&%s' before it",
                            name, name);
@@ -361,16 +370,9 @@ node *yaml_load(arena *a, lw_report *r, const char *file, const char *text, size
         default:
             break;
         }
-        if (ok && made && ev.type == YAML_SCALAR_EVENT && anchor_name) {
-            anchor *an = arena_alloc(a, sizeof *an);
-            if (an) {
-                an->name = arena_strdup(a, anchor_name);
-                an->n = made;
-                an->count = 1;
-                an->next = L.anchors;
-                L.anchors = an;
-            }
-        }
+        if (ok && made && ev.type == YAML_SCALAR_EVENT && anchor_name &&
+            !define_anchor(&L, arena_strdup(&L.tmp, anchor_name), made, 1))
+            ok = false;
         if (ok && made) {
             if (L.depth == 0) {
                 root = made;
@@ -393,6 +395,7 @@ node *yaml_load(arena *a, lw_report *r, const char *file, const char *text, size
         ok = false;
     }
     yaml_parser_delete(&parser);
+    arena_free(&L.tmp);
     if (!ok)
         return NULL;
     if (!root || (root->kind == N_SCALAR && root->plain && root->len == 0)) {

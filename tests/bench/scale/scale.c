@@ -14,7 +14,8 @@
 **
 ** Shapes (1x / 100x): facts (2,000 / 200,000 fact declarations), policies
 ** (600 / 60,000 policies with a reason each; 100x is about 16 MiB, the file
-** limit), expr (one sum of 12 KB / 1.2 MB), rows (one table of 500 / 50,000
+** limit), expr (one sum of 12 KB / 1.2 MB, in
+** parentheses), rows (one table of 500 / 50,000
 ** rows). Uses only leeway.h. Prints figures; asserts nothing about time.
 */
 #include "leeway.h"
@@ -92,15 +93,31 @@ static void gen_policies(text *t, long n)
             i, i % 5000, i % 90, i, i % 5000, i % 90);
 }
 
-/* One output whose value is a sum of about n terms (6 bytes each); with an
+/* The terms lo..hi-1 summed as a balanced tree in parentheses, so that the
+** expression is long but only about log2(n) levels deep (a flat chain of n
+** terms is n levels deep, more than an expression may be). */
+static void sum(text *t, long lo, long hi)
+{
+    if (hi - lo == 1) {
+        put(t, "%ld", lo % 1000);
+        return;
+    }
+    long mid = lo + (hi - lo) / 2;
+    put(t, "(");
+    sum(t, lo, mid);
+    put(t, " + ");
+    sum(t, mid, hi);
+    put(t, ")");
+}
+
+/* One output whose value is a sum of n terms (about 6 bytes each); with an
 ** error at its very end when bad is set. */
 static void gen_expr(text *t, long n, int bad)
 {
     header(t);
     put(t, "policies:\n  - { id: p, applies: customer.age > 1, outcome: deny }\n"
-           "outputs:\n  total:\n    value: customer.age");
-    for (long i = 0; i < n; i++)
-        put(t, " + %ld", i % 1000);
+           "outputs:\n  total:\n    value: customer.age + ");
+    sum(t, 0, n);
     put(t, bad ? " + )\n" : "\n");
 }
 
