@@ -1599,6 +1599,10 @@ static bool arith_types_ok(int op, int ta, int tb)
            (ta == tb && (ta == V_MONEY || ta == V_DUR));
 }
 
+#define DATE_RANGE_ERROR                                                                   \
+    "the date calculation gives a date outside the years 1 to 9999; check the duration "   \
+    "added to or taken from the date"
+
 static val arith(eval_ctx *x, const expr *e, val a, val b)
 {
     int64_t r;
@@ -1616,6 +1620,8 @@ static val arith(eval_ctx *x, const expr *e, val a, val b)
         if (__builtin_add_overflow(a.u.i, b.u.i, &r))
             err = a.t == V_MONEY ? "money overflow: the amount is too large"
                                  : "the result is too large";
+        else if ((a.t == V_DATE || b.t == V_DATE) && !date_in_range(r))
+            err = DATE_RANGE_ERROR;
         else
             return with_i(a.t == V_DUR && b.t == V_DATE ? V_DATE : (vtype)a.t, r)
                        .t == V_MONEY
@@ -1627,6 +1633,8 @@ static val arith(eval_ctx *x, const expr *e, val a, val b)
             return check_num(x, e, a.u.n - b.u.n);
         if (__builtin_sub_overflow(a.u.i, b.u.i, &r))
             err = "the result is too large";
+        else if (a.t == V_DATE && b.t == V_DUR && !date_in_range(r))
+            err = DATE_RANGE_ERROR;
         else if (a.t == V_MONEY)
             return money(r, a.cur);
         else if (a.t == V_DATE && b.t == V_DATE)

@@ -206,6 +206,8 @@ bool duration_parse(const char *s, size_t n, int64_t *secs);
 size_t duration_format(int64_t secs, char *buf, size_t size);
 bool date_parse(const char *s, size_t n, int64_t *secs);
 size_t date_format(int64_t secs, char *buf, size_t size);
+/* Is the date in the years 1 to 9999, the dates the engine reads and writes? */
+bool date_in_range(int64_t secs);
 int64_t days_from_civil(int64_t y, unsigned m, unsigned d);
 
 /* ======================================================================

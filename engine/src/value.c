@@ -221,6 +221,12 @@ bool date_parse(const char *s, size_t n, int64_t *secs)
     return true;
 }
 
+bool date_in_range(int64_t secs)
+{
+    return secs >= days_from_civil(1, 1, 1) * 86400 &&
+           secs < days_from_civil(10000, 1, 1) * 86400;
+}
+
 size_t date_format(int64_t secs, char *buf, size_t size)
 {
     int64_t days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
