@@ -26,7 +26,8 @@ static bool same_expr(const expr *a, const expr *b)
         return true;
     if (!a || !b || a->op != b->op || a->n != b->n || a->slot != b->slot)
         return false;
-    if (a->op == X_CONST && !val_equal(&a->k, &b->k) && a->k.t != V_MISSING)
+    if (a->op == X_CONST && !val_equal(&a->k, &b->k) &&
+        !(a->k.t == V_MISSING && b->k.t == V_MISSING))
         return false;
     if (a->op == X_IN_SET && a->k.u.i != b->k.u.i)
         return false;
@@ -36,46 +37,176 @@ static bool same_expr(const expr *a, const expr *b)
     return true;
 }
 
+/* A hash of the tree that same_expr compares: the same trees hash alike. */
+static uint32_t expr_hash(const expr *e)
+{
+    if (!e)
+        return 0;
+    uint32_t h = (uint32_t)e->op * 31u + e->n;
+    h = h * 16777619u ^ (uint32_t)e->slot;
+    if (e->op == X_CONST) {
+        h = h * 16777619u ^ e->k.t;
+        switch ((vtype)e->k.t) {
+        case V_BOOL:
+            h = h * 16777619u ^ e->k.u.b;
+            break;
+        case V_NUM: {
+            double d = e->k.u.n == 0 ? 0 : e->k.u.n; /* -0 == 0 */
+            uint64_t bits;
+            memcpy(&bits, &d, sizeof bits);
+            h = h * 16777619u ^ (uint32_t)(bits ^ bits >> 32);
+            break;
+        }
+        case V_MONEY:
+        case V_DUR:
+        case V_DATE:
+            h = h * 16777619u ^ (uint32_t)(e->k.u.i ^ e->k.u.i >> 32);
+            break;
+        case V_ENUM:
+        case V_ROLE:
+        case V_OUTCOME:
+            h = h * 16777619u ^ (uint32_t)e->k.idx;
+            break;
+        default:
+            break;
+        }
+    }
+    if (e->op == X_IN_SET)
+        h = h * 16777619u ^ (uint32_t)(e->k.u.i ^ e->k.u.i >> 32);
+    for (size_t i = 0; i < e->n; i++)
+        h = h * 31u + expr_hash(e->args[i]);
+    return h;
+}
+
+/* The exceptions of one policy seen so far, by (condition, window): the
+** condition is NULL for one that is always true, the window all zero when
+** there is none. Each key keeps its first exception. */
+typedef struct seen_exc {
+    const exception_rule *x; /* NULL: empty */
+    const expr *when;
+    uint32_t h;
+} seen_exc;
+
+typedef struct seen_set {
+    seen_exc *slot;
+    size_t cap;
+} seen_set;
+
+static uint32_t window_hash(const window *w)
+{
+    uint64_t v = (uint64_t)w->from * 31u + (uint64_t)w->until * 17u + w->has_from * 2u +
+                 w->has_until;
+    return (uint32_t)(v ^ v >> 32);
+}
+
+/* The slot of (when, w): the exception there, or an empty slot for it. */
+static seen_exc *seen_find(seen_set *s, const expr *when, const window *w, uint32_t h)
+{
+    size_t mask = s->cap - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+        seen_exc *e = &s->slot[i];
+        if (!e->x || (e->h == h && memcmp(&e->x->eff, w, sizeof *w) == 0 &&
+                      (e->when == when || (e->when && when && same_expr(e->when, when)))))
+            return e;
+    }
+}
+
+/* The first of p's exceptions before x that always fires first when x would:
+** always true, or the same condition, with no window or the same one. */
+static const exception_rule *earlier_same(seen_set *s, const exception_rule *x,
+                                          const expr *key, uint32_t kh)
+{
+    static const window none;
+    const expr *keys[2] = {NULL, key};
+    uint32_t khs[2] = {0, kh};
+    const window *ws[2] = {&none, &x->eff};
+    const exception_rule *first = NULL;
+    for (int k = 0; k < 2; k++)
+        for (int w = 0; w < 2; w++) {
+            seen_exc *e = seen_find(s, keys[k], ws[w], khs[k] ^ window_hash(ws[w]));
+            if (e->x && (!first || e->x < first))
+                first = e->x;
+        }
+    return first;
+}
+
 static void lint_exceptions(const lw_playbook *pb, const policy *p, lw_report *r)
 {
+    if (p->n_exc == 0)
+        return;
+    seen_set s = {NULL, 16};
+    while (s.cap < p->n_exc * 2 + 2)
+        s.cap *= 2;
+    s.slot = lw_mem_alloc(&pb->mem, s.cap * sizeof *s.slot);
+    if (!s.slot)
+        return; /* out of memory: no warnings rather than a slow search */
+    memset(s.slot, 0, s.cap * sizeof *s.slot);
     for (size_t i = 0; i < p->n_exc; i++) {
         const exception_rule *x = &p->exc[i];
         if (always_false(x->when))
             report_add(r, LW_WARNING, x->at, x->id,
                        "the exception '%s' can never fire: its condition is always false",
                        x->id);
-        for (size_t j = 0; j < i; j++) {
-            const exception_rule *e = &p->exc[j];
-            bool windows_same = memcmp(&e->eff, &x->eff, sizeof e->eff) == 0 ||
-                                (!e->eff.has_from && !e->eff.has_until);
-            if (windows_same && (always_true(e->when) || same_expr(e->when, x->when))) {
-                report_add(r, LW_WARNING, x->at, x->id,
-                           "the exception '%s' can never fire: the earlier exception '%s' "
-                           "(line %d) always fires first when this one would; reorder or "
-                           "merge them",
-                           x->id, e->id, e->at.line);
-                break;
-            }
-        }
+        const expr *key = always_true(x->when) ? NULL : x->when;
+        uint32_t kh = key ? expr_hash(key) : 0;
+        const exception_rule *e = earlier_same(&s, x, key, kh);
+        if (e)
+            report_add(r, LW_WARNING, x->at, x->id,
+                       "the exception '%s' can never fire: the earlier exception '%s' "
+                       "(line %d) always fires first when this one would; reorder or "
+                       "merge them",
+                       x->id, e->id, e->at.line);
+        seen_exc *slot = seen_find(&s, key, &x->eff, kh ^ window_hash(&x->eff));
+        if (!slot->x)
+            *slot = (seen_exc){x, key, kh ^ window_hash(&x->eff)};
         if (x->discretionary && p->overriders < 0)
             report_add(r, LW_WARNING, x->at, x->id,
                        "the exception '%s' is discretionary but no role may override the "
                        "policy '%s'; add it to a role's may_override",
                        x->id, p->id);
     }
+    lw_mem_free(&pb->mem, s.slot, s.cap * sizeof *s.slot);
 }
 
 /* The same policy id is one rule; two policies with the same title on
-** different channels are "the same policy meaning different things". */
+** different channels are "the same policy meaning different things".
+** Policies are compared only with the later ones of the same title, found
+** through a chain per title. */
 static void lint_channels(const lw_playbook *pb, lw_report *r)
 {
-    for (size_t i = 0; i < pb->n_policies; i++) {
+    size_t n = pb->n_policies;
+    arena tmp;
+    arena_init(&tmp, &pb->mem);
+    strtab titles; /* title -> the first policy with it */
+    strtab_init(&titles, &tmp);
+    size_t *next = arena_alloc(&tmp, (n ? n : 1) * sizeof *next); /* n: none */
+    size_t *last = arena_alloc(&tmp, (n ? n : 1) * sizeof *last); /* of a first one's chain */
+    if (!last)
+        next = NULL;
+    for (size_t i = 0; next && i < n; i++) {
+        const policy *a = &pb->policies[i];
+        next[i] = n;
+        if (!a->title)
+            continue;
+        void *first;
+        int added = strtab_add(&titles, NULL, a->title, strlen(a->title), (void *)a, &first);
+        if (added < 0) {
+            next = NULL; /* out of memory: no warnings rather than a slow search */
+        } else if (added == 0) {
+            size_t f = (size_t)((const policy *)first - pb->policies);
+            next[last[f]] = i;
+            last[f] = i;
+        } else {
+            last[i] = i;
+        }
+    }
+    for (size_t i = 0; next && i < n; i++) {
         const policy *a = &pb->policies[i];
         if (!a->title || !a->channels)
             continue;
-        for (size_t j = i + 1; j < pb->n_policies; j++) {
+        for (size_t j = next[i]; j < n; j = next[j]) {
             const policy *b = &pb->policies[j];
-            if (!b->title || strcmp(a->title, b->title) != 0 || b->channels == a->channels)
+            if (b->channels == a->channels)
                 continue;
             if (a->outcome == b->outcome && a->n_exc == b->n_exc)
                 continue;
@@ -88,6 +219,7 @@ static void lint_channels(const lw_playbook *pb, lw_report *r)
                        b->id, b->title, a->id, a->at.line);
         }
     }
+    arena_free(&tmp);
 }
 
 void lint_playbook(const lw_playbook *pb, lw_report *r)
