@@ -14,9 +14,10 @@
 **
 ** Shapes (1x / 100x): facts (2,000 / 200,000 fact declarations), policies
 ** (600 / 60,000 policies with a reason each; 100x is about 16 MiB, the file
-** limit), expr (one sum of 12 KB / 1.2 MB, in
-** parentheses), rows (one table of 500 / 50,000
-** rows). Uses only leeway.h. Prints figures; asserts nothing about time.
+** limit), expr (one sum of 12 KB / 1.2 MB, in parentheses), rows (one table
+** of 500 / 50,000 rows), exceptions (one policy with 500 / 50,000
+** exceptions). Uses only leeway.h. Prints figures; asserts nothing about
+** time.
 */
 #include "leeway.h"
 
@@ -132,6 +133,18 @@ static void gen_rows(text *t, long n)
         put(t, "        - [\"%ld..%ld\", %ld EUR]\n", i * 10, i * 10 + 9, i % 500);
 }
 
+/* One policy with n exceptions (their ids and conditions are compared with
+** the earlier ones: duplicate ids, exceptions that can never fire). */
+static void gen_exceptions(text *t, long n)
+{
+    header(t);
+    put(t, "policies:\n  - id: p\n    applies: order.value > 10 EUR\n    outcome: deny\n"
+           "    exceptions:\n");
+    for (long i = 0; i < n; i++)
+        put(t, "      - { id: e%ld, when: customer.age > %ld and order.value < %ld EUR }\n", i,
+            i % 100, i);
+}
+
 typedef struct shape {
     const char *name;
     long base;           /* count at 1x */
@@ -145,6 +158,7 @@ static const shape shapes[] = {
     {"policies", 600, gen_policies},
     {"expr", 2000, gen_expr_ok},
     {"rows", 500, gen_rows},
+    {"exceptions", 500, gen_exceptions},
 };
 
 /* Large enough for every generated playbook: a 1.2 MB expression is longer
@@ -187,7 +201,7 @@ static int bench(int argc, char **argv, long max)
 {
     lw_options opt;
     big_options(&opt);
-    printf("%-9s %5s %10s %8s %9s %8s\n", "shape", "size", "count", "MB", "load s", "s/MB");
+    printf("%-10s %5s %10s %8s %9s %8s\n", "shape", "size", "count", "MB", "load s", "s/MB");
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
         int want = argc == 0;
         for (int i = 0; i < argc; i++)
@@ -205,7 +219,7 @@ static int bench(int argc, char **argv, long max)
                         shapes[s].name, k);
                 return 1;
             }
-            printf("%-9s %4ldx %10ld %8.2f %9.3f %8.3f\n", shapes[s].name, k, n, mb, sec,
+            printf("%-10s %4ldx %10ld %8.2f %9.3f %8.3f\n", shapes[s].name, k, n, mb, sec,
                    sec / mb);
             fflush(stdout);
         }
@@ -278,7 +292,7 @@ int main(int argc, char **argv)
         argv += 2;
     }
     if (argc > 1 && argv[1][0] == '-') {
-        fprintf(stderr, "usage: leeway_scale [--max K] [facts|policies|expr|rows...] | "
+        fprintf(stderr, "usage: leeway_scale [--max K] [facts|policies|expr|rows|exceptions...] | "
                         "leeway_scale --check\n");
         return 2;
     }
