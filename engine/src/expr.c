@@ -1415,7 +1415,7 @@ static bool too_deep(parser *P, const expr *root)
     } item;
     item local[64], *st = local; /* most trees fit; larger ones use the scratch arena */
     size_t cap = 64, n = 0;
-    st[n++] = (item){root, 1};
+    st[n++] = (item){root, 0}; /* depth: the operations above a node */
     while (n) {
         item it = st[--n];
         if (it.depth > EXPR_MAX_DEPTH) {
