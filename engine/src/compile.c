@@ -1759,9 +1759,8 @@ static int load(const char *name, const char *text, size_t len, const lw_options
     node *root = yaml_load(&pb->a, r, pb->file, text, len, &lim);
     bool ok = c.root_dir && root && compile_root(&c, root, &lim) && r->errors == 0 &&
               !pb->a.failed;
-    if (ok)
-        lint_playbook(pb, r);
-    bool nomem = pb->a.failed || c.tmp.failed || !c.root_dir;
+    bool linted = !ok || lint_playbook(pb, r);
+    bool nomem = pb->a.failed || c.tmp.failed || !c.root_dir || !linted;
     script_compiler_done(&c);
     arena_free(&c.tmp);
     if (nomem)

@@ -591,8 +591,8 @@ void lua_engine_free(lw_engine *e);
 /* A coverage slot for a rule, named for `leeway test --coverage`. */
 int cov_new(compiler *c, const char *fmt, ...) LW_PRINTF(2, 3);
 
-/* lint.c: warnings for a compiled playbook. */
-void lint_playbook(const lw_playbook *pb, lw_report *r);
+/* lint.c: warnings for a compiled playbook; false if out of memory. */
+bool lint_playbook(const lw_playbook *pb, lw_report *r);
 
 /* Compile expression text found at node n (its position is used). NULL after
 ** reporting an error. want: T_ANY or the type required. */

@@ -130,16 +130,17 @@ static const exception_rule *earlier_same(seen_set *s, const exception_rule *x,
     return first;
 }
 
-static void lint_exceptions(const lw_playbook *pb, const policy *p, lw_report *r)
+/* False if out of memory. */
+static bool lint_exceptions(const lw_playbook *pb, const policy *p, lw_report *r)
 {
     if (p->n_exc == 0)
-        return;
+        return true;
     seen_set s = {NULL, 16};
     while (s.cap < p->n_exc * 2 + 2)
         s.cap *= 2;
     s.slot = lw_mem_alloc(&pb->mem, s.cap * sizeof *s.slot);
     if (!s.slot)
-        return; /* out of memory: no warnings rather than a slow search */
+        return false;
     memset(s.slot, 0, s.cap * sizeof *s.slot);
     for (size_t i = 0; i < p->n_exc; i++) {
         const exception_rule *x = &p->exc[i];
@@ -166,13 +167,14 @@ static void lint_exceptions(const lw_playbook *pb, const policy *p, lw_report *r
                        x->id, p->id);
     }
     lw_mem_free(&pb->mem, s.slot, s.cap * sizeof *s.slot);
+    return true;
 }
 
 /* The same policy id is one rule; two policies with the same title on
 ** different channels are "the same policy meaning different things".
 ** Policies are compared only with the later ones of the same title, found
 ** through a chain per title. */
-static void lint_channels(const lw_playbook *pb, lw_report *r)
+static bool lint_channels(const lw_playbook *pb, lw_report *r)
 {
     size_t n = pb->n_policies;
     arena tmp;
@@ -191,7 +193,7 @@ static void lint_channels(const lw_playbook *pb, lw_report *r)
         void *first;
         int added = strtab_add(&titles, NULL, a->title, strlen(a->title), (void *)a, &first);
         if (added < 0) {
-            next = NULL; /* out of memory: no warnings rather than a slow search */
+            next = NULL;
         } else if (added == 0) {
             size_t f = (size_t)((const policy *)first - pb->policies);
             next[last[f]] = i;
@@ -220,16 +222,18 @@ static void lint_channels(const lw_playbook *pb, lw_report *r)
         }
     }
     arena_free(&tmp);
+    return next != NULL;
 }
 
-void lint_playbook(const lw_playbook *pb, lw_report *r)
+bool lint_playbook(const lw_playbook *pb, lw_report *r)
 {
+    bool ok = true;
     for (size_t i = 0; i < pb->n_policies; i++) {
         const policy *p = &pb->policies[i];
         if (always_false(p->applies))
             report_add(r, LW_WARNING, p->at, p->id,
                        "the policy '%s' never applies: its applies: is always false", p->id);
-        lint_exceptions(pb, p, r);
+        ok = lint_exceptions(pb, p, r) && ok;
     }
-    lint_channels(pb, r);
+    return lint_channels(pb, r) && ok;
 }

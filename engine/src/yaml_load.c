@@ -307,6 +307,10 @@ node *yaml_load(arena *a, lw_report *r, const char *file, const char *text, size
             made->str = arena_strndup(a, (const char *)ev.data.scalar.value,
                                       ev.data.scalar.length);
             made->len = ev.data.scalar.length;
+            if (!made->str) {
+                ok = false; /* out of memory (a->failed is set) */
+                break;
+            }
             anchor_name = (const char *)ev.data.scalar.anchor;
             if (++L.nodes > lim->max_nodes)
                 goto too_many;
@@ -395,6 +399,8 @@ node *yaml_load(arena *a, lw_report *r, const char *file, const char *text, size
         ok = false;
     }
     yaml_parser_delete(&parser);
+    if (L.tmp.failed)
+        a->failed = true; /* so the caller sees that memory ran out */
     arena_free(&L.tmp);
     if (!ok)
         return NULL;
