@@ -1071,7 +1071,7 @@ static bool compile_policy(compiler *c, policy *p, const node *m)
                 continue;
             }
             void *first;
-            int added = strtab_add(&c->ids, p, x->id, strlen(x->id), x, &first);
+            int added = strtab_add(&c->ids, p->exc, x->id, strlen(x->id), x, &first);
             if (added < 0)
                 return false;
             if (added == 0) {

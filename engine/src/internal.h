@@ -538,7 +538,9 @@ typedef struct compiler {
     arena *a;                /* the playbook arena */
     arena tmp;               /* scratch */
     strtab ids;              /* rule ids; owner: the kind of rule (compile.c's
-                                K_POLICY ...), for exceptions their policy */
+                                K_POLICY ...), for exceptions their policy's
+                                exc array (a policy's slot is reused when it
+                                fails; its array is not) */
     strtab outcome_ids;      /* outcome word -> pb->outcomes entry */
     const node **decl_nodes; /* each fact's declaration */
     void *L;                 /* scratch lua_State for checking scripts */

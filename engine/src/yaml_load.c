@@ -91,7 +91,7 @@ typedef struct frame {
 typedef struct loader {
     arena *a;
     arena tmp;               /* what only loading needs: the tables below */
-    strtab keys;             /* every mapping's keys (owner: the mapping) */
+    strtab keys;             /* the keys of large mappings (owner: the mapping) */
     strtab anchors;          /* anchor name -> anchor, the latest definition */
     lw_report *r;
     const char *file;
@@ -142,6 +142,33 @@ static bool add_child(loader *L, frame *f, node *child)
     return true;
 }
 
+/* A mapping's keys are compared one by one while it has at most MAP_SCAN of
+** them, and through L->keys once it has more (so a mapping of n keys costs
+** O(n), and the table holds only the keys of large mappings). */
+#define MAP_SCAN 8
+
+/* The key of m that is the same as k, or NULL (after adding k to L->keys
+** when m is large; L->tmp.failed if that ran out of memory). */
+static const node *key_before(loader *L, const node *m, node *k)
+{
+    if (m->n < MAP_SCAN) {
+        for (size_t i = 0; i < m->n; i++) {
+            const node *o = MAP_KEY(m, i);
+            if (o->len == k->len && memcmp(o->str, k->str, k->len) == 0)
+                return o;
+        }
+        return NULL;
+    }
+    if (m->n == MAP_SCAN)
+        for (size_t i = 0; i < m->n; i++)
+            if (strtab_add(&L->keys, m, MAP_KEY(m, i)->str, MAP_KEY(m, i)->len, MAP_KEY(m, i),
+                           NULL) < 0)
+                return NULL;
+    void *first = NULL;
+    strtab_add(&L->keys, m, k->str, k->len, k, &first);
+    return first;
+}
+
 /* Maps store keys and values interleaved; *is_key_slot says which comes next. */
 static bool map_add(loader *L, frame *f, node *child, bool *is_key_slot)
 {
@@ -164,15 +191,14 @@ static bool map_add(loader *L, frame *f, node *child, bool *is_key_slot)
                        "a mapping key must be a plain word, not a %s", node_kind_name(child));
             return false;
         }
-        void *first;
-        int added = strtab_add(&L->keys, m, child->str, child->len, child, &first);
-        if (added < 0)
+        const node *first = key_before(L, m, child);
+        if (L->tmp.failed)
             return false;
-        if (added == 0) {
+        if (first) {
             report_add(L->r, LW_ERROR, child->at, NULL,
                        "duplicate key '%s' (first written at line %d): a key may appear "
                        "only once in a mapping; remove or rename one of them",
-                       child->str, ((node *)first)->at.line);
+                       child->str, first->at.line);
             return false;
         }
         *is_key_slot = false;
