@@ -6,6 +6,7 @@
 */
 #include "internal.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static bool always_true(const expr *e)
@@ -172,57 +173,116 @@ static bool lint_exceptions(const lw_playbook *pb, const policy *p, lw_report *r
 
 /* The same policy id is one rule; two policies with the same title on
 ** different channels are "the same policy meaning different things".
-** Policies are compared only with the later ones of the same title, found
-** through a chain per title. */
+**
+** Each policy is reported once, against the first earlier policy of its title
+** that has channels, other channels, and another outcome or number of
+** exceptions (and not both channel_specific). Finding that one without
+** comparing every pair: "other channels and another outcome" excludes one
+** channel set and one (outcome, exceptions) pair, and the first policy that
+** avoids both is always one of six kept per title -- the first policy (p1),
+** the first with channels other than p1's (p2), the first with channels
+** other than p1's and a pair other than p2's (q2), the first with a pair other
+** than p1's (p3), the first with a pair other than p1's and channels other
+** than p3's (r3), and the first with channels and pair both other than p1's
+** (p4). Kept twice: over every policy of the title, and over those without
+** channel_specific. */
+typedef struct firsts {
+    const policy *p1, *p2, *q2, *p3, *r3, *p4;
+} firsts;
+
+static bool same_pair(const policy *a, const policy *b)
+{
+    return a->outcome == b->outcome && a->n_exc == b->n_exc;
+}
+
+static void firsts_add(firsts *f, const policy *m)
+{
+    if (!f->p1) {
+        f->p1 = m;
+        return;
+    }
+    bool other_ch = m->channels != f->p1->channels, other_pair = !same_pair(m, f->p1);
+    if (!f->p2 && other_ch)
+        f->p2 = m;
+    else if (f->p2 && !f->q2 && other_ch && !same_pair(m, f->p2))
+        f->q2 = m;
+    if (!f->p3 && other_pair)
+        f->p3 = m;
+    else if (f->p3 && !f->r3 && other_pair && m->channels != f->p3->channels)
+        f->r3 = m;
+    if (!f->p4 && other_ch && other_pair)
+        f->p4 = m;
+}
+
+/* The first policy in f that b differs from, or NULL. */
+static const policy *firsts_differs(const firsts *f, const policy *b)
+{
+    const policy *const cand[] = {f->p1, f->p2, f->q2, f->p3, f->r3, f->p4};
+    const policy *best = NULL;
+    for (size_t i = 0; i < sizeof cand / sizeof cand[0]; i++) {
+        const policy *a = cand[i];
+        if (a && a->channels != b->channels && !same_pair(a, b) && (!best || a < best))
+            best = a;
+    }
+    return best;
+}
+
+typedef struct title_group {
+    firsts all, plain; /* plain: the policies without channel_specific */
+} title_group;
+
+typedef struct channel_warning {
+    const policy *a, *b;
+} channel_warning;
+
+static int warning_order(const void *x, const void *y)
+{
+    const channel_warning *p = x, *q = y;
+    if (p->a != q->a)
+        return p->a < q->a ? -1 : 1;
+    return (p->b > q->b) - (p->b < q->b);
+}
+
 static bool lint_channels(const lw_playbook *pb, lw_report *r)
 {
-    size_t n = pb->n_policies;
+    size_t n = pb->n_policies, nw = 0;
     arena tmp;
     arena_init(&tmp, &pb->mem);
-    strtab titles; /* title -> the first policy with it */
+    strtab titles; /* title -> title_group */
     strtab_init(&titles, &tmp);
-    size_t *next = arena_alloc(&tmp, (n ? n : 1) * sizeof *next); /* n: none */
-    size_t *last = arena_alloc(&tmp, (n ? n : 1) * sizeof *last); /* of a first one's chain */
-    if (!last)
-        next = NULL;
-    for (size_t i = 0; next && i < n; i++) {
-        const policy *a = &pb->policies[i];
-        next[i] = n;
-        if (!a->title)
+    channel_warning *w = arena_alloc(&tmp, (n ? n : 1) * sizeof *w);
+    bool ok = w != NULL;
+    for (size_t i = 0; ok && i < n; i++) {
+        const policy *b = &pb->policies[i];
+        if (!b->title)
             continue;
-        void *first;
-        int added = strtab_add(&titles, NULL, a->title, strlen(a->title), (void *)a, &first);
-        if (added < 0) {
-            next = NULL;
-        } else if (added == 0) {
-            size_t f = (size_t)((const policy *)first - pb->policies);
-            next[last[f]] = i;
-            last[f] = i;
-        } else {
-            last[i] = i;
+        title_group *g = strtab_get(&titles, NULL, b->title, strlen(b->title));
+        if (!g) {
+            g = arena_alloc(&tmp, sizeof *g);
+            if (!g || strtab_add(&titles, NULL, b->title, strlen(b->title), g, NULL) < 0) {
+                ok = false;
+                break;
+            }
+        }
+        const policy *a = firsts_differs(b->channel_specific ? &g->plain : &g->all, b);
+        if (a)
+            w[nw++] = (channel_warning){a, b};
+        if (b->channels) {
+            firsts_add(&g->all, b);
+            if (!b->channel_specific)
+                firsts_add(&g->plain, b);
         }
     }
-    for (size_t i = 0; next && i < n; i++) {
-        const policy *a = &pb->policies[i];
-        if (!a->title || !a->channels)
-            continue;
-        for (size_t j = next[i]; j < n; j = next[j]) {
-            const policy *b = &pb->policies[j];
-            if (b->channels == a->channels)
-                continue;
-            if (a->outcome == b->outcome && a->n_exc == b->n_exc)
-                continue;
-            if (a->channel_specific && b->channel_specific)
-                continue;
-            report_add(r, LW_WARNING, b->at, b->id,
-                       "the policy '%s' (\"%s\") says something different on other channels "
-                       "than '%s' (line %d); if that is intended, say why with "
-                       "channel_specific: \"reason\" on both",
-                       b->id, b->title, a->id, a->at.line);
-        }
-    }
+    if (ok)
+        qsort(w, nw, sizeof *w, warning_order);
+    for (size_t i = 0; ok && i < nw; i++)
+        report_add(r, LW_WARNING, w[i].b->at, w[i].b->id,
+                   "the policy '%s' (\"%s\") says something different on other channels "
+                   "than '%s' (line %d); if that is intended, say why with "
+                   "channel_specific: \"reason\" on both",
+                   w[i].b->id, w[i].b->title, w[i].a->id, w[i].a->at.line);
     arena_free(&tmp);
-    return next != NULL;
+    return ok;
 }
 
 bool lint_playbook(const lw_playbook *pb, lw_report *r)
