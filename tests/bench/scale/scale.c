@@ -16,7 +16,8 @@
 ** (600 / 60,000 policies with a reason each; 100x is about 16 MiB, the file
 ** limit), expr (one sum of 12 KB / 1.2 MB, in parentheses), rows (one table
 ** of 500 / 50,000 rows), exceptions (one policy with 500 / 50,000
-** exceptions). Uses only leeway.h. Prints figures; asserts nothing about
+** exceptions), titles (1,000 / 100,000 policies with one title on two
+** channels). Uses only leeway.h. Prints figures; asserts nothing about
 ** time.
 */
 #include "leeway.h"
@@ -145,6 +146,18 @@ static void gen_exceptions(text *t, long n)
             i % 100, i);
 }
 
+/* n policies with one title on alternating channels (each is compared with
+** the earlier ones of its title). */
+static void gen_titles(text *t, long n)
+{
+    header(t);
+    put(t, "  channel: { type: enum, values: [store, phone] }\npolicies:\n");
+    for (long i = 0; i < n; i++)
+        put(t, "  - { id: p%ld, title: Refunds, channels: [%s], applies: customer.age > %ld, "
+               "outcome: deny }\n",
+            i, i % 2 ? "store" : "phone", i);
+}
+
 typedef struct shape {
     const char *name;
     long base;           /* count at 1x */
@@ -159,6 +172,7 @@ static const shape shapes[] = {
     {"expr", 2000, gen_expr_ok},
     {"rows", 500, gen_rows},
     {"exceptions", 500, gen_exceptions},
+    {"titles", 1000, gen_titles},
 };
 
 /* Large enough for every generated playbook: a 1.2 MB expression is longer
@@ -292,7 +306,7 @@ int main(int argc, char **argv)
         argv += 2;
     }
     if (argc > 1 && argv[1][0] == '-') {
-        fprintf(stderr, "usage: leeway_scale [--max K] [facts|policies|expr|rows|exceptions...] | "
+        fprintf(stderr, "usage: leeway_scale [--max K] [facts|policies|expr|rows|exceptions|titles...] | "
                         "leeway_scale --check\n");
         return 2;
     }
