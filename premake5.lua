@@ -300,7 +300,7 @@ end
 -- ---------------------------------------------------------------------------
 -- Fuzz targets as plain programs that replay inputs (tests/fuzz/replay.c):
 -- tests/fuzz/run feeds them the inputs fuzzing found. tests/fuzz/build makes
--- the real libFuzzer binaries with clang.
+-- the real libFuzzer binaries with clang, and tests/fuzz/campaign runs them.
 
 -- One program per file matching pattern, with the extra files and include
 -- folders given, linked with the engine (and the extra packages).

@@ -19,7 +19,8 @@
 */
 
 /* The owners of the rule ids in compiler.ids, one namespace each (their
-** addresses tell them apart). Exception ids are owned by their policy. */
+** addresses tell them apart). Exception ids are owned by their policy's
+** exceptions array. */
 static const char K_POLICY[] = "policy", K_ROLE[] = "role", K_STEP[] = "step",
                   K_LIMIT[] = "limit", K_OUTPUT[] = "output", K_PROMISE[] = "promise";
 static void cerror(compiler *c, const node *n, const char *rule, const char *fmt, ...)
