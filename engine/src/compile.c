@@ -1341,9 +1341,15 @@ static bool compile_promise(compiler *c, promise_rule *p, const node *m)
 /* ======================================================================
 ** Sections gathered over imports (§9)
 */
-typedef struct sections {
-    node *facts[17], *roles[17], *policies[17], *goodwill[17], *limits[17], *outputs[17],
-        *promises[17], *functions[17];
+/* Files a playbook may import in all: each one read and parsed counts, so
+** that imports cannot multiply (three files that each import the next one
+** three times would read the last one 3^15 times). */
+#define MAX_IMPORTS 16
+
+typedef struct sections { /* the main file's and each import's */
+    node *facts[MAX_IMPORTS + 1], *roles[MAX_IMPORTS + 1], *policies[MAX_IMPORTS + 1],
+        *goodwill[MAX_IMPORTS + 1], *limits[MAX_IMPORTS + 1], *outputs[MAX_IMPORTS + 1],
+        *promises[MAX_IMPORTS + 1], *functions[MAX_IMPORTS + 1];
     size_t n_facts, n_roles, n_policies, n_goodwill, n_limits, n_outputs, n_promises,
         n_functions;
 } sections;
@@ -1354,7 +1360,7 @@ static void add_section(compiler *c, node **arr, size_t *n, node *v, nkind k, co
         return;
     if (!want_kind(c, v, k, name, NULL))
         return;
-    if (*n < 17)
+    if (*n < MAX_IMPORTS + 1)
         arr[(*n)++] = v;
 }
 
@@ -1471,6 +1477,13 @@ static bool load_imports(compiler *c, sections *S, const node *root, const char 
             }
         if (depth >= 16) {
             cerror(c, at, NULL, "imports are nested more than 15 deep");
+            return false;
+        }
+        if (c->n_imports++ >= MAX_IMPORTS) {
+            if (c->n_imports == MAX_IMPORTS + 1) /* said once */
+                cerror(c, at, NULL, "the playbook imports more than %d files (a file imported "
+                                    "twice counts twice); merge some of them",
+                       MAX_IMPORTS);
             return false;
         }
         size_t len;

@@ -545,6 +545,7 @@ typedef struct compiler {
     const node **decl_nodes; /* each fact's declaration */
     void *L;                 /* scratch lua_State for checking scripts */
     const char *root_dir;    /* real path of the playbook's folder */
+    int n_imports;           /* files imported so far */
 } compiler;
 
 /* ======================================================================
