@@ -332,6 +332,26 @@ int cov_new(compiler *c, const char *fmt, ...)
     return (int)pb->n_cov++;
 }
 
+policy *policy_by_id(const compiler *c, const char *id, size_t n)
+{
+    return strtab_get(&c->ids, K_POLICY, id, n);
+}
+
+const role_def *role_by_id(const compiler *c, const char *id, size_t n)
+{
+    return strtab_get(&c->ids, K_ROLE, id, n);
+}
+
+const output_rule *output_by_name(const compiler *c, const char *name, size_t n)
+{
+    return strtab_get(&c->ids, K_OUTPUT, name, n);
+}
+
+const outcome_word *outcome_by_word(const compiler *c, const char *word, size_t n)
+{
+    return strtab_get(&c->outcome_ids, NULL, word, n);
+}
+
 /* ======================================================================
 ** Facts (§2)
 */
@@ -795,7 +815,7 @@ static int outcome_index(compiler *c, const node *n, const char *rule)
         cerror(c, n, rule, "outcome must be one word: allow, deny or escalate");
         return -1;
     }
-    const outcome_word *o = strtab_get(&c->outcome_ids, NULL, n->str, strlen(n->str));
+    const outcome_word *o = outcome_by_word(c, n->str, strlen(n->str));
     if (o)
         return (int)(o - c->pb->outcomes);
     cerror(c, n, rule, "'%s' is not an outcome: use allow, deny or escalate, or declare it "
@@ -917,7 +937,7 @@ static bool compile_may_override(compiler *c, node **lists, size_t nl)
                 continue;
             }
             for (size_t k = 0; k < n; k++) {
-                policy *p = strtab_get(&c->ids, K_POLICY, ids[k], strlen(ids[k]));
+                policy *p = policy_by_id(c, ids[k], strlen(ids[k]));
                 if (p) {
                     if (p->overriders < 0)
                         p->overriders = (int)(ri - 1);
@@ -991,7 +1011,7 @@ static bool compile_policy(compiler *c, policy *p, const node *m)
         return false;
     p->at = m->at;
     lw_playbook *pb = c->pb;
-    const policy *same = strtab_get(&c->ids, K_POLICY, p->id, strlen(p->id));
+    const policy *same = policy_by_id(c, p->id, strlen(p->id));
     if (same) {
         cerror(c, map_get(m, "id"), p->id,
                "the policy id '%s' is used twice (also at %s:%d); ids must be unique", p->id,
@@ -1677,7 +1697,7 @@ static bool compile_root(compiler *c, node *root, const yaml_limits *lim)
             output_rule *o = &pb->outputs[pb->n_outputs];
             memset(o, 0, sizeof *o);
             const node *k = MAP_KEY(S.outputs[i], j);
-            if (strtab_get(&c->ids, K_OUTPUT, k->str, strlen(k->str))) {
+            if (output_by_name(c, k->str, strlen(k->str))) {
                 cerror(c, k, k->str, "the output '%s' is declared twice", k->str);
                 ok = false;
             }

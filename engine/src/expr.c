@@ -268,7 +268,8 @@ static bool tok_is(const token *t, const char *word)
 /* ======================================================================
 ** Parse tree: expr nodes whose names are not yet resolved (op X_NAME etc.)
 */
-enum { X_NAME = 100, X_LIST_LIT, X_CALL, X_STRLIT, X_NUMLIT };
+enum { X_NAME = 100, X_LIST_LIT, X_CALL, X_STRLIT, X_NUMLIT,
+       X_INPUT /* a table cell's input (CELL_INPUT): typed, never evaluated */ };
 
 static expr *mk(parser *P, int op, size_t off, size_t nargs)
 {
@@ -785,9 +786,14 @@ static const char *type_desc(checker *K, const expr *e)
     return ttype_name((ttype)e->type);
 }
 
+/* " (did you mean 'FACT'?)" or "". Each suggestion compares the name with
+** every fact, so after 100 errors (a playbook that is mostly wrong) there
+** are none: that would cost facts x errors. */
 static const char *suggest(checker *K, const char *name)
 {
     const lw_playbook *pb = K->c->pb;
+    if (K->c->r->errors >= 100)
+        return "";
     const char *best = NULL;
     int bd = 4;
     for (size_t i = 0; i < pb->n_facts; i++) {
@@ -819,6 +825,16 @@ static bool resolve_name(checker *K, expr *e, const enumset *hint, bool quiet)
     lw_playbook *pb = c->pb;
     const char *name = e->k.u.s;
     size_t n = (size_t)e->k.idx;
+    if (K->sc && K->sc->cell_input && n == strlen(CELL_INPUT) &&
+        memcmp(name, CELL_INPUT, n) == 0) {
+        /* only the input's type matters: the cell keeps the constants */
+        e->op = X_INPUT;
+        e->type = K->sc->cell_input->type;
+        e->set = K->sc->cell_input->set;
+        e->cur = K->sc->cell_input->cur;
+        memset(&e->k, 0, sizeof e->k);
+        return true;
+    }
     int f = fact_lookup(pb, name, n);
     if (f >= 0) {
         const fact *fa = &pb->facts[f];
@@ -837,17 +853,17 @@ static bool resolve_name(checker *K, expr *e, const enumset *hint, bool quiet)
         return true;
     }
     if (strncmp(name, "outputs.", 8) == 0) {
-        for (size_t i = 0; K->sc && i < K->sc->n_outputs; i++) {
-            if (strcmp(pb->outputs[i].name, name + 8) == 0) {
-                e->op = X_OUTPUT;
-                e->slot = (int32_t)i;
-                e->type = (uint8_t)pb->outputs[i].type;
-                e->set = pb->outputs[i].set;
-                e->cur = pb->cur;
-                if (pb->outputs[i].value && pb->outputs[i].value->type == T_MONEY)
-                    e->cur = pb->outputs[i].value->cur;
-                return true;
-            }
+        const output_rule *o = output_by_name(c, name + 8, n - 8);
+        size_t i = o ? (size_t)(o - pb->outputs) : 0;
+        if (o && K->sc && i < K->sc->n_outputs) {
+            e->op = X_OUTPUT;
+            e->slot = (int32_t)i;
+            e->type = (uint8_t)o->type;
+            e->set = o->set;
+            e->cur = pb->cur;
+            if (o->value && o->value->type == T_MONEY)
+                e->cur = o->value->cur;
+            return true;
         }
         if (!quiet)
             cerr(K, e, "'%s' is not an output written before this one; outputs may read only "
@@ -858,16 +874,14 @@ static bool resolve_name(checker *K, expr *e, const enumset *hint, bool quiet)
     if (strncmp(name, "policies.", 9) == 0 && K->sc && K->sc->policies) {
         const char *id = name + 9;
         const char *dot = strrchr(id, '.');
-        if (dot && strcmp(dot, ".outcome") == 0) {
-            for (size_t i = 0; i < pb->n_policies; i++) {
-                if (strlen(pb->policies[i].id) == (size_t)(dot - id) &&
-                    memcmp(pb->policies[i].id, id, (size_t)(dot - id)) == 0) {
-                    e->op = X_POLICY;
-                    e->slot = (int32_t)i;
-                    e->type = T_OUTCOME;
-                    return true;
-                }
-            }
+        const policy *p = dot && strcmp(dot, ".outcome") == 0
+                              ? policy_by_id(c, id, (size_t)(dot - id))
+                              : NULL;
+        if (p) {
+            e->op = X_POLICY;
+            e->slot = (int32_t)(p - pb->policies);
+            e->type = T_OUTCOME;
+            return true;
         }
         if (!quiet)
             cerr(K, e, "'%s' does not name a policy's outcome; write policies.ID.outcome with "
@@ -1009,14 +1023,14 @@ static bool check_pair(checker *K, expr *a, expr *b)
     if (!check(K, a, NULL))
         return false;
     if (a->type == T_ROLE && (b->op == X_NAME || b->op == X_STRLIT)) {
-        for (size_t i = 0; i < K->c->pb->n_roles; i++)
-            if (strcmp(K->c->pb->roles[i].id, b->k.u.s) == 0) {
-                b->op = X_CONST;
-                b->type = T_ROLE;
-                b->k.t = V_ROLE;
-                b->k.idx = (int32_t)i;
-                return true;
-            }
+        const role_def *r = role_by_id(K->c, b->k.u.s, strlen(b->k.u.s));
+        if (r) {
+            b->op = X_CONST;
+            b->type = T_ROLE;
+            b->k.t = V_ROLE;
+            b->k.idx = (int32_t)(r - K->c->pb->roles);
+            return true;
+        }
         if (b->op == X_NAME && resolve_name(K, b, NULL, true))
             return true;
         cerr(K, b, "'%s' is not a role declared under roles:", b->k.u.s);
@@ -1025,14 +1039,14 @@ static bool check_pair(checker *K, expr *a, expr *b)
     if (a->type == T_OUTCOME && (b->op == X_NAME || b->op == X_STRLIT)) {
         if (b->op == X_NAME && resolve_name(K, b, NULL, true))
             return true;
-        for (size_t i = 0; i < K->c->pb->n_outcomes; i++)
-            if (strcmp(K->c->pb->outcomes[i].word, b->k.u.s) == 0) {
-                b->op = X_CONST;
-                b->type = T_OUTCOME;
-                b->k.t = V_OUTCOME;
-                b->k.idx = (int32_t)i;
-                return true;
-            }
+        const outcome_word *o = outcome_by_word(K->c, b->k.u.s, strlen(b->k.u.s));
+        if (o) {
+            b->op = X_CONST;
+            b->type = T_OUTCOME;
+            b->k.t = V_OUTCOME;
+            b->k.idx = (int32_t)(o - K->c->pb->outcomes);
+            return true;
+        }
         cerr(K, b, "'%s' is not an outcome (allow, deny, escalate or one declared under "
                    "outcomes:)",
              b->k.u.s);
@@ -1275,6 +1289,7 @@ static bool check(checker *K, expr *e, const enumset *hint)
         e->op = X_CONST;
         return true;
     case X_CONST:
+    case X_INPUT:
         return true;
     case X_CALL:
         return check_call(K, e, hint);

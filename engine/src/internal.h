@@ -530,7 +530,13 @@ typedef struct scope {
     bool policies, goodwill; /* policies.ID.outcome, goodwill.amount */
     const enumset *words;    /* declared output words (values:) */
     const char *rule;        /* rule id for messages */
+    const expr *cell_input;  /* compiling a table cell: the column's input, which
+                                the name CELL_INPUT stands for (table.c) */
 } scope;
+
+/* The name a table cell's text uses for its column's input: a byte that no
+** playbook text has (it is not UTF-8), so it can name nothing else. */
+#define CELL_INPUT "\xff"
 
 typedef struct compiler {
     lw_playbook *pb;
@@ -547,6 +553,13 @@ typedef struct compiler {
     const char *root_dir;    /* real path of the playbook's folder */
     int n_imports;           /* files imported so far */
 } compiler;
+
+/* The policy, role, output or outcome word of that id compiled (roles,
+** outcomes: declared) so far, or NULL (compile.c). */
+policy *policy_by_id(const compiler *c, const char *id, size_t n);
+const role_def *role_by_id(const compiler *c, const char *id, size_t n);
+const output_rule *output_by_name(const compiler *c, const char *name, size_t n);
+const outcome_word *outcome_by_word(const compiler *c, const char *word, size_t n);
 
 /* ======================================================================
 ** Lua scripts (script.c)
