@@ -298,12 +298,14 @@ local function engine_program(name, dir, ...)
 end
 
 -- ---------------------------------------------------------------------------
--- The leeway command, the embedding example, the benchmark
+-- The leeway command, the embedding example, the benchmarks
 
 -- the REPL uses libedit for line editing and utf8proc for display widths
 engine_program("leeway", "engine/cli", EDIT)
 engine_program("embed_example", "examples/embed")
 engine_program("leeway_bench", "tests/bench")
+-- loading time against playbook size (tests/bench/scale-run runs its --check)
+engine_program("leeway_scale", "tests/bench/scale")
 
 -- ---------------------------------------------------------------------------
 -- The Lua module: build/<config>/lua/leeway.so, for `require "leeway"` with
@@ -342,7 +344,7 @@ end
 -- ---------------------------------------------------------------------------
 -- Fuzz targets as plain programs that replay inputs (tests/fuzz/replay.c):
 -- tests/fuzz/run feeds them the inputs fuzzing found. tests/fuzz/build makes
--- the real libFuzzer binaries with clang.
+-- the real libFuzzer binaries with clang, and tests/fuzz/campaign runs them.
 
 -- One program per file matching pattern, with the extra files and include
 -- folders given, linked with the engine (and the extra packages).

@@ -343,7 +343,7 @@ static void decide_policies(dstate *s, int role, int channel, int *overall)
             r->n_requires = chosen->n_requires;
             if (!chosen->discretionary) {
                 outcome = chosen->outcome;
-            } else if (role >= 0 && pb->may[role][i]) {
+            } else if (p->overriders >= 0 && role >= p->overriders) {
                 outcome = chosen->outcome;
             } else {
                 outcome = OUT_ESCALATE;

@@ -57,6 +57,31 @@ char *arena_vprintf(arena *a, const char *fmt, va_list ap);
 void arena_reset(arena *a);                        /* keeps one chunk */
 void arena_free(arena *a);
 
+/* A hash table from strings (with an owner pointer: the keys of one YAML
+** mapping, or NULL) to pointers, on an arena (strtab.c). Strings are not
+** copied. */
+typedef struct strtab_slot {
+    const void *owner;
+    const char *s;           /* NULL: empty slot */
+    size_t len;
+    uint32_t h;
+    void *v;
+} strtab_slot;
+
+typedef struct strtab {
+    arena *a;
+    size_t cap, n;           /* cap: 0 or a power of two */
+    strtab_slot *slot;
+} strtab;
+
+uint32_t strtab_hash(const char *s, size_t n);
+void strtab_init(strtab *t, arena *a);
+/* The value of (owner, s), or NULL if it is not in the table. */
+void *strtab_get(const strtab *t, const void *owner, const char *s, size_t n);
+/* Add (owner, s) -> v: 1 if added; 0 if it was there already (*old, when
+** old is not NULL, gets its value; the table is unchanged); -1 out of memory. */
+int strtab_add(strtab *t, const void *owner, const char *s, size_t n, void *v, void **old);
+
 /* Growable byte buffer on an lw_mem. */
 typedef struct strbuf {
     const lw_mem *mem;
@@ -184,6 +209,8 @@ bool duration_parse(const char *s, size_t n, int64_t *secs);
 size_t duration_format(int64_t secs, char *buf, size_t size);
 bool date_parse(const char *s, size_t n, int64_t *secs);
 size_t date_format(int64_t secs, char *buf, size_t size);
+/* Is the date in the years 1 to 9999, the dates the engine reads and writes? */
+bool date_in_range(int64_t secs);
 int64_t days_from_civil(int64_t y, unsigned m, unsigned d);
 
 /* ======================================================================
@@ -453,7 +480,6 @@ struct lw_playbook {
     fact_index fidx;
     role_def *roles;
     size_t n_roles;
-    bool **may;              /* may[role][policy]: may override */
     outcome_word *outcomes;
     size_t n_outcomes;
     policy *policies;
@@ -521,17 +547,29 @@ typedef struct scope {
     bool policies, goodwill; /* policies.ID.outcome, goodwill.amount */
     const enumset *words;    /* declared output words (values:) */
     const char *rule;        /* rule id for messages */
+    const expr *cell_input;  /* compiling a table cell: the column's input, which
+                                the name CELL_INPUT stands for (table.c) */
 } scope;
+
+/* The name a table cell's text uses for its column's input: a byte that no
+** playbook text has (it is not UTF-8), so it can name nothing else. */
+#define CELL_INPUT "\xff"
 
 typedef struct compiler {
     lw_playbook *pb;
     lw_report *r;
     arena *a;                /* the playbook arena */
     arena tmp;               /* scratch */
+    strtab ids;              /* rule ids; owner: the kind of rule (compile.c's
+                                K_POLICY ...), for exceptions their policy's
+                                exc array (a policy's slot is reused when it
+                                fails; its array is not) */
+    strtab outcome_ids;      /* outcome word -> pb->outcomes entry */
     const node **decl_nodes; /* each fact's declaration */
     void *L;                 /* scratch lua_State for checking scripts */
     const char *root_dir;    /* real path of the playbook's folder */
     size_t cap_sources;      /* room in pb->sources */
+    int n_imports;           /* files imported so far */
 } compiler;
 
 /* bundle.c: record a file the playbook is built from when it is read (the
@@ -541,6 +579,13 @@ typedef struct compiler {
 bool bundle_add(compiler *c, const char *path, const char *in_rules, const char *text,
                 size_t len);
 bool bundle_finish(compiler *c);
+
+/* The policy, role, output or outcome word of that id compiled (roles,
+** outcomes: declared) so far, or NULL (compile.c). */
+policy *policy_by_id(const compiler *c, const char *id, size_t n);
+const role_def *role_by_id(const compiler *c, const char *id, size_t n);
+const output_rule *output_by_name(const compiler *c, const char *name, size_t n);
+const outcome_word *outcome_by_word(const compiler *c, const char *word, size_t n);
 
 /* ======================================================================
 ** Lua scripts (script.c)
@@ -598,8 +643,8 @@ void lua_pattern_install(struct lua_State *L);
 /* A coverage slot for a rule, named for `leeway test --coverage`. */
 int cov_new(compiler *c, const char *fmt, ...) LW_PRINTF(2, 3);
 
-/* lint.c: warnings for a compiled playbook. */
-void lint_playbook(const lw_playbook *pb, lw_report *r);
+/* lint.c: warnings for a compiled playbook; false if out of memory. */
+bool lint_playbook(const lw_playbook *pb, lw_report *r);
 
 /* Compile expression text found at node n (its position is used). NULL after
 ** reporting an error. want: T_ANY or the type required. */
