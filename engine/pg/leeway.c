@@ -247,7 +247,7 @@ load_playbook(const char *name, const char *path, MemoryContext cxt, lw_report *
 	lw_playbook *pb = NULL;
 	lw_report  *r = NULL;
 	sigset_t	saved;
-	int			rc;
+	int			rc = LW_OK;
 	char		first[1024],
 				more[4096];
 
@@ -602,6 +602,88 @@ transaction_day(CallSite *cs)
  * Deciding one row
  */
 
+/*
+ * Read a plain case straight from the jsonb, without writing it as text for
+ * lw_case_read_json to parse again: objects down to declared facts, each
+ * holding a string, a number or a boolean, each given once. These are set
+ * as lw_case_read_json sets them (strings as text, numbers as numbers).
+ * Anything else -- null, a list, an object where a fact is declared, a name
+ * the playbook does not declare, deep nesting -- returns false, and the
+ * caller reads the case's text instead, so the library words every problem
+ * itself. The case has been reset then.
+ */
+#define PLAIN_PATH 512
+#define PLAIN_DEPTH 32
+
+static bool
+read_plain_case(lw_case *kase, const lw_playbook *pb, Jsonb *jb)
+{
+	JsonbIterator *it = JsonbIteratorInit(&jb->root);
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+	char		path[PLAIN_PATH];
+	char		text[1024];
+	size_t		plen[PLAIN_DEPTH + 2];	/* path length at each depth */
+	int			depth = 0;
+	int			f = -1;
+	lw_value	given;
+
+	while ((tok = JsonbIteratorNext(&it, &v, false)) != WJB_DONE)
+	{
+		switch (tok)
+		{
+			case WJB_BEGIN_OBJECT:
+				/* an object where a fact is declared, or too deep */
+				if (f >= 0 || depth >= PLAIN_DEPTH)
+					return false;
+				depth++;
+				plen[depth] = depth == 1 ? 0 : strlen(path);
+				break;
+			case WJB_END_OBJECT:
+				depth--;
+				break;
+			case WJB_KEY:
+				{
+					size_t		at = plen[depth];
+					size_t		kl = v.val.string.len;
+
+					if (at + kl + 2 > PLAIN_PATH)
+						return false;
+					if (at > 0)
+						path[at++] = '.';
+					memcpy(path + at, v.val.string.val, kl);
+					path[at + kl] = '\0';
+					f = lw_fact_index(pb, path);
+					break;
+				}
+			case WJB_VALUE:
+				if (f < 0 || lw_case_value(kase, f, &given) != 0)
+					return false;
+				if (v.type == jbvString)
+				{
+					if (v.val.string.len >= sizeof text)
+						return false;
+					memcpy(text, v.val.string.val, v.val.string.len);
+					text[v.val.string.len] = '\0';
+					lw_case_set_string(kase, path, text);
+				}
+				else if (v.type == jbvNumeric)
+					lw_case_set_number_at(kase, f,
+										  DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
+																			 NumericGetDatum(v.val.numeric))));
+				else if (v.type == jbvBool)
+					lw_case_set_bool_at(kase, f, v.val.boolean);
+				else
+					return false;	/* null */
+				f = -1;
+				break;
+			default:
+				return false;	/* a list */
+		}
+	}
+	return true;
+}
+
 /* Decide the row's case; returns the decision (in the bundle's engine,
  * valid until the next decision there) and the engine in *engine. Returns
  * NULL when the playbook or the case is NULL (the result is NULL then). */
@@ -617,7 +699,7 @@ decide_row(FunctionCallInfo fcinfo, lw_engine **engine)
 	const lw_decision *d = NULL;
 	lw_decide_options opt = {0};
 	sigset_t	saved;
-	int			rc;
+	int			rc = LW_OK;
 
 	CHECK_FOR_INTERRUPTS();
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
@@ -636,13 +718,19 @@ decide_row(FunctionCallInfo fcinfo, lw_engine **engine)
 	}
 	cs = callsite_bundle(fcinfo, PG_GETARG_TEXT_PP(0));
 	b = cs->bundle;
-	json = JsonbToCString(NULL, &jb->root, VARSIZE(jb));
-	json = pg_server_to_any(json, strlen(json), PG_UTF8);
 
-	/* from here to the decision only the library runs */
 	lw_case_reset(b->kase);
 	lw_case_set_as_of(b->kase, transaction_day(cs));
-	rc = lw_case_read_json(b->kase, "case", json, strlen(json), &msg);
+	if (GetDatabaseEncoding() != PG_UTF8 || !read_plain_case(b->kase, b->pb, jb))
+	{
+		json = JsonbToCString(NULL, &jb->root, VARSIZE(jb));
+		json = pg_server_to_any(json, strlen(json), PG_UTF8);
+		lw_case_reset(b->kase);
+		lw_case_set_as_of(b->kase, transaction_day(cs));
+		rc = lw_case_read_json(b->kase, "case", json, strlen(json), &msg);
+	}
+
+	/* from here to the decision only the library runs */
 	if (msg == NULL)
 	{
 		opt.role = role;

@@ -49,7 +49,8 @@ pg_find() {
 
 pg_install() {   # tmp libdir log
     local tmp=$1 libdir=$2 log=$3 f dest
-    make -C engine/pg LEEWAY_LIB="$libdir" PG_CONFIG="$PG_CONFIG" >"$log" 2>&1 &&
+    make -C engine/pg clean PG_CONFIG="$PG_CONFIG" >"$log" 2>&1 &&
+        make -C engine/pg LEEWAY_LIB="$libdir" PG_CONFIG="$PG_CONFIG" >>"$log" 2>&1 &&
         make -C engine/pg install LEEWAY_LIB="$libdir" PG_CONFIG="$PG_CONFIG" \
             DESTDIR="$tmp/inst" >>"$log" 2>&1 || return 1
     mkdir -p "$tmp/inst$PG_BINDIR" "$tmp/inst$PG_SHAREDIR/extension" "$tmp/inst$PG_PKGLIBDIR"
