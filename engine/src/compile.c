@@ -8,6 +8,7 @@
 */
 #define _DEFAULT_SOURCE /* realpath */
 #include "internal.h"
+#include "lw_paths.h" /* LW_RULES_DIR, written by the build from PREFIX */
 
 #include <math.h>
 #include <stdio.h>
@@ -1369,19 +1370,70 @@ static bool path_inside(const char *path, const char *dir)
     return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == 0);
 }
 
-/* A path written in `file`, relative to it. It may not leave the playbook's
-** folder, except into the rules/ folder of one of its parent folders (or
-** LEEWAY_RULES_PATH). NULL after reporting; *real gets the real path. */
-static const char *resolve_path(compiler *c, const node *at, const char *file, const char *rel,
-                                const char *what, const char **real_out)
+/* The rule-set folders, as real paths: each folder of LEEWAY_RULES_PATH
+** (separated by ':'), then the installed rule sets, LW_RULES_DIR
+** (PREFIX/share/leeway/rules). Folders that do not exist are left out.
+** Returns the count; the array is in c->tmp (NULL only if out of memory). */
+static const char **rule_dirs(compiler *c, size_t *n)
 {
+    const char *env = getenv("LEEWAY_RULES_PATH");
+    if (!env)
+        env = "";
+    size_t cap = 2;
+    for (const char *p = env; *p; p++)
+        cap += *p == ':';
+    const char **dirs = arena_alloc(&c->tmp, cap * sizeof *dirs);
+    *n = 0;
+    if (!dirs)
+        return NULL;
+    const char *start = env;
+    for (;;) {
+        const char *end = strchr(start, ':');
+        if (!end)
+            end = start + strlen(start);
+        const char *dir = start == end ? NULL : arena_strndup(&c->tmp, start, (size_t)(end - start));
+        char *real = dir ? realpath(dir, NULL) : NULL;
+        if (real) {
+            dirs[*n] = arena_strdup(&c->tmp, real);
+            *n += dirs[*n] != NULL;
+            free(real);
+        }
+        if (!*end)
+            break;
+        start = end + 1;
+    }
+    char *real = realpath(LW_RULES_DIR, NULL);
+    if (real) {
+        dirs[*n] = arena_strdup(&c->tmp, real);
+        *n += dirs[*n] != NULL;
+        free(real);
+    }
+    return dirs;
+}
+
+/* A path written in `file`, relative to it or, if no such file is there, to
+** a rule-set folder (rule_dirs). It may not leave the playbook's folder,
+** except into the rules/ folder of one of its parent folders or a rule-set
+** folder. NULL after reporting; *real gets the real path, and *in_rules the
+** path as written when it was found in a rule-set folder (else NULL). */
+static const char *resolve_path(compiler *c, const node *at, const char *file, const char *rel,
+                                const char *what, const char **real_out, const char **in_rules)
+{
+    *in_rules = NULL;
     const char *base = dir_of(&c->tmp, file);
     char *joined = rel[0] == '/' ? arena_strdup(&c->tmp, rel)
                                  : arena_printf(&c->tmp, "%s/%s", base, rel);
     char *real = joined ? realpath(joined, NULL) : NULL;
+    size_t ndirs;
+    const char **dirs = rule_dirs(c, &ndirs);
+    for (size_t i = 0; !real && rel[0] != '/' && i < ndirs; i++) {
+        joined = arena_printf(&c->tmp, "%s/%s", dirs[i], rel);
+        real = joined ? realpath(joined, NULL) : NULL;
+        *in_rules = real ? rel : NULL;
+    }
     if (!real) {
         cerror(c, at, NULL, "cannot %s '%s': the file does not exist (paths are relative to "
-                            "this file)",
+                            "this file, then to the rule-set folders)",
                what, rel);
         return NULL;
     }
@@ -1400,9 +1452,8 @@ static const char *resolve_path(compiler *c, const node *at, const char *file, c
     }
     if (!allowed && path_inside(real_a, "/rules"))
         allowed = true;
-    const char *env = getenv("LEEWAY_RULES_PATH");
-    if (env && *env && path_inside(real_a, env))
-        allowed = true;
+    for (size_t i = 0; !allowed && i < ndirs; i++)
+        allowed = path_inside(real_a, dirs[i]);
     if (!allowed) {
         cerror(c, at, NULL, "cannot %s '%s': it must be inside the playbook's folder or a rules/ "
                             "folder above it (or LEEWAY_RULES_PATH)",
@@ -1414,11 +1465,11 @@ static const char *resolve_path(compiler *c, const node *at, const char *file, c
     return joined;
 }
 
-const char *resolve_import(compiler *c, const node *at, const char *rel)
+const char *resolve_import(compiler *c, const node *at, const char *rel, const char **in_rules)
 {
     /* relative to the file that names it (the playbook or an imported file) */
     return resolve_path(c, at, at->at.file ? at->at.file : c->pb->file, rel,
-                        "load the functions library", NULL);
+                        "load the functions library", NULL, in_rules);
 }
 
 static bool load_imports(compiler *c, sections *S, const node *root, const char *file,
@@ -1435,7 +1486,8 @@ static bool load_imports(compiler *c, sections *S, const node *root, const char 
     for (size_t i = 0; i < n; i++) {
         const node *at = imp->kind == N_SEQ ? imp->items[i] : imp;
         const char *real_a = NULL;
-        const char *joined = resolve_path(c, at, file, paths[i], "import", &real_a);
+        const char *in_rules = NULL;
+        const char *joined = resolve_path(c, at, file, paths[i], "import", &real_a, &in_rules);
         if (!joined) {
             ok = false;
             continue;
@@ -1454,12 +1506,13 @@ static bool load_imports(compiler *c, sections *S, const node *root, const char 
         const char *err = NULL;
         char *text = file_read(c->a, joined, lim->max_file, &len, &err);
         if (!text) {
-            cerror(c, at, NULL, "cannot import '%s': %s", paths[i], err);
+            if (err) /* else out of memory: the arena's failed flag says so */
+                cerror(c, at, NULL, "cannot import '%s': %s", paths[i], err);
             ok = false;
             continue;
         }
         const char *ifile = arena_strdup(c->a, joined);
-        if (!bundle_add(c, joined, text, len))
+        if (!bundle_add(c, joined, in_rules, text, len))
             return false;
         node *r = yaml_load(c->a, c->r, ifile, text, len, lim);
         if (!r) {
@@ -1691,6 +1744,8 @@ void lw_options_init(lw_options *opt)
     opt->max_file = 16 * 1024 * 1024;
     opt->max_nodes = 1000000;
     opt->max_list = 1024;
+    opt->max_keys = 10000;
+    opt->max_problems = 20;
 }
 
 static int load(const char *name, const char *text, size_t len, const lw_options *opt,
@@ -1706,8 +1761,14 @@ static int load(const char *name, const char *text, size_t len, const lw_options
     }
     memset(pb, 0, sizeof *pb);
     pb->mem = *mem;
+    /* while compiling, a refusal anywhere (the Lua that checks scripts too)
+    ** makes the load fail with LW_ERR_NOMEM; cases made later must not write
+    ** to the shared playbook, so this is undone before returning */
+    bool refused = false;
+    pb->mem.refused = &refused;
     pb->a = *owner; /* the arena holding the text becomes the playbook's */
     pb->f_channel = pb->f_role = pb->f_locale = pb->f_date = -1;
+    case_limits_from(pb, opt);
     pb->file = arena_strdup(&pb->a, name);
     pb->dir = dir_of(&pb->a, name);
     compiler c;
@@ -1721,15 +1782,16 @@ static int load(const char *name, const char *text, size_t len, const lw_options
     free(rd);
     yaml_limits lim;
     yaml_limits_from(&lim, opt);
-    node *root = c.root_dir && bundle_add(&c, pb->file, text, len)
+    node *root = c.root_dir && bundle_add(&c, pb->file, NULL, text, len)
                      ? yaml_load(&pb->a, r, pb->file, text, len, &lim)
                      : NULL;
     bool ok = c.root_dir && root && compile_root(&c, root, &lim) && r->errors == 0 &&
               !pb->a.failed && bundle_finish(&c);
     if (ok)
         lint_playbook(pb, r);
-    bool nomem = pb->a.failed || c.tmp.failed || !c.root_dir;
     script_compiler_done(&c);
+    bool nomem = pb->a.failed || c.tmp.failed || !c.root_dir || refused || r->nomem;
+    pb->mem.refused = NULL;
     arena_free(&c.tmp);
     if (nomem)
         report_add(r, LW_ERROR, (pos){pb->file, 0, 0}, NULL, "out of memory");
@@ -1788,10 +1850,10 @@ int lw_playbook_load(const char *path, const lw_options *opt, lw_playbook **out,
         if (report) {
             *report = report_new(&mem);
             report_add(*report, LW_ERROR, (pos){path, 0, 0}, NULL, "%s",
-                       err ? err : "cannot read the file");
+                       err ? err : "out of memory");
         }
         arena_free(&a);
-        return LW_ERR_IO;
+        return err ? LW_ERR_IO : LW_ERR_NOMEM;
     }
     return load(path, text, len, opt, &mem, &a, out, report);
 }

@@ -308,8 +308,12 @@ int lw_log_read(lw_engine *e, lw_case *c, const char *name, const char *line, si
         i++;
     while (i < len && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r' || line[i] == '\n'))
         i++;
-    if (len - i < 5 || memcmp(line + i, "\"log\"", 5) != 0 || memchr(line, 0, len))
+    if (len - i < 5 || memcmp(line + i, "\"log\"", 5) != 0)
         return lw_case_read_json(c, name, line, len, msg);
+    /* the case reader's checks hold for a record as a whole */
+    int rc = case_json_precheck(c, name ? name : "<record>", line, len, msg);
+    if (rc != LW_OK)
+        return rc;
     cJSON *root = cJSON_ParseWithLengthOpts(line, len, NULL, 0);
     const cJSON *ver = root ? cJSON_GetObjectItemCaseSensitive(root, "log") : NULL;
     if (!ver) {
@@ -317,7 +321,6 @@ int lw_log_read(lw_engine *e, lw_case *c, const char *name, const char *line, si
         return lw_case_read_json(c, name, line, len, msg);
     }
     arena_reset(&e->a); /* the logged decision lives here, like a decision */
-    int rc = LW_OK;
     const char *bad = NULL;
     const cJSON *cs = cJSON_GetObjectItemCaseSensitive(root, "case");
     const cJSON *asof = cJSON_GetObjectItemCaseSensitive(root, "as_of");
@@ -341,10 +344,19 @@ int lw_log_read(lw_engine *e, lw_case *c, const char *name, const char *line, si
     rc = case_read_tree(c, cs);
     if (cJSON_IsString(asof) && lw_case_set_as_of(c, asof->valuestring) != LW_OK)
         case_problem(c, "as_of: '%.40s' is not a date like 2026-11-23", asof->valuestring);
-    if (role && cJSON_IsString(who))
+    if (role && cJSON_IsString(who)) {
         *role = arena_strdup(&c->a, who->valuestring);
+        if (!*role)
+            rc = LW_ERR_NOMEM;
+    }
     if (logged)
         *logged = &e->d;
     cJSON_Delete(root);
+    if (rc == LW_ERR_NOMEM || c->a.failed) {
+        c->msg = "out of memory";
+        if (msg)
+            *msg = c->msg;
+        return LW_ERR_NOMEM;
+    }
     return c->n_problems ? LW_ERR_CASE : rc;
 }

@@ -32,6 +32,7 @@
 typedef struct lw_mem {
     lw_alloc_fn fn;
     void *ud;
+    bool *refused;       /* when not NULL, set when the allocator refuses */
 } lw_mem;
 
 void lw_mem_init(lw_mem *m, const lw_options *opt);
@@ -175,6 +176,8 @@ int64_t money_round_step(int64_t a, int64_t step);    /* half away from zero */
 int64_t money_floor_step(int64_t a, int64_t step);
 int64_t money_ceil_step(int64_t a, int64_t step);
 size_t money_format(int64_t minor, int cur, bool with_code, char *buf, size_t size);
+/* The same with the currency's digits and code (NULL: none) given. */
+size_t money_format_digits(int64_t minor, int digits, const char *code, char *buf, size_t size);
 
 /* Durations and dates (value.c). */
 bool duration_parse(const char *s, size_t n, int64_t *secs);
@@ -192,6 +195,7 @@ struct lw_report {
     lw_diag *items;
     size_t n, cap;
     size_t errors;
+    bool nomem;          /* a diagnostic was lost for lack of memory */
 };
 
 typedef struct pos {
@@ -230,12 +234,14 @@ typedef struct yaml_limits {
     size_t max_scalar, max_file, max_nodes;
 } yaml_limits;
 
-/* Parse a YAML document into a, reporting errors to r. NULL on error. An empty
-** document gives an empty map. */
+/* Parse a YAML document into a, reporting errors to r. NULL on error, or when
+** out of memory (then a's failed flag is set). An empty document gives an
+** empty map. */
 node *yaml_load(arena *a, lw_report *r, const char *file, const char *text,
                 size_t len, const yaml_limits *lim);
 void yaml_limits_from(yaml_limits *l, const lw_options *opt);
-/* Read a whole file into the arena; error message in *err (static or arena). */
+/* Read a whole file into the arena; error message in *err (static or arena),
+** or NULL when out of memory (then the arena's failed flag is set). */
 char *file_read(arena *a, const char *path, size_t max, size_t *len, const char **err);
 node *map_get(const node *m, const char *key);
 bool scalar_is(const node *n, const char *s);
@@ -473,6 +479,9 @@ struct lw_playbook {
     const char **cov_names;
     size_t n_cov;
     size_t n_trace_max;      /* upper bound of trace entries per decision */
+    /* limits for its cases, from the load options (case.c) */
+    yaml_limits case_lim;
+    size_t max_list, max_keys, max_problems;
 };
 
 int fact_lookup(const lw_playbook *pb, const char *path, size_t n);
@@ -526,9 +535,11 @@ typedef struct compiler {
 } compiler;
 
 /* bundle.c: record a file the playbook is built from when it is read (the
-** playbook itself first); then compute pb->digest over them all. false when
-** out of memory. */
-bool bundle_add(compiler *c, const char *path, const char *text, size_t len);
+** playbook itself first; in_rules: the path as written, when the file was
+** found in a rule-set folder, else NULL); then compute pb->digest over them
+** all. false when out of memory. */
+bool bundle_add(compiler *c, const char *path, const char *in_rules, const char *text,
+                size_t len);
 bool bundle_finish(compiler *c);
 
 /* ======================================================================
@@ -558,7 +569,7 @@ typedef struct lua_fn {
 } lua_fn;
 
 /* Resolve a path written in the playbook (imports, functions). */
-const char *resolve_import(compiler *c, const node *at, const char *rel);
+const char *resolve_import(compiler *c, const node *at, const char *rel, const char **in_rules);
 /* Is name one of the expression language's own functions? */
 bool builtin_function(const char *name);
 
@@ -573,6 +584,16 @@ void script_compiler_done(compiler *c);
 struct eval_ctx;
 val script_eval(struct eval_ctx *x, const expr *e);
 void lua_engine_free(lw_engine *e);
+/* Charge `steps` of work done inside one C call (a pattern match, a sort) to
+** the running script's instruction budget, one step an instruction; raises
+** the budget error (a Lua error) if the instructions or the time are spent. */
+struct lua_State;
+void script_charge(struct lua_State *L, size_t steps);
+
+/* lua_pattern.c: set find, match, gmatch and gsub -- Lua 5.4's pattern
+** functions, charged step by step with script_charge -- in the table on top
+** of the stack (the real string table of a script engine). */
+void lua_pattern_install(struct lua_State *L);
 
 /* A coverage slot for a rule, named for `leeway test --coverage`. */
 int cov_new(compiler *c, const char *fmt, ...) LW_PRINTF(2, 3);
@@ -598,15 +619,25 @@ struct lw_case {
     const char **problems;
     size_t n_problems, cap_problems;
     strbuf json;
-    char *msg;
+    const char *msg;
+    bool nomem;              /* an allocation failed since the last reset: a
+                                value or problem may be lost */
+    size_t more_problems;    /* problems past pb->max_problems, not listed */
+    char more[48];           /* the last entry then: "and N more problems" */
     int64_t today;           /* the day it is decided as of when it gives no
                                 date: UTC midnight, in seconds since 1970 */
 };
 
 /* Add the values of a parsed JSON object to c (as lw_case_read_json does
-** after parsing); LW_ERR_CASE when it recorded problems. */
+** after parsing); LW_ERR_CASE when it recorded problems, LW_ERR_NOMEM when
+** out of memory. */
 struct cJSON;
 int case_read_tree(lw_case *c, const struct cJSON *obj);
+/* The checks a JSON case passes before it is parsed: its size, NUL bytes and
+** \u0000 escapes, keys and values within the playbook's limits. LW_OK, or
+** LW_ERR_CASE with *msg (owned by c) positioned in the text. */
+int case_json_precheck(lw_case *c, const char *name, const char *text, size_t len,
+                       const char **msg);
 
 /* UTC midnight of the current day, in seconds since 1970. */
 int64_t today_utc(void);
@@ -696,6 +727,7 @@ void raw_from_node(const node *n, raw *r);
 const char *fact_value(arena *a, const lw_playbook *pb, const fact *f, const raw *r, val *out);
 
 /* Case helpers (case.c). */
+void case_limits_from(lw_playbook *pb, const lw_options *opt);
 int case_set_node(lw_case *c, int f, const node *n);
 int case_read_node(lw_case *c, const node *root);
 void case_problem(lw_case *c, const char *fmt, ...) LW_PRINTF(2, 3);

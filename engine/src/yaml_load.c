@@ -47,7 +47,7 @@ char *file_read(arena *a, const char *path, size_t max, size_t *len, const char 
             char *q = arena_alloc(a, cap + 1);
             if (!q) {
                 fclose(f);
-                *err = "out of memory";
+                *err = NULL;
                 return NULL;
             }
             if (p)
@@ -121,6 +121,24 @@ static pos offset_pos(loader *L, size_t off)
         }
     }
     return p;
+}
+
+/* Where a quoted scalar spells a NUL character (\0, \x00, \u0000 or
+** \U00000000), looking from its first character; its start if not found. */
+static pos nul_escape_pos(loader *L, yaml_mark_t start, yaml_mark_t end)
+{
+    static const char *const spellings[] = {"0", "x00", "u0000", "U00000000"};
+    for (size_t i = start.index; i < end.index && i + 1 < L->len; i++) {
+        if (L->text[i] != '\\')
+            continue;
+        for (int k = 0; k < 4; k++) {
+            size_t n = strlen(spellings[k]);
+            if (i + 1 + n <= L->len && memcmp(L->text + i + 1, spellings[k], n) == 0)
+                return offset_pos(L, i);
+        }
+        i++;
+    }
+    return mark_pos(L, start);
 }
 
 static bool add_child(loader *L, frame *f, node *child)
@@ -202,9 +220,14 @@ node *yaml_load(arena *a, lw_report *r, const char *file, const char *text, size
     }
     size_t bad;
     if (!text_valid_utf8(text, len, &bad)) {
-        report_add(r, LW_ERROR, offset_pos(&L, bad), NULL,
-                   "the file is not valid UTF-8 (byte 0x%02X); save it as UTF-8",
-                   (unsigned char)text[bad]);
+        if (text[bad] == 0)
+            report_add(r, LW_ERROR, offset_pos(&L, bad), NULL,
+                       "a NUL byte (0x00): YAML does not allow it; remove it (is this a text "
+                       "file?)");
+        else
+            report_add(r, LW_ERROR, offset_pos(&L, bad), NULL,
+                       "the file is not valid UTF-8 (byte 0x%02X); save it as UTF-8",
+                       (unsigned char)text[bad]);
         return NULL;
     }
     yaml_parser_t parser;
@@ -274,6 +297,13 @@ node *yaml_load(arena *a, lw_report *r, const char *file, const char *text, size
                 ok = false;
                 break;
             }
+            if (memchr(ev.data.scalar.value, 0, ev.data.scalar.length)) {
+                report_add(r, LW_ERROR, nul_escape_pos(&L, ev.start_mark, ev.end_mark), NULL,
+                           "a NUL character (written \\0, \\x00 or \\u0000) cannot be part of "
+                           "a key or a value; remove it");
+                ok = false;
+                break;
+            }
             made = arena_alloc(a, sizeof *made);
             if (!made) {
                 ok = false;
@@ -287,6 +317,10 @@ node *yaml_load(arena *a, lw_report *r, const char *file, const char *text, size
             made->str = arena_strndup(a, (const char *)ev.data.scalar.value,
                                       ev.data.scalar.length);
             made->len = ev.data.scalar.length;
+            if (!made->str) {
+                ok = false;
+                break;
+            }
             anchor_name = (const char *)ev.data.scalar.anchor;
             if (++L.nodes > lim->max_nodes)
                 goto too_many;
@@ -318,8 +352,8 @@ node *yaml_load(arena *a, lw_report *r, const char *file, const char *text, size
             f->anchor = ev.type == YAML_SEQUENCE_START_EVENT
                             ? (const char *)ev.data.sequence_start.anchor
                             : (const char *)ev.data.mapping_start.anchor;
-            if (f->anchor)
-                f->anchor = arena_strdup(a, f->anchor);
+            if (f->anchor && !(f->anchor = arena_strdup(a, f->anchor)))
+                ok = false;
             keyslot[L.depth - 1] = true;
             break;
         }
@@ -363,12 +397,13 @@ node *yaml_load(arena *a, lw_report *r, const char *file, const char *text, size
         }
         if (ok && made && ev.type == YAML_SCALAR_EVENT && anchor_name) {
             anchor *an = arena_alloc(a, sizeof *an);
-            if (an) {
-                an->name = arena_strdup(a, anchor_name);
+            if (an && (an->name = arena_strdup(a, anchor_name))) {
                 an->n = made;
                 an->count = 1;
                 an->next = L.anchors;
                 L.anchors = an;
+            } else {
+                ok = false;
             }
         }
         if (ok && made) {

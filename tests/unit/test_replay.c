@@ -296,6 +296,12 @@ static void test_log_record_and_read_back(void **state)
                      LW_ERR_CASE);
     assert_non_null(strstr(msg, "b:1:"));
     assert_int_equal(lw_log_read(NULL, c2, "b", broken, 1, NULL, NULL, NULL), LW_ERR_ARG);
+    /* a record passes the case reader's checks too: no \u0000 in it */
+    lw_case_reset(c2);
+    const char *nul = "{\"log\":1,\"case\":{\"spend\":\"1\\u0000 EUR\"},\"outcome\":\"allow\"}";
+    assert_int_equal(lw_log_read(e2, c2, "n", nul, strlen(nul), &logged, &role, &msg),
+                     LW_ERR_CASE);
+    assert_non_null(strstr(msg, "n:1:28: error: \\u0000"));
 
     lw_replay_free(r);
     lw_case_free(c2);
