@@ -14,7 +14,9 @@
  *   context (the engine's allocator hook allocates there), its own lw_engine
  *   and lw_case. The first lookup of a name in a statement revalidates every
  *   source file of the bundle (lw_playbook_source_path/_digest against the
- *   SHA-256 of the file now); later lookups in the same statement do not.
+ *   SHA-256 of the file now; a bundle with a source from a rule-set folder,
+ *   "<rules>/NAME", whose place only the library knows, is compiled again
+ *   and its digest compared); later lookups in the same statement do not.
  *   Each call site keeps the bundle it resolved in fn_extra for as long as
  *   the call site lives, holding a reference: a bundle replaced by an edit
  *   is freed only when the last query using it ends. So an edited playbook
@@ -386,6 +388,23 @@ source_unchanged(const char *path, const char *digest)
 	return strcmp(hex, digest + 7) == 0;
 }
 
+/* Does the playbook, compiled again now, have the bundle's digest? For
+ * bundles with a source found in a rule-set folder ("<rules>/NAME"), whose
+ * place on disk only the library knows. Raises the load's error if the
+ * playbook no longer loads. */
+static bool
+bundle_recompiles_alike(const Bundle *b)
+{
+	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "leeway revalidation",
+											  ALLOCSET_DEFAULT_SIZES);
+	lw_playbook *pb = load_playbook(b->name, b->path, cxt, NULL);
+	bool		same = strcmp(lw_playbook_digest(pb), lw_playbook_digest(b->pb)) == 0;
+
+	lw_playbook_free(pb);
+	MemoryContextDelete(cxt);
+	return same;
+}
+
 /* Does every source of the bundle still have the bytes it was built from? */
 static bool
 bundle_unchanged(const Bundle *b)
@@ -395,6 +414,9 @@ bundle_unchanged(const Bundle *b)
 
 	if (strcmp(b->dir, playbook_dir) != 0)
 		return false;
+	for (size_t i = 0; i < lw_playbook_source_count(b->pb); i++)
+		if (strncmp(lw_playbook_source_path(b->pb, i), "<rules>/", 8) == 0)
+			return bundle_recompiles_alike(b);
 	for (size_t i = 0; i < lw_playbook_source_count(b->pb); i++)
 	{
 		char		path[MAXPGPATH];
@@ -608,12 +630,13 @@ transaction_day(CallSite *cs)
  * holding a string, a number or a boolean, each given once. These are set
  * as lw_case_read_json sets them (strings as text, numbers as numbers).
  * Anything else -- null, a list, an object where a fact is declared, a name
- * the playbook does not declare, deep nesting -- returns false, and the
- * caller reads the case's text instead, so the library words every problem
- * itself. The case has been reset then.
+ * the playbook does not declare, deep nesting, many keys -- returns false,
+ * and the caller reads the case's text instead, so the library words every
+ * problem and applies every limit itself. The case must be reset then.
  */
 #define PLAIN_PATH 512
 #define PLAIN_DEPTH 32
+#define PLAIN_KEYS 256			/* more: the text path applies max_keys */
 
 static bool
 read_plain_case(lw_case *kase, const lw_playbook *pb, Jsonb *jb)
@@ -625,6 +648,7 @@ read_plain_case(lw_case *kase, const lw_playbook *pb, Jsonb *jb)
 	char		text[1024];
 	size_t		plen[PLAIN_DEPTH + 2];	/* path length at each depth */
 	int			depth = 0;
+	int			keys = 0;
 	int			f = -1;
 	lw_value	given;
 
@@ -647,7 +671,7 @@ read_plain_case(lw_case *kase, const lw_playbook *pb, Jsonb *jb)
 					size_t		at = plen[depth];
 					size_t		kl = v.val.string.len;
 
-					if (at + kl + 2 > PLAIN_PATH)
+					if (at + kl + 2 > PLAIN_PATH || ++keys > PLAIN_KEYS)
 						return false;
 					if (at > 0)
 						path[at++] = '.';

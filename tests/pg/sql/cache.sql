@@ -25,6 +25,18 @@ SELECT digest <> :'digest_before' AS new_digest FROM leeway.playbooks() WHERE na
 SELECT pg_temp.edit('bonus.lua', 's/5.00 EUR/7.50 EUR/');
 SELECT leeway.goodwill('pgtest-edit', '{}');
 
+-- and to a library found in a rule-set folder (LEEWAY_RULES_PATH), which
+-- the bundle names "<rules>/pgtest-fee.lua": such a bundle is compiled again
+-- to compare digests
+SELECT leeway.goodwill('pgtest-rules', '{}');
+SELECT digest AS rules_digest, loaded_at AS rules_loaded FROM leeway.playbooks() WHERE name = 'pgtest-rules' \gset
+SELECT leeway.goodwill('pgtest-rules', '{}');
+SELECT digest = :'rules_digest' AS same_digest, loaded_at = :'rules_loaded' AS not_reloaded
+FROM leeway.playbooks() WHERE name = 'pgtest-rules';
+COPY (SELECT 1) TO PROGRAM 'sed -i s/3.00/4.00/ "$LEEWAY_RULES_PATH/pgtest-fee.lua"';
+SELECT leeway.goodwill('pgtest-rules', '{}');
+SELECT digest <> :'rules_digest' AS new_digest FROM leeway.playbooks() WHERE name = 'pgtest-rules';
+
 -- a playbook broken by an edit is an error from the next statement on, and
 -- mended, it works again
 SELECT pg_temp.edit('playbook.yaml', 's/kind == refund/knid == refund/');
