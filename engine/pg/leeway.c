@@ -41,10 +41,10 @@
  */
 #include "postgres.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/stat.h>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include "access/xact.h"
@@ -52,6 +52,7 @@
 #include "common/sha2.h"
 #include "fmgr.h"
 #include "funcapi.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "storage/proc.h"
 #include "utils/builtins.h"
@@ -61,8 +62,6 @@
 #include "utils/memutils.h"
 #include "utils/numeric.h"
 #include "utils/timestamp.h"
-
-#include "mb/pg_wchar.h"
 
 #include "leeway.h"
 
@@ -302,6 +301,7 @@ typedef struct Bundle
 	char	   *path;			/* the playbook file */
 	lw_playbook *pb;
 	lw_engine  *engine;
+	int			engine_millis;	/* leeway.lua_millis the engine was made with */
 	lw_case    *kase;
 	TimestampTz loaded_at;
 	LocalTransactionId checked_lxid;	/* statement last revalidated in */
@@ -494,6 +494,7 @@ bundle_load(const char *name)
 	b->pb = load_playbook(name, path, cxt, NULL);
 	options_for(&opt, cxt);
 	b->engine = lw_engine_new(&opt);
+	b->engine_millis = lua_millis;
 	b->kase = lw_case_new(b->pb);
 	if (b->engine == NULL || b->kase == NULL)
 	{
@@ -742,6 +743,22 @@ decide_row(FunctionCallInfo fcinfo, lw_engine **engine)
 	}
 	cs = callsite_bundle(fcinfo, PG_GETARG_TEXT_PP(0));
 	b = cs->bundle;
+	if (b->engine_millis != lua_millis)
+	{
+		/* the budget is the engine's: a new setting needs a new engine */
+		lw_options	eopt;
+		lw_engine  *e;
+
+		options_for(&eopt, b->cxt);
+		e = lw_engine_new(&eopt);
+		if (e == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_OUT_OF_MEMORY),
+					 errmsg("out of memory deciding with playbook \"%s\"", b->name)));
+		lw_engine_free(b->engine);
+		b->engine = e;
+		b->engine_millis = lua_millis;
+	}
 
 	lw_case_reset(b->kase);
 	lw_case_set_as_of(b->kase, transaction_day(cs));

@@ -52,7 +52,11 @@ SET LOCAL leeway.playbook_dir = '';
 SELECT pg_temp.err($$SELECT leeway.outcome('telecom', '{}')$$);
 ROLLBACK;
 
--- a Lua rule that runs past its budget: 54000, and the backend goes on
+-- a Lua rule that runs past its budget: 54000, and the backend goes on;
+-- a new leeway.lua_millis holds from the next decision on
+SELECT leeway.outcome('pgtest-slow', '{"spin": 10}');
+SET leeway.lua_millis = 1;
+SELECT pg_temp.err($$SELECT leeway.outcome('pgtest-slow', '{"spin": -1}')$$);
 SET leeway.lua_millis = 200;
 SELECT pg_temp.err($$SELECT leeway.outcome('pgtest-slow', '{"spin": -1}')$$) LIKE '54000: pgtest-slow/playbook.yaml:12:1: Lua: the script % budget of %' AS budget_error;
 RESET leeway.lua_millis;
