@@ -58,7 +58,9 @@ pg_install() {   # tmp libdir log
     for f in "$PG_SHAREDIR"/*; do
         [ "$(basename "$f")" = extension ] || ln -s "$f" "$tmp/inst$PG_SHAREDIR/"
     done
-    for f in "$PG_SHAREDIR"/extension/* "$PG_PKGLIBDIR"/*; do
+    # (the extension's JIT bitcode, when PGXS builds it, goes beside the
+    # server's own in lib/bitcode)
+    for f in "$PG_SHAREDIR"/extension/* "$PG_PKGLIBDIR"/* "$PG_PKGLIBDIR"/bitcode/*; do
         dest="$tmp/inst${f%/*}/$(basename "$f")"
         [ -e "$dest" ] || ln -s "$f" "$dest"
     done
