@@ -61,8 +61,9 @@ pg_install() {   # tmp libdir log
     # (the extension's JIT bitcode, when PGXS builds it, goes beside the
     # server's own in lib/bitcode)
     for f in "$PG_SHAREDIR"/extension/* "$PG_PKGLIBDIR"/* "$PG_PKGLIBDIR"/bitcode/*; do
+        [ -e "$f" ] || continue
         dest="$tmp/inst${f%/*}/$(basename "$f")"
-        [ -e "$dest" ] || ln -s "$f" "$dest"
+        [ -e "$dest" ] || ln -s "$f" "$dest" || return 1
     done
 }
 
