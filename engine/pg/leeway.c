@@ -429,8 +429,9 @@ bundle_unchanged(const Bundle *b)
 	return true;
 }
 
-/* May the bundle run Lua? Its sources say "lua" somewhere (a `lua:` key,
- * a functions: library) -- or cannot be read, which counts as yes. */
+/* May the bundle run Lua? A source says "lua" somewhere (a `lua:` key, a
+ * functions: library), is not YAML (a library by another name), or cannot
+ * be read: each counts as yes. */
 static bool
 bundle_may_run_lua(const Bundle *b)
 {
@@ -444,9 +445,13 @@ bundle_may_run_lua(const Bundle *b)
 		size_t		keep = 0;
 		ssize_t		n;
 		int			fd;
+		const char *source = lw_playbook_source_path(b->pb, i);
+		size_t		n_source = strlen(source);
 
-		snprintf(path, sizeof path, "%.*s/%s", dirlen, b->path,
-				 lw_playbook_source_path(b->pb, i));
+		if (!(n_source > 5 && strcmp(source + n_source - 5, ".yaml") == 0) &&
+			!(n_source > 4 && strcmp(source + n_source - 4, ".yml") == 0))
+			return true;
+		snprintf(path, sizeof path, "%.*s/%s", dirlen, b->path, source);
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
 			return true;
