@@ -52,3 +52,11 @@ SELECT loaded_at = :'loaded_before' AS same_load FROM leeway.playbooks() WHERE n
 
 -- a case without a date is decided as of the day the transaction started
 SELECT leeway.decide('telecom', '{}')->>'as_of' = to_char(transaction_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS as_of_today;
+
+-- every replaced bundle has been freed: one memory context per cached
+-- playbook, named after it, and nothing else of leeway's left
+SELECT (SELECT count(*) FROM pg_backend_memory_contexts WHERE name = 'leeway playbook')
+     = (SELECT count(*) FROM leeway.playbooks()) AS one_context_each,
+       (SELECT count(*) FROM pg_backend_memory_contexts
+        WHERE name LIKE 'leeway%' AND name NOT IN ('leeway', 'leeway playbook')) AS others;
+SELECT ident FROM pg_backend_memory_contexts WHERE name = 'leeway playbook' ORDER BY ident;
