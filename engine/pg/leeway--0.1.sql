@@ -13,17 +13,17 @@
 -- could be used in indexes whose entries no edit would ever refresh.
 --
 -- Citus: Citus plans a distributed query by sending fragments of it to the
--- workers, each holding shards of the table. A function applied to the
--- rows (leeway.outcome('v2', t.c) in a SELECT list or WHERE) is part of the
--- fragment and runs on the workers, next to the shards -- whatever its
--- volatility. Where Citus must evaluate an expression once for all shards
--- (function calls without column arguments in INSERT/UPDATE/DELETE, as with
--- now()), it evaluates STABLE and VOLATILE functions on the coordinator
--- and ships the result, while IMMUTABLE ones may go to the workers as they
--- are. For leeway this means: per-row decisions run on the workers, which
--- therefore need the extension and the same bundles under the same
--- leeway.playbook_dir; STABLE is also what keeps Citus from assuming the
--- answer can never change. See docs/postgresql.md.
+-- workers, each holding shards of the table, and it reads volatility to do
+-- so. IMMUTABLE calls may be evaluated anywhere -- folded while planning or
+-- run on the workers -- since their answer may never change. STABLE (and
+-- VOLATILE) calls that do not depend on a row, like now(), are evaluated
+-- once on the coordinator when a modification is planned, so that every
+-- shard sees the same value; VOLATILE functions are refused in an UPDATE of
+-- a distributed table. leeway's calls always take the case column, so they
+-- run on the workers, row by row, next to the shards -- which therefore
+-- need the extension and the same bundles under the same
+-- leeway.playbook_dir -- and being STABLE they are allowed in
+-- UPDATE ... SET decision = leeway.decide(...). See docs/postgresql.md.
 --
 -- PARALLEL SAFE. A decision reads files and the backend-local cache, never
 -- the database, and writes nothing; each parallel worker loads the bundles
@@ -34,7 +34,7 @@
 -- means "the case's own staff.role", so a STRICT declaration would wrongly
 -- turn a missing role into a NULL answer. check() is STRICT.
 --
--- COST. A decision takes microseconds, a thousand times a simple operator
+-- COST. A decision takes about a microsecond, a thousand simple operators
 -- (COST 1): the planner must know it, or it neither puts cheaper conditions
 -- first nor finds a parallel scan worth its start-up cost.
 
