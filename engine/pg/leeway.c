@@ -656,6 +656,7 @@ read_plain_case(lw_case *kase, const lw_playbook *pb, Jsonb *jb)
 	int			depth = 0;
 	int			keys = 0;
 	int			f = -1;
+	int			rc;
 	lw_value	given;
 
 	while ((tok = JsonbIteratorNext(&it, &v, false)) != WJB_DONE)
@@ -695,16 +696,18 @@ read_plain_case(lw_case *kase, const lw_playbook *pb, Jsonb *jb)
 						return false;
 					memcpy(text, v.val.string.val, v.val.string.len);
 					text[v.val.string.len] = '\0';
-					lw_case_set_string(kase, path, text);
+					rc = lw_case_set_string(kase, path, text);
 				}
 				else if (v.type == jbvNumeric)
-					lw_case_set_number_at(kase, f,
-										  DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
-																			 NumericGetDatum(v.val.numeric))));
+					rc = lw_case_set_number_at(kase, f,
+											   DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
+																				  NumericGetDatum(v.val.numeric))));
 				else if (v.type == jbvBool)
-					lw_case_set_bool_at(kase, f, v.val.boolean);
+					rc = lw_case_set_bool_at(kase, f, v.val.boolean);
 				else
 					return false;	/* null */
+				if (rc == LW_ERR_NOMEM)
+					return false;	/* the text path says so */
 				f = -1;
 				break;
 			default:
@@ -789,14 +792,14 @@ decide_row(FunctionCallInfo fcinfo, lw_engine **engine)
 
 	/* a cancel or timeout that came while the library ran */
 	CHECK_FOR_INTERRUPTS();
-	if (msg)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s", msg)));
 	if (rc == LW_ERR_NOMEM)
 		ereport(ERROR,
 				(errcode(ERRCODE_OUT_OF_MEMORY),
 				 errmsg("out of memory deciding with playbook \"%s\"", b->name)));
+	if (msg)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s", pg_any_to_server(msg, strlen(msg), PG_UTF8))));
 	if (rc != LW_OK)
 		ereport(ERROR,
 				(errcode(ERRCODE_INTERNAL_ERROR),
@@ -812,7 +815,8 @@ decide_row(FunctionCallInfo fcinfo, lw_engine **engine)
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 					 errmsg("%s:%d:%d: %s [rule %s]", shown_file(e->file), e->line, e->column,
 							e->message, e->rule ? e->rule : "?"),
-					 errhint("The time budget is leeway.lua_millis (now %d ms).", lua_millis)));
+					 errhint("Lua's time budget is leeway.lua_millis (now %d ms); its instruction and memory budgets are the engine's defaults.",
+							 lua_millis)));
 	}
 	*engine = b->engine;
 	return d;
