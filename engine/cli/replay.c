@@ -175,20 +175,13 @@ static void read_line(replay_run *R, lw_engine *eo, lw_case *c, lw_case *co, lon
     }
     tl_bump.used = 0;
     const char *err = NULL;
-    lw_log_read(eo, c, "", text, l->len, co ? NULL : logged, role, &err);
+    lw_log_read(eo, c, co, "", text, l->len, co ? NULL : logged, role, &err);
     if (err) {
         line_problem(R, c, line, err);
         if (co)
             line_problem(R, co, line, err);
         *logged = NULL;
         *role = NULL;
-        return;
-    }
-    if (co) {
-        tl_bump.used = 0;
-        lw_log_read(eo, co, "", text, l->len, NULL, NULL, &err);
-        if (err)
-            line_problem(R, co, line, err);
     }
 }
 

@@ -421,12 +421,15 @@ LW_API int lw_log_append(lw_engine *e, int fd, lw_case *c, const lw_decision *d,
 ** (lw_case_set_as_of), *role (if not NULL) its acting role (owned by c, NULL
 ** when the record has none), and *logged (if not NULL) the logged decision,
 ** which lives in e like a decision of e: valid until the next call on e
-** (lw_decide included). For a bare case *logged is NULL. name is used in
-** messages. Returns as lw_case_read_json does (LW_ERR_CASE with *msg, owned
-** by c, when the line is not a case or not a well-formed record). */
-LW_API int lw_log_read(lw_engine *e, lw_case *c, const char *name, const char *line,
-                       size_t len, const lw_decision **logged, const char **role,
-                       const char **msg);
+** (lw_decide included). For a bare case *logged is NULL. `also` (may be
+** NULL) is a second case, of another playbook -- the version to compare
+** with -- that gets the same values from the one parse (its problems are its
+** own). name is used in messages. Returns as lw_case_read_json does for c
+** (LW_ERR_CASE with *msg, owned by c, when the line is not a case or not a
+** well-formed record). */
+LW_API int lw_log_read(lw_engine *e, lw_case *c, lw_case *also, const char *name,
+                       const char *line, size_t len, const lw_decision **logged,
+                       const char **role, const char **msg);
 
 /* ------------------------------------------------------------------------
 ** Replay: what a change of playbook does to many decisions

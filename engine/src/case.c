@@ -900,15 +900,10 @@ int case_json_precheck(lw_case *c, const char *name, const char *text, size_t le
     return LW_OK;
 }
 
-int lw_case_read_json(lw_case *c, const char *name, const char *text, size_t len,
-                      const char **msg)
+int case_parse_json(lw_case *c, const char *name, const char *text, size_t len,
+                    const char **msg, struct cJSON **out)
 {
-    if (msg)
-        *msg = NULL;
-    if (!c || !text)
-        return LW_ERR_ARG;
-    if (!name)
-        name = "<case>";
+    *out = NULL;
     int rc = case_json_precheck(c, name, text, len, msg);
     if (rc != LW_OK)
         return rc;
@@ -970,6 +965,21 @@ int lw_case_read_json(lw_case *c, const char *name, const char *text, size_t len
         return case_error(c, msg, name, text, i,
                           "a case must be a JSON object like {\"customer\": {\"age\": 82}}");
     }
+    *out = root;
+    return LW_OK;
+}
+
+int lw_case_read_json(lw_case *c, const char *name, const char *text, size_t len,
+                      const char **msg)
+{
+    if (msg)
+        *msg = NULL;
+    if (!c || !text)
+        return LW_ERR_ARG;
+    cJSON *root;
+    int rc = case_parse_json(c, name ? name : "<case>", text, len, msg, &root);
+    if (rc != LW_OK)
+        return rc;
     rc = case_read_tree(c, root);
     cJSON_Delete(root);
     return rc == LW_ERR_NOMEM ? case_nomem(c, msg) : rc;

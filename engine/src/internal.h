@@ -638,6 +638,10 @@ int case_read_tree(lw_case *c, const struct cJSON *obj);
 ** LW_ERR_CASE with *msg (owned by c) positioned in the text. */
 int case_json_precheck(lw_case *c, const char *name, const char *text, size_t len,
                        const char **msg);
+/* Check and parse a JSON case: LW_OK with *out the object (the caller
+** deletes it), or the error of lw_case_read_json with *msg. */
+int case_parse_json(lw_case *c, const char *name, const char *text, size_t len,
+                    const char **msg, struct cJSON **out);
 
 /* UTC midnight of the current day, in seconds since 1970. */
 int64_t today_utc(void);
