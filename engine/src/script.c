@@ -294,9 +294,11 @@ static int q_add_sub(lua_State *L, bool add)
         push_qty(L, Q_MONEY, a->cur, r);
     } else if (a->kind == Q_DUR && b->kind == Q_DUR) {
         push_qty(L, Q_DUR, 0, r);
-    } else if (a->kind == Q_DATE && b->kind == Q_DUR) {
-        push_qty(L, Q_DATE, 0, r);
-    } else if (add && a->kind == Q_DUR && b->kind == Q_DATE) {
+    } else if ((a->kind == Q_DATE && b->kind == Q_DUR) ||
+               (add && a->kind == Q_DUR && b->kind == Q_DATE)) {
+        if (!date_in_range(r))
+            return luaL_error(L, "the date calculation gives a date outside the years 1 to 9999; "
+                                 "check the duration added to or taken from the date");
         push_qty(L, Q_DATE, 0, r);
     } else if (!add && a->kind == Q_DATE && b->kind == Q_DATE) {
         push_qty(L, Q_DUR, 0, r);
