@@ -18,12 +18,16 @@
 -- run on the workers -- since their answer may never change. STABLE (and
 -- VOLATILE) calls that do not depend on a row, like now(), are evaluated
 -- once on the coordinator when a modification is planned, so that every
--- shard sees the same value; VOLATILE functions are refused in an UPDATE of
--- a distributed table. leeway's calls always take the case column, so they
--- run on the workers, row by row, next to the shards -- which therefore
--- need the extension and the same bundles under the same
--- leeway.playbook_dir -- and being STABLE they are allowed in
--- UPDATE ... SET decision = leeway.decide(...). See docs/postgresql.md.
+-- shard sees the same value. In a SELECT, leeway's calls take the case
+-- column, so they run on the workers, row by row, next to the shards --
+-- which therefore need the extension and the same bundles under the same
+-- leeway.playbook_dir. In an UPDATE of a distributed table Citus refuses
+-- VOLATILE functions and STABLE ones called with column references (its
+-- errors "functions used in UPDATE queries on distributed tables must not
+-- be VOLATILE" and "STABLE functions used in UPDATE queries cannot be called
+-- with column references"): store decisions with INSERT ... SELECT into a
+-- table of their own instead. Not tested here (no Citus on Debian); see
+-- docs/postgresql.md.
 --
 -- PARALLEL SAFE. A decision reads files and the backend-local cache, never
 -- the database, and writes nothing; each parallel worker loads the bundles
