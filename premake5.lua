@@ -8,6 +8,7 @@
 -- differ between versions, are never needed.
 --
 --   make -C build config=release     (also: debug, sanitize)
+--   make -C build install            (PREFIX=/usr/local, DESTDIR; uninstall)
 --
 -- Everything the build writes lands under build/: makefiles in build/,
 -- binaries in build/<config>/, objects in build/obj/<config>/<project>/.
@@ -68,7 +69,7 @@ end
 local pkgcache = {}
 local function pkg(name, fallback)
     if pkgcache[name] then return pkgcache[name] end
-    local r = { cflags = {}, libs = {}, ldflags = {} }
+    local r = { name = name, cflags = {}, libs = {}, ldflags = {} }
     local cflags, libs = "", ""
     if shell("pkg-config --exists " .. name .. " && echo yes") == "yes" then
         cflags = shell("pkg-config --cflags " .. name)
@@ -210,28 +211,71 @@ for _, pattern in ipairs({ "engine/src/*.c", "engine/src/*.h", "engine/include/l
     if have(pattern) then ENGINE_FILES[#ENGINE_FILES + 1] = pattern end
 end
 
+-- The version lives in one place, LW_VERSION in leeway.h; the shared
+-- library's file name and SONAME, leeway.pc and the install rules derive
+-- from it. The SONAME carries the major number: libleeway.so.0 for 0.1.0.
+local VERSION, SOMAJOR
+do
+    local f = io.open("engine/include/leeway.h", "rb")
+    local text = f and f:read("*a") or ""
+    if f then f:close() end
+    VERSION = text:match('#define%s+LW_VERSION%s+"(%d+%.%d+%.%d+)"')
+    SOMAJOR = VERSION and VERSION:match("^(%d+)")
+end
+if HAVE_ENGINE and not VERSION then
+    error("premake5.lua: no '#define LW_VERSION \"X.Y.Z\"' in engine/include/leeway.h")
+end
+
 if HAVE_ENGINE then
+    -- Both libraries compile with hidden visibility, so that only what
+    -- leeway.h marks LW_API (the lw_ functions) is exported. LW_BUILD
+    -- switches LW_API to visibility("default").
+    --
+    -- leeway_static is the build's own archive (libleeway_static.a): the
+    -- programs here link it, and the unit tests call internal functions in
+    -- it. Its objects are then merged into one relocatable object whose
+    -- hidden symbols are made local (ld -r, objcopy --localize-hidden):
+    -- libleeway.a, the static library that is installed, defines no global
+    -- name but the lw_ API, so a program may have its own file_read or
+    -- map_get. (A static and a shared library of the same name in one
+    -- folder would make premake4 link the build's programs against the .so:
+    -- see shared/BUILD-NOTES.md; hence the separate project name.)
     project "leeway_static"
         kind "StaticLib"
         outputs("leeway_static")
         files(ENGINE_FILES)
         includedirs { "engine/include", "engine/src", "build/gen" }
+        defines { "LW_BUILD" }
         -- position-independent so the Lua module (a shared object) can link
         -- it too; -fno-semantic-interposition keeps GCC inlining global
         -- functions as it does without -fPIC, so programs lose nothing
-        buildoptions { "-fPIC", "-fno-semantic-interposition" }
+        buildoptions { "-fPIC", "-fno-semantic-interposition", "-fvisibility=hidden" }
         use_cflags(LUA, YAML, UTF8PROC, CJSON)
+        postbuildcommands {
+            "$(LD) -r -o $(OBJDIR)/libleeway.o $(OBJECTS)",
+            "objcopy --localize-hidden $(OBJDIR)/libleeway.o",
+            "rm -f $(TARGETDIR)/libleeway.a",
+            "$(AR) -rcs $(TARGETDIR)/libleeway.a $(OBJDIR)/libleeway.o",
+        }
 
+    -- libleeway.so.X.Y.Z with SONAME libleeway.so.X, and the two links a
+    -- system library has (libleeway.so.X for programs, libleeway.so for -l).
     project "leeway_shared"
         kind "SharedLib"
-        targetname "leeway"          -- libleeway.so
+        targetname "leeway"
+        targetextension(".so." .. VERSION)
         outputs("leeway_shared")
         files(ENGINE_FILES)
         includedirs { "engine/include", "engine/src", "build/gen" }
-        defines { "LW_BUILD_SHARED" }
+        defines { "LW_BUILD" }
         buildoptions { "-fPIC", "-fvisibility=hidden" }
+        linkoptions { "-Wl,-soname,libleeway.so." .. SOMAJOR }
         use(LUA, YAML, UTF8PROC, CJSON)
         links { "m", "pthread" }
+        postbuildcommands {
+            "ln -sf libleeway.so." .. VERSION .. " $(TARGETDIR)/libleeway.so." .. SOMAJOR,
+            "ln -sf libleeway.so." .. SOMAJOR .. " $(TARGETDIR)/libleeway.so",
+        }
 else
     skipped("engine library", "engine/src/*.c matches nothing")
 end
@@ -255,13 +299,15 @@ local function engine_program(name, dir, ...)
 end
 
 -- ---------------------------------------------------------------------------
--- The leeway command, the embedding example, the benchmark
+-- The leeway command, the embedding example, the benchmarks
 
 -- the REPL uses libedit for line editing and utf8proc for display widths;
 -- `leeway serve` uses libmicrohttpd
 engine_program("leeway", "engine/cli", EDIT, MHD)
 engine_program("embed_example", "examples/embed")
 engine_program("leeway_bench", "tests/bench")
+-- loading time against playbook size (tests/bench/scale-run runs its --check)
+engine_program("leeway_scale", "tests/bench/scale")
 
 -- ---------------------------------------------------------------------------
 -- The Lua module: build/<config>/lua/leeway.so, for `require "leeway"` with
@@ -300,7 +346,7 @@ end
 -- ---------------------------------------------------------------------------
 -- Fuzz targets as plain programs that replay inputs (tests/fuzz/replay.c):
 -- tests/fuzz/run feeds them the inputs fuzzing found. tests/fuzz/build makes
--- the real libFuzzer binaries with clang.
+-- the real libFuzzer binaries with clang, and tests/fuzz/campaign runs them.
 
 -- One program per file matching pattern, with the extra files and include
 -- folders given, linked with the engine (and the extra packages).
@@ -329,3 +375,29 @@ program_per_file("tests/fuzz/fuzz_*.c", { "tests/fuzz/replay.c" }, { "engine/inc
 
 program_per_file("tests/unit/test_*.c", { "tests/unit/*.h" }, { "engine/include", "engine/src" },
                  CMOCKA)
+
+-- ---------------------------------------------------------------------------
+-- make install: neither premake4's nor premake5's gmake generator writes an
+-- install target, and a premake action could not build first. So this file
+-- writes build/GNUmakefile, which GNU make reads in preference to
+-- build/Makefile: it includes the generated Makefile unchanged, sets what is
+-- known here (the version from leeway.h, the Lua version and Debian's module
+-- folder for it, the pkg-config names of the dependencies) and includes
+-- engine/install.mk, which has the install and uninstall rules and writes
+-- build/gen/lw_paths.h (the installed rule-set folder) from PREFIX.
+
+if HAVE_ENGINE and _ACTION and _ACTION:match("^gmake") then
+    local luaver = shell("pkg-config --modversion lua5.4"):match("^(%d+%.%d+)") or "5.4"
+    local cmod = shell("pkg-config --variable=INSTALL_CMOD lua5.4")
+    if cmod == "" then cmod = "/usr/lib/lua/" .. luaver end
+    local out = assert(io.open("build/GNUmakefile", "wb"))
+    out:write("# written by premake5.lua: do not edit (see engine/install.mk)\n",
+              "include Makefile\n",
+              "VERSION := ", VERSION, "\n",
+              "SOMAJOR := ", SOMAJOR, "\n",
+              "LUA_VERSION := ", luaver, "\n",
+              "LUA_CMOD_SYSTEM := ", cmod, "\n",
+              "PC_REQUIRES := ", table.concat({ LUA.name, YAML.name, UTF8PROC.name, CJSON.name }, " "), "\n",
+              "include ../engine/install.mk\n")
+    out:close()
+end

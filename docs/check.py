@@ -2,7 +2,7 @@
 """Check that the docs say what the code does.
 
     python3 docs/check.py [--leeway build/debug/leeway]
-                          [--lib build/debug/libleeway_static.a] [--update]
+                          [--lib build/debug/libleeway.a] [--update]
 
 Run from anywhere; paths are relative to the repository root.
 
@@ -210,7 +210,7 @@ def check_console(md, text, leeway, update):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--leeway", default="build/debug/leeway")
-    ap.add_argument("--lib", default="build/debug/libleeway_static.a")
+    ap.add_argument("--lib", default="build/debug/libleeway.a")
     ap.add_argument("--update", action="store_true")
     a = ap.parse_args()
     leeway = os.path.join(ROOT, a.leeway)

@@ -761,6 +761,7 @@ static void push_decision(lua_State *L, lpb *p, const lw_decision *d, int with_t
     set_str(L, "playbook", d->playbook);
     set_str(L, "version", d->version);
     set_str(L, "digest", d->digest);
+    set_str(L, "as_of", d->as_of);
     set_str(L, "outcome", d->outcome);
 
     lua_createtable(L, narr(d->n_policies), 0);

@@ -10,21 +10,20 @@
 #include <string.h>
 #include <unistd.h>
 
-static char *read_stdin(size_t *len)
+/* Standard input, up to one byte more than max: a case over the limit is
+** refused by the library, with a message naming the limit. NULL when out of
+** memory or on a read error. */
+static char *read_stdin(size_t max, size_t *len)
 {
     size_t cap = 65536, n = 0;
     char *p = malloc(cap + 1);
     if (!p)
         return NULL;
     size_t k;
-    while ((k = fread(p + n, 1, cap - n, stdin)) > 0) {
+    while (n <= max && (k = fread(p + n, 1, cap - n, stdin)) > 0) {
         n += k;
-        if (n == cap) {
-            if (cap >= (size_t)16 << 20) {
-                free(p);
-                return NULL;
-            }
-            cap *= 2;
+        if (n == cap && n <= max) {
+            cap = cap * 2 > max + 1 ? max + 1 : cap * 2;
             char *q = realloc(p, cap + 1);
             if (!q) {
                 free(p);
@@ -32,6 +31,10 @@ static char *read_stdin(size_t *len)
             }
             p = q;
         }
+    }
+    if (ferror(stdin)) {
+        free(p);
+        return NULL;
     }
     p[n] = 0;
     *len = n;
@@ -44,7 +47,9 @@ static int read_case(lw_case *c, const char *path)
     int rc;
     if (strcmp(path, "-") == 0) {
         size_t len;
-        char *text = read_stdin(&len);
+        lw_options d;
+        lw_options_init(&d); /* the playbook is loaded with the default limits */
+        char *text = read_stdin(d.max_file, &len);
         if (!text) {
             fputs("leeway decide: cannot read the case from stdin\n", stderr);
             return EXIT_USAGE;

@@ -13,12 +13,13 @@ static void usage(FILE *f)
 {
     fputs("usage: leeway COMMAND ...\n"
           "\n"
-          "  leeway check PLAYBOOK...            compile and lint; FILE:LINE:COL: messages\n"
+          "  leeway check [-v] PLAYBOOK...       compile and lint; FILE:LINE:COL: messages;\n"
+          "                                      the digest (-v: of every source file too)\n"
           "  leeway decide PLAYBOOK [CASE|-]     decide one case (.json or .yaml; - = stdin)\n"
           "         [--role ROLE] [--trace] [--format json|text] [--compact]\n"
           "         [--set path=value ...] [--log FILE] " BUDGET_USAGE "\n"
           "  leeway test [--coverage] [-v] PATH...  run playbook tests; last line: N passed, N failed\n"
-          "  (decide, test and repl take " BUDGET_USAGE ",\n"
+          "  (decide, test, replay and repl take " BUDGET_USAGE ",\n"
           "   the budgets of Lua scripts per decision)\n"
           "  leeway replay PLAYBOOK INPUT.jsonl|-  decide every line (cases or decision-log\n"
           "         records) and summarise what changed\n"
@@ -30,8 +31,9 @@ static void usage(FILE *f)
           "  leeway repl [PLAYBOOK]              the trainer's REPL (reads stdin when not a tty)\n"
           "  leeway version\n"
           "\n"
-          "Exit status: 0 done, 1 tests failed or check found errors, 2 usage error or a\n"
-          "playbook that cannot be loaded.\n",
+          "Exit status: 0 done, 1 tests failed, check found errors or replay\n"
+          "--fail-on-change saw a change, 2 usage error or a playbook that cannot be\n"
+          "loaded, 130 replay stopped by Ctrl-C. More: man leeway.\n",
           f);
 }
 

@@ -14,6 +14,7 @@
 #include <ctype.h>
 #include <editline/readline.h>
 #include <errno.h>
+#include <locale.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <sys/stat.h>
@@ -59,6 +60,130 @@ static void err(session *S, const char *fmt, ...)
     vprintf(fmt, ap);
     putchar('\n');
     va_end(ap);
+}
+
+/* ======================================================================
+** Reading lines: at most REPL_MAX_LINE bytes each
+**
+** A longer line is read to its end without being kept, so nothing huge is
+** held, echoed or added to the history; it is refused with a message naming
+** the limit and the REPL carries on with the next line. A command continued
+** over several lines has the same limit in all.
+*/
+#define REPL_MAX_LINE (64 * 1024)
+
+static const char *too_long(size_t len)
+{
+    static char msg[200];
+    snprintf(msg, sizeof msg,
+             "the command is %zu bytes long, more than the limit of %d bytes (64 KiB); it "
+             "was skipped. Put long values in a case file and load it with `case FILE`",
+             len, REPL_MAX_LINE);
+    return msg;
+}
+
+/* Echo the start of a line that was too long: at most 40 bytes, cut at a
+** character boundary. */
+static void echo_start(session *S, const char *s)
+{
+    size_t n = 0;
+    while (s[n] && n < 40)
+        n++;
+    while (n && ((unsigned char)s[n] & 0xC0) == 0x80)
+        n--;
+    printf("%s> %.*s...%s\n", C(S, DIM), (int)n, s, C(S, OFF));
+}
+
+/* Read one line of f into *buf (grown as needed, never past REPL_MAX_LINE
+** bytes and the NUL), without the newline; *len is the line's full length,
+** of which only the first REPL_MAX_LINE bytes are kept. False at the end of
+** the input. */
+static bool read_line(FILE *f, char **buf, size_t *cap, size_t *len)
+{
+    size_t n = 0, total = 0;
+    int ch;
+    bool any = false;
+    while ((ch = getc_unlocked(f)) != EOF) {
+        any = true;
+        if (ch == '\n')
+            break;
+        total++;
+        if (n == REPL_MAX_LINE)
+            continue;
+        if (n + 1 >= *cap) {
+            size_t c = *cap ? *cap * 2 : 256;
+            if (c > REPL_MAX_LINE + 1)
+                c = REPL_MAX_LINE + 1;
+            char *p = realloc(*buf, c);
+            if (!p) {
+                fputs("leeway repl: out of memory\n", stderr);
+                return false;
+            }
+            *buf = p;
+            *cap = c;
+        }
+        (*buf)[n++] = (char)ch;
+    }
+    if (!any)
+        return false;
+    if (!*buf && !(*buf = malloc(*cap = 1)))
+        return false;
+    (*buf)[n] = 0;
+    *len = total;
+    return true;
+}
+
+/* On a terminal libedit reads through this (rl_getc_function): one byte of
+** standard input (in the C locale libedit takes a character per byte, as
+** its own reader does). It counts the bytes of the line being typed; past
+** REPL_MAX_LINE it reads the rest of the line without passing it on, then
+** ends the line, and tty_skipped says how long the line was. -1 at the end
+** of the input or on Ctrl-C. */
+static size_t tty_line, tty_skipped;
+
+static int read_byte(void)
+{
+    unsigned char b;
+    ssize_t k;
+    while ((k = read(STDIN_FILENO, &b, 1)) < 0 && errno == EINTR && !interrupted)
+        ;
+    return k == 1 ? b : -1;
+}
+
+/* libedit stores what this returns as one wide character: a UTF-8 sequence
+** is returned as its code point (U+FFFD when it is broken). */
+static int tty_getc(FILE *f)
+{
+    (void)f;
+    for (;;) {
+        int b = read_byte();
+        if (b < 0)
+            return -1;
+        if (b == '\r' || b == '\n') {
+            if (tty_line > REPL_MAX_LINE)
+                tty_skipped = tty_line;
+            tty_line = 0;
+            return b;
+        }
+        int more = b >= 0xF0 && b <= 0xF4 ? 3 : b >= 0xE0 ? 2 : b >= 0xC2 ? 1 : 0;
+        int cp = more == 3 ? b & 0x07 : more == 2 ? b & 0x0F : more ? b & 0x1F : b;
+        if (b >= 0x80 && !more)
+            cp = 0xFFFD;
+        tty_line++;
+        for (int i = 0; i < more; i++) {
+            int c = read_byte();
+            if (c < 0)
+                return -1;
+            tty_line++;
+            if ((c & 0xC0) != 0x80) {
+                cp = 0xFFFD;
+                break;
+            }
+            cp = (cp << 6) | (c & 0x3F);
+        }
+        if (tty_line <= REPL_MAX_LINE)
+            return cp;
+    }
 }
 
 static void pad(const char *s, size_t col)
@@ -837,14 +962,21 @@ static void repl_scenario(session *S, char *args)
     int p0 = S->expect_pass, f0 = S->expect_fail;
     S->depth++;
     char *line = NULL;
-    size_t cap = 0;
-    while (!interrupted && !quit_requested && getline(&line, &cap, f) > 0) {
+    size_t cap = 0, len;
+    int lineno = 0;
+    while (!interrupted && !quit_requested && read_line(f, &line, &cap, &len)) {
+        lineno++;
         line[strcspn(line, "\r\n")] = 0;
         char *s = line;
         while (*s == ' ')
             s++;
         if (!*s || *s == '#')
             continue;
+        if (len > REPL_MAX_LINE) {
+            echo_start(S, s);
+            err(S, "%s:%d: %s", args, lineno, too_long(len));
+            continue;
+        }
         printf("%s> %s%s\n", C(S, DIM), s, C(S, OFF));
         run_line(S, s);
     }
@@ -1123,9 +1255,9 @@ static bool incomplete(const char *s)
     return q || depth > 0;
 }
 
-static char *join_continued(char *acc, const char *line)
+static char *join_continued(char *acc, const char *line, size_t a)
 {
-    size_t a = acc ? strlen(acc) : 0, l = strlen(line);
+    size_t l = strlen(line);
     char *p = realloc(acc, a + l + 2);
     if (!p) {
         free(acc);
@@ -1139,26 +1271,35 @@ static char *join_continued(char *acc, const char *line)
     return p;
 }
 
-static char *read_command(session *S)
+/* The next command (NULL at the end of input). A line over the limit ends
+** the command: *skipped is then the line's length (else 0), and the command
+** returned is what was read of it, for the echo. */
+static char *read_command(session *S, size_t *skipped)
 {
     char *acc = NULL;
+    size_t acc_len = 0;
+    *skipped = 0;
     for (;;) {
         char *line;
+        size_t len = 0;
         if (S->interactive) {
             interrupted = 0;
+            tty_line = tty_skipped = 0;
             line = readline(acc ? "...> " : "leeway> ");
             if (interrupted) {
                 /* Ctrl-C: drop what was typed, keep going */
                 free(line);
                 free(acc);
                 acc = NULL;
+                acc_len = 0;
                 putchar('\n');
                 continue;
             }
+            len = line ? (tty_skipped ? tty_skipped : strlen(line)) : 0;
         } else {
             size_t cap = 0;
             line = NULL;
-            if (getline(&line, &cap, stdin) <= 0) {
+            if (!read_line(stdin, &line, &cap, &len)) {
                 free(line);
                 line = NULL;
             } else {
@@ -1167,10 +1308,16 @@ static char *read_command(session *S)
         }
         if (!line)
             return acc; /* Ctrl-D / end of input */
-        acc = join_continued(acc, line);
+        if (acc_len + len > REPL_MAX_LINE) {
+            *skipped = acc_len + len;
+            free(acc);
+            return line;
+        }
+        acc = join_continued(acc, line, acc_len);
         free(line);
         if (!acc || !incomplete(acc))
             return acc;
+        acc_len = strlen(acc);
     }
 }
 
@@ -1205,11 +1352,15 @@ int cmd_repl(int argc, char **argv)
     completion_session = &S;
     char *hist = NULL;
     if (S.interactive) {
+        /* libedit reads multibyte characters (Äiti) only in the user's locale;
+        ** numbers keep the C locale */
+        setlocale(LC_CTYPE, "");
         struct sigaction sa;
         memset(&sa, 0, sizeof sa);
         sa.sa_handler = on_sigint;
         sigaction(SIGINT, &sa, NULL);
         rl_attempted_completion_function = complete;
+        rl_getc_function = tty_getc;
         hist = history_path();
         if (hist)
             read_history(hist);
@@ -1219,11 +1370,16 @@ int cmd_repl(int argc, char **argv)
     if (pb_arg)
         load(&S, pb_arg, false);
     char *line;
-    while (!quit_requested && (line = read_command(&S)) != NULL) {
+    size_t skipped;
+    while (!quit_requested && (line = read_command(&S, &skipped)) != NULL) {
         char *s = line;
         while (*s == ' ' || *s == '\t')
             s++;
-        if (*s && *s != '#') {
+        if (skipped) {
+            if (!S.interactive)
+                echo_start(&S, s);
+            err(&S, "%s", too_long(skipped));
+        } else if (*s && *s != '#') {
             if (S.interactive)
                 add_history(s);
             else

@@ -16,13 +16,14 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-enum { BATCH_LINES = 512, BATCH_BYTES = 256 * 1024, MAX_EXAMPLES = 5 };
+enum { BATCH_LINES = 1024, BATCH_BYTES = 512 * 1024, MAX_EXAMPLES = 5 };
 enum { SLOT_FREE, SLOT_FILLED, SLOT_CLAIMED, SLOT_DONE };
 
 typedef struct line_ref {
@@ -51,7 +52,7 @@ typedef struct replay_run {
     int threads;
     /* the pipeline */
     pthread_mutex_t mu;
-    pthread_cond_t cv;
+    pthread_cond_t to_work, to_write, to_read; /* a slot filled, done, free */
     batch *ring;
     size_t slots;
     long next_fill, next_claim, next_write; /* batch sequence numbers */
@@ -66,7 +67,7 @@ typedef struct replay_run {
     bool progress;
 } replay_run;
 
-static volatile sig_atomic_t interrupted;
+static atomic_int interrupted; /* lock-free: written by the signal handler */
 
 static void on_sigint(int sig)
 {
@@ -104,6 +105,16 @@ static void bump_free(void *p)
     if (b->base && (char *)p >= b->base && (char *)p < b->base + b->cap)
         return; /* freed with the block */
     free(p);
+}
+
+/* Stop every thread of the run (called with R->mu held). */
+static void fail_run(replay_run *R, const char *why)
+{
+    R->failed = true;
+    R->fail_msg = why;
+    pthread_cond_broadcast(&R->to_work);
+    pthread_cond_broadcast(&R->to_write);
+    pthread_cond_broadcast(&R->to_read);
 }
 
 /* ======================================================================
@@ -164,20 +175,13 @@ static void read_line(replay_run *R, lw_engine *eo, lw_case *c, lw_case *co, lon
     }
     tl_bump.used = 0;
     const char *err = NULL;
-    lw_log_read(eo, c, "", text, l->len, co ? NULL : logged, role, &err);
+    lw_log_read(eo, c, co, "", text, l->len, co ? NULL : logged, role, &err);
     if (err) {
         line_problem(R, c, line, err);
         if (co)
             line_problem(R, co, line, err);
         *logged = NULL;
         *role = NULL;
-        return;
-    }
-    if (co) {
-        tl_bump.used = 0;
-        lw_log_read(eo, co, "", text, l->len, NULL, NULL, &err);
-        if (err)
-            line_problem(R, co, line, err);
     }
 }
 
@@ -206,13 +210,10 @@ static void *work(void *arg)
             b = NULL;
             if (R->eof && R->next_claim == R->next_fill)
                 break;
-            pthread_cond_wait(&R->cv, &R->mu);
+            pthread_cond_wait(&R->to_work, &R->mu);
         }
-        if (!ok && !R->failed) {
-            R->failed = true;
-            R->fail_msg = "out of memory";
-            pthread_cond_broadcast(&R->cv);
-        }
+        if (!ok && !R->failed)
+            fail_run(R, "out of memory");
         if (!b) {
             pthread_mutex_unlock(&R->mu);
             break;
@@ -245,11 +246,9 @@ static void *work(void *arg)
         }
         pthread_mutex_lock(&R->mu);
         b->state = SLOT_DONE;
-        if (!ok && !R->failed) {
-            R->failed = true;
-            R->fail_msg = "out of memory";
-        }
-        pthread_cond_broadcast(&R->cv);
+        if (!ok && !R->failed)
+            fail_run(R, "out of memory");
+        pthread_cond_signal(&R->to_write);
         pthread_mutex_unlock(&R->mu);
     }
     free(tl_bump.base);
@@ -264,19 +263,19 @@ static void *work(void *arg)
 /* ======================================================================
 ** The writer: batches in input order
 */
-static void show_progress(replay_run *R, double started, bool last)
+static void show_progress(size_t done, off_t in_read, off_t in_size, double started, bool last)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     double t = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9 - started;
-    double rate = t > 0 ? (double)R->done_lines / t : 0;
+    double rate = t > 0 ? (double)done / t : 0;
     char left[64] = "";
-    double eta = R->in_size > 0 && R->in_read > 0 && R->in_read < R->in_size
-                     ? t * (double)(R->in_size - R->in_read) / (double)R->in_read
+    double eta = in_size > 0 && in_read > 0 && in_read < in_size
+                     ? t * (double)(in_size - in_read) / (double)in_read
                      : 0;
     if (t > 0.5 && eta >= 1)
         snprintf(left, sizeof left, ", about %.0f s left", eta);
-    fprintf(stderr, "\r\033[K%zu cases, %.0f cases/s%s", R->done_lines, rate, left);
+    fprintf(stderr, "\r\033[K%zu cases, %.0f cases/s%s", done, rate, left);
     if (last)
         fputs("\r\033[K", stderr);
 }
@@ -316,34 +315,35 @@ static void *write_batches(void *arg)
             b = NULL;
             if (R->eof && R->next_write == R->next_fill)
                 break;
-            pthread_cond_wait(&R->cv, &R->mu);
+            pthread_cond_wait(&R->to_write, &R->mu);
         }
         pthread_mutex_unlock(&R->mu);
         if (!b)
             break;
         if (R->out_fd >= 0 && !R->out_broken && !write_all(R->out_fd, b->out, b->out_len)) {
+            int err = errno;
             pthread_mutex_lock(&R->mu);
-            if (errno == EPIPE) {
-                R->out_broken = true;
-            } else {
-                R->failed = true;
-                R->fail_msg = strerror(errno);
-            }
+            if (err == EPIPE)
+                R->out_broken = true; /* the reader stops at its next batch */
+            else if (!R->failed)
+                fail_run(R, strerror(err));
             pthread_mutex_unlock(&R->mu);
         }
         pthread_mutex_lock(&R->mu);
         R->done_lines += b->n;
+        size_t done = R->done_lines;
+        off_t in_read = R->in_read;
         b->state = SLOT_FREE;
         R->next_write++;
-        pthread_cond_broadcast(&R->cv);
+        pthread_cond_signal(&R->to_read);
         pthread_mutex_unlock(&R->mu);
         if (R->progress && mono_now() - shown > 0.25) {
             shown = mono_now();
-            show_progress(R, started, false);
+            show_progress(done, in_read, R->in_size, started, false);
         }
     }
     if (R->progress)
-        show_progress(R, started, true);
+        show_progress(R->done_lines, R->in_read, R->in_size, started, true);
     return NULL;
 }
 
@@ -444,7 +444,7 @@ static bool read_input(replay_run *R, reader *rd)
         pthread_mutex_lock(&R->mu);
         batch *b = &R->ring[R->next_fill % (long)R->slots];
         while (b->state != SLOT_FREE && !R->failed && !R->out_broken)
-            pthread_cond_wait(&R->cv, &R->mu);
+            pthread_cond_wait(&R->to_read, &R->mu);
         bool stop = R->failed || R->out_broken;
         pthread_mutex_unlock(&R->mu);
         if (stop)
@@ -473,15 +473,14 @@ static bool read_input(replay_run *R, reader *rd)
         if (b->n) {
             b->state = SLOT_FILLED;
             R->next_fill++;
+            pthread_cond_signal(&R->to_work);
         }
-        if (!more)
-            R->eof = true;
-        pthread_cond_broadcast(&R->cv);
         pthread_mutex_unlock(&R->mu);
     }
     pthread_mutex_lock(&R->mu);
     R->eof = true;
-    pthread_cond_broadcast(&R->cv);
+    pthread_cond_broadcast(&R->to_work);
+    pthread_cond_signal(&R->to_write);
     pthread_mutex_unlock(&R->mu);
     return ok;
 }
@@ -597,7 +596,9 @@ int cmd_replay(int argc, char **argv)
     lw_playbook *old = pb && old_path ? load_playbook(old_path) : NULL;
     lw_replay *total = lw_replay_new(NULL, MAX_EXAMPLES);
     worker *ws = calloc((size_t)threads, sizeof *ws);
-    R.slots = (size_t)threads * 2 + 2;
+    /* room for every worker's batch, one being read, one being written, and
+    ** a few decided ahead of the writer: about 1 MiB each */
+    R.slots = (size_t)threads + 2 + (threads < 4 ? (size_t)threads : 4);
     R.ring = calloc(R.slots, sizeof *R.ring);
     for (size_t i = 0; R.ring && i < R.slots; i++)
         if (!(R.ring[i].lines = malloc(BATCH_LINES * sizeof *R.ring[i].lines)))
@@ -616,7 +617,9 @@ int cmd_replay(int argc, char **argv)
     R.threads = (int)threads;
     R.progress = isatty(2);
     pthread_mutex_init(&R.mu, NULL);
-    pthread_cond_init(&R.cv, NULL);
+    pthread_cond_init(&R.to_work, NULL);
+    pthread_cond_init(&R.to_write, NULL);
+    pthread_cond_init(&R.to_read, NULL);
 
     cJSON_Hooks hooks = {bump_alloc, bump_free};
     cJSON_InitHooks(&hooks);
@@ -646,10 +649,8 @@ int cmd_replay(int argc, char **argv)
         read_ok = read_input(&R, &rd);
     } else {
         pthread_mutex_lock(&R.mu);
-        R.failed = true;
-        R.fail_msg = "cannot start threads";
+        fail_run(&R, "cannot start threads");
         R.eof = true;
-        pthread_cond_broadcast(&R.cv);
         pthread_mutex_unlock(&R.mu);
     }
     for (size_t t = 0; t < started; t++)

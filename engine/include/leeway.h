@@ -24,12 +24,19 @@
 extern "C" {
 #endif
 
-#if defined(LW_BUILD_SHARED) && defined(__GNUC__)
+/* LW_API marks what the library exports. The library is compiled with
+** -fvisibility=hidden and LW_BUILD, so the lw_ functions below are its only
+** global symbols, in the shared and in the installed static library. */
+#if defined(LW_BUILD) && defined(__GNUC__)
 #define LW_API __attribute__((visibility("default")))
 #else
 #define LW_API
 #endif
 
+/* The version, written only here: the build derives the shared library's
+** SONAME (libleeway.so.MAJOR) and leeway.pc's version from LW_VERSION. The
+** major number, and with it the SONAME, changes with every release that
+** breaks programs built against the one before (docs/embedding.md, "ABI"). */
 #define LW_VERSION "0.1.0"
 #define LW_VERSION_NUM 100 /* major*10000 + minor*100 + patch */
 
@@ -62,17 +69,31 @@ LW_API const char *lw_errstr(int code);
 ** NULL; otherwise returns a block of nsize bytes (or NULL on failure). */
 typedef void *(*lw_alloc_fn)(void *ud, void *ptr, size_t osize, size_t nsize);
 
+/* Limits are per playbook (given to lw_playbook_load, they hold for the
+** playbook and for every case made for it) or per engine (the Lua budgets,
+** given to lw_engine_new). A case over a limit is refused with a message
+** naming it (lw_case_read_json / lw_case_read_file return LW_ERR_CASE), or,
+** for one value, gets a problem that makes its decision `invalid`. */
 typedef struct lw_options {
     lw_alloc_fn alloc;        /* NULL: the C library's malloc/free */
     void *alloc_ud;
     int max_depth;            /* YAML nesting; 0 = default 64 */
-    size_t max_scalar;        /* bytes in one YAML/JSON scalar; 0 = 64 KiB */
-    size_t max_file;          /* bytes in a playbook or case file; 0 = 16 MiB */
-    size_t max_nodes;         /* nodes after alias expansion; 0 = 1,000,000 */
+    size_t max_scalar;        /* bytes in one YAML scalar or in one text value of
+                                 a case (JSON, YAML or a setter); 0 = 64 KiB */
+    size_t max_file;          /* bytes in a playbook file, or in a case (its
+                                 file or its JSON text); 0 = 16 MiB */
+    size_t max_nodes;         /* nodes after alias expansion in YAML, values in a
+                                 JSON case; 0 = 1,000,000 */
     size_t max_list;          /* entries in one list value of a case; 0 = 1024 */
+    size_t max_keys;          /* keys in one case, nested ones included;
+                                 0 = 10,000 */
+    size_t max_problems;      /* problems a case lists (and so its decision):
+                                 past it, one last entry says "and N more
+                                 problems"; 0 = 20 */
     /* Lua scripts (PLAYBOOK.md §8), per decision: */
     long lua_instructions;    /* VM instructions; 0 = 10,000,000. Counted once a
-                                 script has run for 1 ms, so short scripts pay nothing */
+                                 script has run for 1 ms, so short scripts pay nothing;
+                                 the steps of pattern functions, sorts and moves count too */
     size_t lua_memory;        /* bytes the scripts may grow by; 0 = 16 MiB */
     long lua_millis;          /* wall-clock time of all scripts; 0 = 1000 ms */
 } lw_options;
@@ -135,7 +156,9 @@ LW_API const char *lw_playbook_digest(const lw_playbook *pb);
 /* The files the playbook was built from (its bundle): the playbook file, the
 ** rule sets it imports and the functions: libraries, in the order the loader
 ** first read them. The path is relative to the playbook's folder
-** ("../../rules/eu261.yaml"), the digest is "sha256:" and the SHA-256 of the
+** ("../../rules/eu261.yaml"), or "<rules>/" and the path as written for a
+** file found in a rule-set folder (LEEWAY_RULES_PATH, the installed rule
+** sets: "<rules>/eu261.yaml"); the digest is "sha256:" and the SHA-256 of the
 ** file's bytes. lw_playbook_digest is the SHA-256 of one line per source,
 ** "HEX  PATH\n" (HEX: the source's 64 hex digits) -- what `sha256sum` prints
 ** for those files -- so a change to any byte of any source changes it.
@@ -185,9 +208,11 @@ LW_API void lw_case_free(lw_case *c);
 LW_API void lw_case_reset(lw_case *c);
 
 /* Setters. path is a declared fact path. A value of the wrong type, outside
-** min/max, or an undeclared path is recorded as a problem of the case (the
-** decision will be `invalid` and list it) and the call returns LW_ERR_CASE or
-** LW_ERR_NOTFOUND. Strings are copied. */
+** min/max, longer than the playbook's max_scalar or max_list, or an
+** undeclared path is recorded as a problem of the case (the decision will be
+** `invalid` and list it) and the call returns LW_ERR_CASE or LW_ERR_NOTFOUND;
+** LW_ERR_NOMEM when out of memory (the case may then lack a value or a
+** problem: reset it). Strings are copied. */
 LW_API int lw_case_set_number(lw_case *c, const char *path, double v);
 LW_API int lw_case_set_bool(lw_case *c, const char *path, int v);
 LW_API int lw_case_set_string(lw_case *c, const char *path, const char *s);
@@ -206,8 +231,11 @@ LW_API int lw_case_set_text_at(lw_case *c, int fact, const char *text);
 
 /* Read a case from JSON text or a YAML/JSON file (by extension: .json, else
 ** YAML) and add its values to c. Values are checked as by the setters. A file
-** that cannot be read or parsed returns LW_ERR_IO or LW_ERR_CASE and, if msg is
-** not NULL, *msg points to a message owned by c ("case.json:3:7: ..."). */
+** that cannot be read or parsed, that holds a NUL character, or that is over
+** one of the playbook's limits for a whole case (max_file, max_keys,
+** max_nodes, max_depth) returns LW_ERR_IO or LW_ERR_CASE and, if msg is not
+** NULL, *msg points to a message owned by c ("case.json:3:7: ..."). Out of
+** memory: LW_ERR_NOMEM and *msg "out of memory". */
 LW_API int lw_case_read_json(lw_case *c, const char *name, const char *text,
                              size_t len, const char **msg);
 LW_API int lw_case_read_file(lw_case *c, const char *path, const char **msg);
@@ -223,7 +251,8 @@ LW_API int lw_case_set_as_of(lw_case *c, const char *date);
 ** LW_ERR_ARG for NULL arguments, LW_ERR_NOMEM when out of memory. */
 LW_API int lw_case_add_problem(lw_case *c, const char *problem);
 
-/* Problems recorded so far (each "path: what is wrong"). */
+/* Problems recorded so far (each "path: what is wrong"): at most the
+** playbook's max_problems, then one last "and N more problems". Owned by c. */
 LW_API size_t lw_case_problem_count(const lw_case *c);
 LW_API const char *lw_case_problem(const lw_case *c, size_t i);
 
@@ -404,12 +433,15 @@ LW_API int lw_log_append(lw_engine *e, int fd, lw_case *c, const lw_decision *d,
 ** (lw_case_set_as_of), *role (if not NULL) its acting role (owned by c, NULL
 ** when the record has none), and *logged (if not NULL) the logged decision,
 ** which lives in e like a decision of e: valid until the next call on e
-** (lw_decide included). For a bare case *logged is NULL. name is used in
-** messages. Returns as lw_case_read_json does (LW_ERR_CASE with *msg, owned
-** by c, when the line is not a case or not a well-formed record). */
-LW_API int lw_log_read(lw_engine *e, lw_case *c, const char *name, const char *line,
-                       size_t len, const lw_decision **logged, const char **role,
-                       const char **msg);
+** (lw_decide included). For a bare case *logged is NULL. `also` (may be
+** NULL) is a second case, of another playbook -- the version to compare
+** with -- that gets the same values from the one parse (its problems are its
+** own). name is used in messages. Returns as lw_case_read_json does for c
+** (LW_ERR_CASE with *msg, owned by c, when the line is not a case or not a
+** well-formed record). */
+LW_API int lw_log_read(lw_engine *e, lw_case *c, lw_case *also, const char *name,
+                       const char *line, size_t len, const lw_decision **logged,
+                       const char **role, const char **msg);
 
 /* ------------------------------------------------------------------------
 ** The registry: named playbooks, reloaded while in use

@@ -27,16 +27,23 @@ void lw_mem_init(lw_mem *m, const lw_options *opt)
 {
     m->fn = (opt && opt->alloc) ? opt->alloc : default_alloc;
     m->ud = (opt && opt->alloc) ? opt->alloc_ud : NULL;
+    m->refused = NULL;
 }
 
 void *lw_mem_alloc(const lw_mem *m, size_t n)
 {
-    return m->fn(m->ud, NULL, 0, n ? n : 1);
+    void *p = m->fn(m->ud, NULL, 0, n ? n : 1);
+    if (!p && m->refused)
+        *m->refused = true;
+    return p;
 }
 
 void *lw_mem_realloc(const lw_mem *m, void *p, size_t osize, size_t nsize)
 {
-    return m->fn(m->ud, p, osize, nsize);
+    void *q = m->fn(m->ud, p, osize, nsize);
+    if (!q && nsize && m->refused)
+        *m->refused = true;
+    return q;
 }
 
 void lw_mem_free(const lw_mem *m, void *p, size_t n)

@@ -13,8 +13,11 @@
 **
 **     <sha256 of the file's bytes, 64 hex digits>  <path>\n
 **
-** where <path> is relative to the playbook's folder. That is exactly what
-** `sha256sum` prints, so anyone can check a digest without leeway:
+** where <path> is relative to the playbook's folder -- or, for a file found
+** in a rule-set folder (LEEWAY_RULES_PATH, the installed rule sets),
+** "<rules>/" and the path as the playbook wrote it, so the digest does not
+** depend on where rule sets are installed. That is what `sha256sum` prints,
+** so anyone can check a digest without leeway:
 ** `cd examples/airline && sha256sum playbook.yaml ../../rules/eu261.yaml | sha256sum`.
 */
 #define _DEFAULT_SOURCE /* realpath */
@@ -56,11 +59,15 @@ static const char *relative_to(arena *a, const char *dir, const char *real)
     return out;
 }
 
-bool bundle_add(compiler *c, const char *path, const char *text, size_t len)
+bool bundle_add(compiler *c, const char *path, const char *in_rules, const char *text,
+                size_t len)
 {
     lw_playbook *pb = c->pb;
     const char *rel;
-    if (pb->n_sources == 0) {
+    if (in_rules) {
+        /* named as written, whatever folder the rule sets are installed in */
+        rel = arena_printf(c->a, "<rules>/%s", in_rules);
+    } else if (pb->n_sources == 0) {
         const char *slash = strrchr(path, '/');
         rel = arena_strdup(c->a, slash ? slash + 1 : path);
     } else {

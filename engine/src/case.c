@@ -243,6 +243,33 @@ const char *fact_value(arena *a, const lw_playbook *pb, const fact *f, const raw
 }
 
 /* ======================================================================
+** Limits (lw_options, per playbook)
+*/
+void case_limits_from(lw_playbook *pb, const lw_options *opt)
+{
+    lw_options d;
+    lw_options_init(&d);
+    if (!opt)
+        opt = &d;
+    yaml_limits_from(&pb->case_lim, opt);
+    pb->max_list = opt->max_list ? opt->max_list : d.max_list;
+    pb->max_keys = opt->max_keys ? opt->max_keys : d.max_keys;
+    pb->max_problems = opt->max_problems ? opt->max_problems : d.max_problems;
+}
+
+/* A size for people: "16 MiB", "64 KiB" or "1000 bytes". */
+static const char *size_text(char *buf, size_t size, size_t n)
+{
+    if (n >= (1u << 20) && n % (1u << 20) == 0)
+        snprintf(buf, size, "%zu MiB", n >> 20);
+    else if (n >= 1024 && n % 1024 == 0)
+        snprintf(buf, size, "%zu KiB", n >> 10);
+    else
+        snprintf(buf, size, "%zu bytes", n);
+    return buf;
+}
+
+/* ======================================================================
 ** The case object
 */
 lw_case *lw_case_new(const lw_playbook *pb)
@@ -294,6 +321,8 @@ void lw_case_reset(lw_case *c)
     memset(c->given, 0, n);
     c->n_problems = 0;
     c->msg = NULL;
+    c->nomem = false;
+    c->more_problems = 0;
     c->today = today_utc();
     arena_reset(&c->a);
 }
@@ -313,23 +342,58 @@ int lw_case_set_as_of(lw_case *c, const char *date)
     return LW_OK;
 }
 
+/* Has an allocation failed since the last reset (so the case may lack a
+** value or a problem)? */
+static bool case_failed(const lw_case *c)
+{
+    return c->nomem || c->a.failed;
+}
+
+/* Out of memory while reading: the message is static, as there may be no
+** memory for another. */
+static int case_nomem(lw_case *c, const char **msg)
+{
+    c->nomem = true;
+    c->msg = "out of memory";
+    if (msg)
+        *msg = c->msg;
+    return LW_ERR_NOMEM;
+}
+
+/* Are max_problems problems listed already (so more are only counted)? */
+static bool problems_full(const lw_case *c)
+{
+    return c->n_problems >= c->pb->max_problems;
+}
+
 int lw_case_add_problem(lw_case *c, const char *problem)
 {
     if (!c || !problem)
         return LW_ERR_ARG;
-    size_t before = c->n_problems;
+    size_t before = c->n_problems, more = c->more_problems;
     case_problem(c, "%s", problem);
-    return c->n_problems > before ? LW_OK : LW_ERR_NOMEM;
+    return c->n_problems > before || c->more_problems > more ? LW_OK : LW_ERR_NOMEM;
 }
 
 void case_problem(lw_case *c, const char *fmt, ...)
 {
-    if (c->n_problems == c->cap_problems) {
+    if (problems_full(c)) {
+        /* the last entry counts the rest; it is rewritten, not allocated */
+        c->more_problems++;
+        snprintf(c->more, sizeof c->more, "and %zu more problem%s", c->more_problems,
+                 c->more_problems == 1 ? "" : "s");
+        if (c->n_problems == c->pb->max_problems) /* the array has room: see below */
+            c->problems[c->n_problems++] = c->more;
+        return;
+    }
+    if (c->n_problems + 1 >= c->cap_problems) { /* room for the "more" entry too */
         size_t cap = c->cap_problems ? c->cap_problems * 2 : 8;
         const char **p = lw_mem_realloc(&c->mem, c->problems,
                                         c->cap_problems * sizeof *p, cap * sizeof *p);
-        if (!p)
+        if (!p) {
+            c->nomem = true;
             return;
+        }
         c->problems = p;
         c->cap_problems = cap;
     }
@@ -351,12 +415,38 @@ const char *lw_case_problem(const lw_case *c, size_t i)
     return c && i < c->n_problems ? c->problems[i] : NULL;
 }
 
+/* A text value longer than max_scalar: record the problem and say so. */
+static bool text_too_long(lw_case *c, const fact *fa, size_t item, size_t len)
+{
+    size_t max = c->pb->case_lim.max_scalar;
+    if (len <= max)
+        return false;
+    char lim[32];
+    size_text(lim, sizeof lim, max);
+    if (item)
+        case_problem(c, "%s: item %zu of the list is %zu bytes long, more than the limit of %s",
+                     fa->path, item, len, lim);
+    else
+        case_problem(c, "%s: the text is %zu bytes long, more than the limit of %s", fa->path,
+                     len, lim);
+    return true;
+}
+
 static int put_raw(lw_case *c, int f, const raw *r)
 {
     const fact *fa = &c->pb->facts[f];
     val v;
+    if (r->k == RAW_STR && r->s && text_too_long(c, fa, 0, r->len)) {
+        c->given[f] = 1;
+        c->slots[f].t = V_MISSING;
+        return LW_ERR_CASE;
+    }
     const char *err = fact_value(&c->a, c->pb, fa, r, &v);
     c->given[f] = 1;
+    if (case_failed(c)) {
+        c->slots[f].t = V_MISSING;
+        return LW_ERR_NOMEM;
+    }
     if (err) {
         case_problem(c, "%s: %s", fa->path, err);
         c->slots[f].t = V_MISSING;
@@ -371,7 +461,7 @@ static int unknown_path(lw_case *c, const char *path)
     const lw_playbook *pb = c->pb;
     const char *best = NULL;
     int bd = 4;
-    for (size_t i = 0; i < pb->n_facts; i++) {
+    for (size_t i = 0; i < pb->n_facts && !problems_full(c); i++) {
         int d = lw_edit_distance(path, pb->facts[i].path);
         if (d < bd) {
             bd = d;
@@ -480,6 +570,37 @@ int lw_case_set_money(lw_case *c, const char *path, int64_t minor, const char *c
 
 static int put_list(lw_case *c, int f, size_t n, const char *const *items, const size_t *lens);
 
+/* One pass over a JSON text before cJSON reads it: the offset of the first
+** \u0000 escape in a string, or of the key or value over the limits (*what
+** says which: "\\u0000", "keys" or "values"); n when all is well. */
+static size_t json_scan(const char *s, size_t n, size_t max_keys, size_t max_values,
+                        const char **what)
+{
+    size_t keys = 0, values = 1;
+    for (size_t i = 0; i < n; i++) {
+        char ch = s[i];
+        if (ch == '"') {
+            /* a string: only its escapes matter */
+            for (i++; i < n && s[i] != '"'; i++)
+                if (s[i] == '\\') {
+                    if (n - i >= 6 && memcmp(s + i + 1, "u0000", 5) == 0) {
+                        *what = "\\u0000";
+                        return i;
+                    }
+                    i++;
+                }
+        } else if (ch == ':' || ch == ',' || ch == '{' || ch == '[') {
+            keys += ch == ':';
+            values++;
+            if (keys > max_keys || values > max_values) {
+                *what = keys > max_keys ? "keys" : "values";
+                return i;
+            }
+        }
+    }
+    return n;
+}
+
 int lw_case_set_text_at(lw_case *c, int f, const char *text)
 {
     if (!c || !text || f < 0 || (size_t)f >= c->pb->n_facts)
@@ -487,6 +608,14 @@ int lw_case_set_text_at(lw_case *c, int f, const char *text)
     ttype t = c->pb->facts[f].type;
     if (t == T_LIST && text[0] == '[') {
         /* ["a", "b"]: a JSON array of texts */
+        size_t tl = strlen(text);
+        const char *what;
+        if (json_scan(text, tl, SIZE_MAX, SIZE_MAX, &what) < tl) {
+            c->given[f] = 1;
+            case_problem(c, "%s: \\u0000 (a NUL character) cannot be part of a text value",
+                         c->pb->facts[f].path);
+            return LW_ERR_CASE;
+        }
         cJSON *arr = cJSON_Parse(text);
         size_t n = cJSON_IsArray(arr) ? (size_t)cJSON_GetArraySize(arr) : 0;
         const char **items = arena_alloc(&c->a, (n + 1) * sizeof *items);
@@ -541,6 +670,15 @@ int lw_case_unset(lw_case *c, const char *path)
 /* ======================================================================
 ** Lists
 */
+static bool list_too_long(lw_case *c, const char *path, size_t n)
+{
+    if (n <= c->pb->max_list)
+        return false;
+    case_problem(c, "%s: the list has %zu items, more than the limit of %zu", path, n,
+                 c->pb->max_list);
+    return true;
+}
+
 static int put_list(lw_case *c, int f, size_t n, const char *const *items, const size_t *lens)
 {
     const fact *fa = &c->pb->facts[f];
@@ -549,6 +687,11 @@ static int put_list(lw_case *c, int f, size_t n, const char *const *items, const
         case_problem(c, "%s: expected %s, got a list", fa->path, ttype_name(fa->type));
         return LW_ERR_CASE;
     }
+    if (list_too_long(c, fa->path, n))
+        return LW_ERR_CASE;
+    for (size_t i = 0; i < n; i++)
+        if (items[i] && text_too_long(c, fa, i + 1, lens[i]))
+            return LW_ERR_CASE;
     strlist *l = arena_alloc(&c->a, sizeof *l);
     const char **it = arena_alloc(&c->a, (n ? n : 1) * sizeof *it);
     size_t *ln = arena_alloc(&c->a, (n ? n : 1) * sizeof *ln);
@@ -560,6 +703,8 @@ static int put_list(lw_case *c, int f, size_t n, const char *const *items, const
             return LW_ERR_CASE;
         }
         it[i] = text_nfc(&c->a, items[i], lens[i], &ln[i]);
+        if (!it[i] && c->a.failed)
+            return LW_ERR_NOMEM;
         if (!it[i]) {
             case_problem(c, "%s: item %zu of the list is not valid UTF-8", fa->path, i + 1);
             return LW_ERR_CASE;
@@ -615,8 +760,8 @@ static void json_walk(lw_case *c, const cJSON *obj, char *path, size_t plen, int
             unknown_path(c, path);
         } else if (cJSON_IsArray(it)) {
             size_t n = (size_t)cJSON_GetArraySize(it), k = 0;
-            if (n > 1024) {
-                case_problem(c, "%s: the list has more than 1024 items", path);
+            if (c->pb->facts[f].type == T_LIST && list_too_long(c, path, n)) {
+                c->given[f] = 1;
                 goto next;
             }
             const char **items = arena_alloc(&c->a, (n ? n : 1) * sizeof *items);
@@ -679,12 +824,17 @@ static int case_error(lw_case *c, const char **msg, const char *name, const char
     va_start(ap, fmt);
     const char *what = arena_vprintf(&c->a, fmt, ap);
     va_end(ap);
-    c->msg = arena_printf(&c->a, "%s:%d:%d: error: %s", name, line, col, what ? what : "");
+    c->msg = what ? arena_printf(&c->a, "%s:%d:%d: error: %s", name, line, col, what) : NULL;
+    if (!c->msg)
+        return case_nomem(c, msg);
     if (msg)
         *msg = c->msg;
     return LW_ERR_CASE;
 }
 
+/* Count the keys (a ':') and the values (a '{', '[', ':' or ',') outside
+** strings, before cJSON builds a node for each. Returns the offset where
+** one count passes its limit (*what says which), or n. */
 /* Deepest nesting of [ and { outside strings. */
 static int json_depth(const char *s, size_t n)
 {
@@ -708,27 +858,58 @@ static int json_depth(const char *s, size_t n)
     return max;
 }
 
-int lw_case_read_json(lw_case *c, const char *name, const char *text, size_t len,
-                      const char **msg)
+int case_json_precheck(lw_case *c, const char *name, const char *text, size_t len,
+                       const char **msg)
 {
-    if (msg)
-        *msg = NULL;
-    if (!c || !text)
-        return LW_ERR_ARG;
-    if (!name)
-        name = "<case>";
+    const lw_playbook *pb = c->pb;
+    char lim[32];
+    if (len > pb->case_lim.max_file)
+        return case_error(c, msg, name, text, 0,
+                          "the case is larger than %s (the limit); a case holds the facts of "
+                          "one situation: leave out what the playbook does not declare",
+                          size_text(lim, sizeof lim, pb->case_lim.max_file));
     size_t i = 0;
     while (i < len && (text[i] == ' ' || text[i] == '\n' || text[i] == '\r' || text[i] == '\t'))
         i++;
     if (i == len)
         return case_error(c, msg, name, text, 0,
                           "the case is empty; write a JSON object like {\"customer\": {\"age\": 82}}");
-    /* cJSON ends a string at \u0000; refuse it rather than cut the text */
-    for (size_t k = 0; k + 6 <= len; k++)
-        if (text[k] == '\\' && text[k + 1] == 'u' && text[k + 2] == '0' && text[k + 3] == '0' &&
-            text[k + 4] == '0' && text[k + 5] == '0')
-            return case_error(c, msg, name, text, k,
-                              "\\u0000 (a NUL character) cannot be part of a text value");
+    /* cJSON ends a key or string at a NUL; refuse it rather than cut the text */
+    const char *nul = memchr(text, 0, len);
+    if (nul)
+        return case_error(c, msg, name, text, (size_t)(nul - text),
+                          "a NUL byte (0x00): JSON does not allow it, not even inside a text; "
+                          "remove it (is this a text file?)");
+    /* the scan is needed only when the text could hold more keys or values
+    ** than the limits (one byte each at least), or has a \u0000 (or an
+    ** escaped backslash before "u0000") */
+    bool scan = len > pb->max_keys || len > pb->case_lim.max_nodes;
+    for (const char *p = text; !scan && (p = memchr(p, '\\', len - (size_t)(p - text))); p++)
+        scan = len - (size_t)(p - text) >= 6 && memcmp(p + 1, "u0000", 5) == 0;
+    const char *what = NULL;
+    size_t at = scan ? json_scan(text, len, pb->max_keys, pb->case_lim.max_nodes, &what) : len;
+    if (at < len && what[0] == '\\')
+        return case_error(c, msg, name, text, at,
+                          "\\u0000 (a NUL character) cannot be part of a key or a text value; "
+                          "remove it");
+    if (at < len)
+        return case_error(c, msg, name, text, at,
+                          "the case has more than %zu %s (the limit); a case holds the facts "
+                          "of one situation: leave out what the playbook does not declare",
+                          what[0] == 'k' ? pb->max_keys : pb->case_lim.max_nodes, what);
+    return LW_OK;
+}
+
+int case_parse_json(lw_case *c, const char *name, const char *text, size_t len,
+                    const char **msg, struct cJSON **out)
+{
+    *out = NULL;
+    int rc = case_json_precheck(c, name, text, len, msg);
+    if (rc != LW_OK)
+        return rc;
+    size_t i = 0;
+    while (i < len && (text[i] == ' ' || text[i] == '\n' || text[i] == '\r' || text[i] == '\t'))
+        i++;
     const char *end = NULL;
     cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
     if (!root) {
@@ -784,9 +965,24 @@ int lw_case_read_json(lw_case *c, const char *name, const char *text, size_t len
         return case_error(c, msg, name, text, i,
                           "a case must be a JSON object like {\"customer\": {\"age\": 82}}");
     }
-    int rc = case_read_tree(c, root);
+    *out = root;
+    return LW_OK;
+}
+
+int lw_case_read_json(lw_case *c, const char *name, const char *text, size_t len,
+                      const char **msg)
+{
+    if (msg)
+        *msg = NULL;
+    if (!c || !text)
+        return LW_ERR_ARG;
+    cJSON *root;
+    int rc = case_parse_json(c, name ? name : "<case>", text, len, msg, &root);
+    if (rc != LW_OK)
+        return rc;
+    rc = case_read_tree(c, root);
     cJSON_Delete(root);
-    return rc;
+    return rc == LW_ERR_NOMEM ? case_nomem(c, msg) : rc;
 }
 
 int case_read_tree(lw_case *c, const struct cJSON *obj)
@@ -794,16 +990,28 @@ int case_read_tree(lw_case *c, const struct cJSON *obj)
     char path[520];
     path[0] = 0;
     json_walk(c, obj, path, 0, 0);
+    if (case_failed(c))
+        return LW_ERR_NOMEM;
     return c->n_problems ? LW_ERR_CASE : LW_OK;
 }
 
 /* ======================================================================
 ** Reading YAML (case files and the `case:` of playbook tests)
 */
-static void node_walk(lw_case *c, const node *m, char *path, size_t plen, int depth)
+/* Walk a mapping of the case; false once it has more keys than the limit
+** (*keys counts them). */
+static bool node_walk(lw_case *c, const node *m, char *path, size_t plen, int depth,
+                      size_t *keys)
 {
     for (size_t i = 0; i < m->n; i++) {
         const node *k = MAP_KEY(m, i), *v = MAP_VAL(m, i);
+        if (++*keys > c->pb->max_keys) {
+            case_problem(c, "the case has more than %zu keys (the limit); a case holds the "
+                            "facts of one situation: leave out what the playbook does not "
+                            "declare",
+                         c->pb->max_keys);
+            return false;
+        }
         size_t kl = k->len;
         if (plen + kl + 2 > 512) {
             case_problem(c, "%.60s...: the path is too long", path);
@@ -819,10 +1027,10 @@ static void node_walk(lw_case *c, const node *m, char *path, size_t plen, int de
             case_problem(c, "%s: expected a mapping of its facts, not a %s", path,
                          node_kind_name(v));
         } else if (v->kind == N_MAP && f < 0) {
-            if (depth < 32)
-                node_walk(c, v, path, nl, depth + 1);
-            else
+            if (depth >= 32)
                 case_problem(c, "%s: nested too deeply", path);
+            else if (!node_walk(c, v, path, nl, depth + 1, keys))
+                return false;
         } else if (f < 0) {
             unknown_path(c, path);
         } else {
@@ -830,6 +1038,7 @@ static void node_walk(lw_case *c, const node *m, char *path, size_t plen, int de
         }
         path[plen] = 0;
     }
+    return true;
 }
 
 int case_set_node(lw_case *c, int f, const node *v)
@@ -862,7 +1071,10 @@ int case_read_node(lw_case *c, const node *root)
     }
     char path[520];
     path[0] = 0;
-    node_walk(c, root, path, 0, 0);
+    size_t keys = 0;
+    node_walk(c, root, path, 0, 0, &keys);
+    if (case_failed(c))
+        return LW_ERR_NOMEM;
     return c->n_problems ? LW_ERR_CASE : LW_OK;
 }
 
@@ -872,16 +1084,16 @@ int lw_case_read_file(lw_case *c, const char *path, const char **msg)
         *msg = NULL;
     if (!c || !path)
         return LW_ERR_ARG;
-    lw_options d;
-    lw_options_init(&d);
     arena tmp;
     arena_init(&tmp, &c->mem);
     size_t len;
     const char *err = NULL;
-    char *text = file_read(&tmp, path, d.max_file, &len, &err);
+    char *text = file_read(&tmp, path, c->pb->case_lim.max_file, &len, &err);
     if (!text) {
-        c->msg = arena_strdup(&c->a, err ? err : "cannot read the case");
+        c->msg = err ? arena_strdup(&c->a, err) : NULL;
         arena_free(&tmp);
+        if (!c->msg)
+            return case_nomem(c, msg);
         if (msg)
             *msg = c->msg;
         return LW_ERR_IO;
@@ -892,26 +1104,27 @@ int lw_case_read_file(lw_case *c, const char *path, const char **msg)
         rc = lw_case_read_json(c, path, text, len, msg);
     } else {
         lw_report *r = report_new(&c->mem);
-        yaml_limits lim;
-        yaml_limits_from(&lim, NULL);
-        node *root = r ? yaml_load(&tmp, r, path, text, len, &lim) : NULL;
+        node *root = r ? yaml_load(&tmp, r, path, text, len, &c->pb->case_lim) : NULL;
         if (root && root->kind != N_MAP) {
             c->msg = arena_printf(&c->a, "%s:%d:%d: error: a case must be a mapping of facts, "
                                          "like customer: { age: 82 }, not a %s",
                                   path, root->at.line, root->at.col, node_kind_name(root));
             rc = LW_ERR_CASE;
-            if (msg)
-                *msg = c->msg;
-        } else if (!root) {
+        } else if (!root && r && r->n) {
             char line[1024];
             lw_diag_format(lw_report_get(r, 0), line, sizeof line);
-            c->msg = arena_strdup(&c->a, r && r->n ? line : "out of memory");
+            c->msg = arena_strdup(&c->a, line);
             rc = LW_ERR_CASE;
-            if (msg)
-                *msg = c->msg;
+        } else if (!root) {
+            c->msg = NULL; /* out of memory: no error was recorded */
+            rc = LW_ERR_CASE;
         } else {
             rc = case_read_node(c, root);
         }
+        if (case_failed(c) || (rc == LW_ERR_CASE && !c->msg && !c->n_problems))
+            rc = case_nomem(c, msg);
+        else if (c->msg && msg)
+            *msg = c->msg;
         lw_report_free(r);
     }
     arena_free(&tmp);

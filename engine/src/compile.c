@@ -8,6 +8,7 @@
 */
 #define _DEFAULT_SOURCE /* realpath */
 #include "internal.h"
+#include "lw_paths.h" /* LW_RULES_DIR, written by the build from PREFIX */
 
 #include <math.h>
 #include <stdio.h>
@@ -17,6 +18,12 @@
 /* ======================================================================
 ** Node helpers
 */
+
+/* The owners of the rule ids in compiler.ids, one namespace each (their
+** addresses tell them apart). Exception ids are owned by their policy's
+** exceptions array. */
+static const char K_POLICY[] = "policy", K_ROLE[] = "role", K_STEP[] = "step",
+                  K_LIMIT[] = "limit", K_OUTPUT[] = "output", K_PROMISE[] = "promise";
 static void cerror(compiler *c, const node *n, const char *rule, const char *fmt, ...)
     LW_PRINTF(4, 5);
 static void cerror(compiler *c, const node *n, const char *rule, const char *fmt, ...)
@@ -326,32 +333,35 @@ int cov_new(compiler *c, const char *fmt, ...)
     return (int)pb->n_cov++;
 }
 
+policy *policy_by_id(const compiler *c, const char *id, size_t n)
+{
+    return strtab_get(&c->ids, K_POLICY, id, n);
+}
+
+const role_def *role_by_id(const compiler *c, const char *id, size_t n)
+{
+    return strtab_get(&c->ids, K_ROLE, id, n);
+}
+
+const output_rule *output_by_name(const compiler *c, const char *name, size_t n)
+{
+    return strtab_get(&c->ids, K_OUTPUT, name, n);
+}
+
+const outcome_word *outcome_by_word(const compiler *c, const char *word, size_t n)
+{
+    return strtab_get(&c->outcome_ids, NULL, word, n);
+}
+
 /* ======================================================================
 ** Facts (§2)
 */
-/* Eight bytes at a time: a case's keys are looked up once per key. */
-static uint32_t hash_path(const char *s, size_t n)
-{
-    uint64_t h = 0x9E3779B97F4A7C15ull ^ n;
-    for (; n >= 8; s += 8, n -= 8) {
-        uint64_t w;
-        memcpy(&w, s, 8);
-        h = (h ^ w) * 0xFF51AFD7ED558CCDull;
-        h ^= h >> 32;
-    }
-    uint64_t w = 0;
-    for (size_t i = 0; i < n; i++)
-        w |= (uint64_t)(unsigned char)s[i] << (8 * i);
-    h = (h ^ w) * 0xC4CEB9FE1A85EC53ull;
-    return (uint32_t)(h ^ (h >> 29));
-}
-
 int fact_lookup(const lw_playbook *pb, const char *path, size_t n)
 {
     if (!pb->fidx.cap)
         return -1;
     size_t mask = pb->fidx.cap - 1;
-    uint32_t h = hash_path(path, n);
+    uint32_t h = strtab_hash(path, n);
     for (size_t i = h & mask;; i = (i + 1) & mask) {
         int32_t f = pb->fidx.slot[i];
         if (f < 0)
@@ -376,7 +386,7 @@ static bool build_fact_index(compiler *c)
     memset(pb->fidx.slot, 0xff, cap * sizeof *pb->fidx.slot);
     for (size_t f = 0; f < pb->n_facts; f++) {
         const char *p = pb->facts[f].path;
-        uint32_t h = hash_path(p, strlen(p));
+        uint32_t h = strtab_hash(p, strlen(p));
         size_t i = h & (cap - 1);
         while (pb->fidx.slot[i] >= 0)
             i = (i + 1) & (cap - 1);
@@ -639,6 +649,48 @@ static void special_fact(compiler *c, const char *path, int *slot, ttype want)
     }
 }
 
+typedef struct fact_pair {
+    size_t group, member; /* fact indices: the fact that is also a group, one in it */
+} fact_pair;
+
+static int pair_order(const void *a, const void *b)
+{
+    const fact_pair *x = a, *y = b;
+    if (x->group != y->group)
+        return x->group < y->group ? -1 : 1;
+    return (x->member > y->member) - (x->member < y->member);
+}
+
+/* A path may not be both a value and a group: customer and customer.age.
+** Each prefix of a path (up to a dot) is looked up in paths; the errors come
+** ordered by the fact that is a group, then by the fact inside it. */
+static bool check_fact_groups(compiler *c, const strtab *paths)
+{
+    lw_playbook *pb = c->pb;
+    size_t dots = 0;
+    for (size_t j = 0; j < pb->n_facts; j++)
+        for (const char *q = pb->facts[j].path; *q; q++)
+            dots += *q == '.';
+    fact_pair *pairs = arena_alloc(&c->tmp, (dots ? dots : 1) * sizeof *pairs);
+    if (!pairs)
+        return false;
+    size_t n = 0;
+    for (size_t j = 0; j < pb->n_facts; j++) {
+        const char *p = pb->facts[j].path;
+        for (const char *q = strchr(p, '.'); q; q = strchr(q + 1, '.')) {
+            const fact *g = strtab_get(paths, NULL, p, (size_t)(q - p));
+            if (g)
+                pairs[n++] = (fact_pair){(size_t)(g - pb->facts), j};
+        }
+    }
+    qsort(pairs, n, sizeof *pairs, pair_order);
+    for (size_t i = 0; i < n; i++)
+        report_add(c->r, LW_ERROR, pb->facts[pairs[i].member].at, NULL,
+                   "'%s' cannot be declared because '%s' is itself a fact; rename one",
+                   pb->facts[pairs[i].member].path, pb->facts[pairs[i].group].path);
+    return n == 0;
+}
+
 static bool compile_facts(compiler *c, node **maps, size_t nmaps)
 {
     lw_playbook *pb = c->pb;
@@ -652,17 +704,15 @@ static bool compile_facts(compiler *c, node **maps, size_t nmaps)
     const node **decl = arena_alloc(&c->tmp, (total ? total : 1) * sizeof *decl);
     if (!decl)
         return false;
+    strtab paths; /* path -> fact */
+    strtab_init(&paths, &c->tmp);
     for (size_t m = 0; m < nmaps; m++) {
         for (size_t i = 0; i < maps[m]->n; i++) {
             const node *k = MAP_KEY(maps[m], i), *v = MAP_VAL(maps[m], i);
-            bool dup = false;
-            for (size_t j = 0; j < pb->n_facts; j++)
-                if (strcmp(pb->facts[j].path, k->str) == 0) {
-                    cerror(c, k, NULL, "the fact '%s' is declared twice (also at %s:%d)",
-                           k->str, pb->facts[j].at.file, pb->facts[j].at.line);
-                    dup = true;
-                }
-            if (dup) {
+            const fact *same = strtab_get(&paths, NULL, k->str, strlen(k->str));
+            if (same) {
+                cerror(c, k, NULL, "the fact '%s' is declared twice (also at %s:%d)", k->str,
+                       same->at.file, same->at.line);
                 ok = false;
                 continue;
             }
@@ -672,21 +722,13 @@ static bool compile_facts(compiler *c, node **maps, size_t nmaps)
                 ok = false;
                 continue;
             }
+            if (strtab_add(&paths, NULL, f->path, strlen(f->path), f, NULL) < 0)
+                return false;
             decl[pb->n_facts++] = v;
         }
     }
-    /* a path may not be both a value and a group: customer and customer.age */
-    for (size_t i = 0; i < pb->n_facts; i++)
-        for (size_t j = 0; j < pb->n_facts; j++) {
-            size_t li = strlen(pb->facts[i].path);
-            if (i != j && strncmp(pb->facts[j].path, pb->facts[i].path, li) == 0 &&
-                pb->facts[j].path[li] == '.') {
-                report_add(c->r, LW_ERROR, pb->facts[j].at, NULL,
-                           "'%s' cannot be declared because '%s' is itself a fact; rename one",
-                           pb->facts[j].path, pb->facts[i].path);
-                ok = false;
-            }
-        }
+    if (!check_fact_groups(c, &paths))
+        ok = false;
     if (!build_fact_index(c))
         return false;
     special_fact(c, "channel", &pb->f_channel, T_ENUM);
@@ -720,6 +762,9 @@ static bool compile_outcomes(compiler *c, const node *n)
     for (int i = 0; i < 3; i++)
         pb->outcomes[i] = (outcome_word){std[i], ranks[i]};
     pb->n_outcomes = 3;
+    for (int i = 0; i < 3; i++)
+        if (strtab_add(&c->outcome_ids, NULL, std[i], strlen(std[i]), &pb->outcomes[i], NULL) < 0)
+            return false;
     if (!n)
         return true;
     /* outcomes: [allow, offer_alternative, escalate, refer, deny] -- least to most restrictive;
@@ -745,12 +790,16 @@ static bool compile_outcomes(compiler *c, const node *n)
                                "highest; remove it from outcomes:");
             return false;
         } else {
-            for (size_t j = 3; j < pb->n_outcomes; j++)
-                if (strcmp(pb->outcomes[j].word, w->str) == 0) {
-                    cerror(c, w, NULL, "the outcome '%s' is listed twice", w->str);
-                    return false;
-                }
-            pb->outcomes[pb->n_outcomes++] = (outcome_word){w->str, (int)i * 10};
+            outcome_word *o = &pb->outcomes[pb->n_outcomes];
+            int added = strtab_add(&c->outcome_ids, NULL, w->str, strlen(w->str), o, NULL);
+            if (added < 0)
+                return false;
+            if (added == 0) {
+                cerror(c, w, NULL, "the outcome '%s' is listed twice", w->str);
+                return false;
+            }
+            *o = (outcome_word){w->str, (int)i * 10};
+            pb->n_outcomes++;
         }
     }
     if (seen[0] < 0 || seen[1] < 0 || seen[2] < 0 || !(seen[0] < seen[2] && seen[2] < seen[1])) {
@@ -767,9 +816,9 @@ static int outcome_index(compiler *c, const node *n, const char *rule)
         cerror(c, n, rule, "outcome must be one word: allow, deny or escalate");
         return -1;
     }
-    for (size_t i = 0; i < c->pb->n_outcomes; i++)
-        if (strcmp(c->pb->outcomes[i].word, n->str) == 0)
-            return (int)i;
+    const outcome_word *o = outcome_by_word(c, n->str, strlen(n->str));
+    if (o)
+        return (int)(o - c->pb->outcomes);
     cerror(c, n, rule, "'%s' is not an outcome: use allow, deny or escalate, or declare it "
                        "under outcomes:",
            n->str);
@@ -800,12 +849,15 @@ static bool compile_roles(compiler *c, node **lists, size_t nl)
                 ok = false;
                 continue;
             }
-            for (size_t j = 0; j < pb->n_roles; j++)
-                if (strcmp(pb->roles[j].id, id) == 0) {
-                    cerror(c, map_get(m, "id"), id, "the role '%s' is declared twice", id);
-                    ok = false;
-                }
-            role_def *r = &pb->roles[pb->n_roles++];
+            role_def *r = &pb->roles[pb->n_roles];
+            int added = strtab_add(&c->ids, K_ROLE, id, strlen(id), r, NULL);
+            if (added < 0)
+                return false;
+            if (added == 0) {
+                cerror(c, map_get(m, "id"), id, "the role '%s' is declared twice", id);
+                ok = false;
+            }
+            pb->n_roles++;
             memset(r, 0, sizeof *r);
             r->id = id;
             r->at = m->at;
@@ -854,12 +906,14 @@ static bool compile_roles(compiler *c, node **lists, size_t nl)
     return ok;
 }
 
+/* Each policy's overriders: the first role (in ladder order) whose
+** may_override names it or says all; every role after it may override too. */
 static bool compile_may_override(compiler *c, node **lists, size_t nl)
 {
     lw_playbook *pb = c->pb;
-    pb->may = arena_alloc(c->a, (pb->n_roles ? pb->n_roles : 1) * sizeof *pb->may);
-    if (!pb->may)
-        return false;
+    for (size_t p = 0; p < pb->n_policies; p++)
+        pb->policies[p].overriders = -1;
+    int all_from = -1; /* the first role that may override every policy */
     bool ok = true;
     size_t ri = 0;
     for (size_t l = 0; l < nl; l++) {
@@ -867,20 +921,14 @@ static bool compile_may_override(compiler *c, node **lists, size_t nl)
             const node *m = lists[l]->items[i];
             if (m->kind != N_MAP || !map_get(m, "id"))
                 continue;
-            bool *row = arena_alloc(c->a, (pb->n_policies ? pb->n_policies : 1) * sizeof *row);
-            if (!row)
-                return false;
-            if (ri > 0)
-                memcpy(row, pb->may[ri - 1], pb->n_policies * sizeof *row);
-            pb->may[ri] = row;
             role_def *r = &pb->roles[ri++];
             const node *mo = map_get(m, "may_override");
             if (!mo)
                 continue;
             if (scalar_is(mo, "all")) {
                 r->all = true;
-                for (size_t p = 0; p < pb->n_policies; p++)
-                    row[p] = true;
+                if (all_from < 0)
+                    all_from = (int)(ri - 1);
                 continue;
             }
             size_t n;
@@ -890,12 +938,11 @@ static bool compile_may_override(compiler *c, node **lists, size_t nl)
                 continue;
             }
             for (size_t k = 0; k < n; k++) {
-                bool found = false;
-                for (size_t p = 0; p < pb->n_policies; p++)
-                    if (strcmp(pb->policies[p].id, ids[k]) == 0) {
-                        row[p] = found = true;
-                    }
-                if (!found) {
+                policy *p = policy_by_id(c, ids[k], strlen(ids[k]));
+                if (p) {
+                    if (p->overriders < 0)
+                        p->overriders = (int)(ri - 1);
+                } else {
                     const node *at = mo->kind == N_SEQ ? mo->items[k] : mo;
                     report_add(c->r, LW_WARNING, at->at, r->id,
                                "may_override names '%s', which is no policy of this playbook; "
@@ -905,14 +952,10 @@ static bool compile_may_override(compiler *c, node **lists, size_t nl)
             }
         }
     }
-    for (size_t p = 0; p < pb->n_policies; p++) {
-        pb->policies[p].overriders = -1;
-        for (size_t r = 0; r < pb->n_roles; r++)
-            if (pb->may[r][p]) {
-                pb->policies[p].overriders = (int)r;
-                break;
-            }
-    }
+    if (all_from >= 0)
+        for (size_t p = 0; p < pb->n_policies; p++)
+            if (pb->policies[p].overriders < 0 || pb->policies[p].overriders > all_from)
+                pb->policies[p].overriders = all_from;
     return ok;
 }
 
@@ -969,13 +1012,13 @@ static bool compile_policy(compiler *c, policy *p, const node *m)
         return false;
     p->at = m->at;
     lw_playbook *pb = c->pb;
-    for (size_t i = 0; i < pb->n_policies; i++)
-        if (pb->policies[i].id && strcmp(pb->policies[i].id, p->id) == 0 && &pb->policies[i] != p) {
-            cerror(c, map_get(m, "id"), p->id,
-                   "the policy id '%s' is used twice (also at %s:%d); ids must be unique",
-                   p->id, pb->policies[i].at.file, pb->policies[i].at.line);
-            return false;
-        }
+    const policy *same = policy_by_id(c, p->id, strlen(p->id));
+    if (same) {
+        cerror(c, map_get(m, "id"), p->id,
+               "the policy id '%s' is used twice (also at %s:%d); ids must be unique", p->id,
+               same->at.file, same->at.line);
+        return false;
+    }
     scope s = {.rule = p->id};
     bool ok = true;
     const node *t = map_get(m, "title");
@@ -1049,13 +1092,16 @@ static bool compile_policy(compiler *c, policy *p, const node *m)
                 ok = false;
                 continue;
             }
-            for (size_t j = 0; j < p->n_exc; j++)
-                if (strcmp(p->exc[j].id, x->id) == 0) {
-                    cerror(c, map_get(ex->items[i], "id"), x->id,
-                           "the exception id '%s' is used twice in policy '%s' (also at line %d)",
-                           x->id, p->id, p->exc[j].at.line);
-                    ok = false;
-                }
+            void *first;
+            int added = strtab_add(&c->ids, p->exc, x->id, strlen(x->id), x, &first);
+            if (added < 0)
+                return false;
+            if (added == 0) {
+                cerror(c, map_get(ex->items[i], "id"), x->id,
+                       "the exception id '%s' is used twice in policy '%s' (also at line %d)",
+                       x->id, p->id, ((exception_rule *)first)->at.line);
+                ok = false;
+            }
             p->n_exc++;
         }
     }
@@ -1159,14 +1205,10 @@ static bool compile_limits(compiler *c, node **maps, size_t nm)
             l->id = k->str;
             l->at = k->at;
             scope s = {.policies = true, .rule = l->id};
-            bool dup = false;
-            for (size_t q = 0; q < pb->n_limits; q++)
-                if (strcmp(pb->limits[q].id, l->id) == 0) {
-                    cerror(c, k, l->id, "the limit '%s' is declared twice (also at %s:%d)",
-                           l->id, pb->limits[q].at.file, pb->limits[q].at.line);
-                    dup = true;
-                }
-            if (dup) {
+            const limit_rule *same = strtab_get(&c->ids, K_LIMIT, l->id, strlen(l->id));
+            if (same) {
+                cerror(c, k, l->id, "the limit '%s' is declared twice (also at %s:%d)", l->id,
+                       same->at.file, same->at.line);
                 ok = false;
                 continue;
             }
@@ -1188,6 +1230,8 @@ static bool compile_limits(compiler *c, node **maps, size_t nm)
                 ok = false;
                 continue;
             }
+            if (strtab_add(&c->ids, K_LIMIT, l->id, strlen(l->id), l, NULL) < 0)
+                return false;
             pb->n_limits++;
         }
     return ok;
@@ -1318,9 +1362,15 @@ static bool compile_promise(compiler *c, promise_rule *p, const node *m)
 /* ======================================================================
 ** Sections gathered over imports (§9)
 */
-typedef struct sections {
-    node *facts[17], *roles[17], *policies[17], *goodwill[17], *limits[17], *outputs[17],
-        *promises[17], *functions[17];
+/* Files a playbook may import in all: each one read and parsed counts, so
+** that imports cannot multiply (three files that each import the next one
+** three times would read the last one 3^15 times). */
+#define MAX_IMPORTS 16
+
+typedef struct sections { /* the main file's and each import's */
+    node *facts[MAX_IMPORTS + 1], *roles[MAX_IMPORTS + 1], *policies[MAX_IMPORTS + 1],
+        *goodwill[MAX_IMPORTS + 1], *limits[MAX_IMPORTS + 1], *outputs[MAX_IMPORTS + 1],
+        *promises[MAX_IMPORTS + 1], *functions[MAX_IMPORTS + 1];
     size_t n_facts, n_roles, n_policies, n_goodwill, n_limits, n_outputs, n_promises,
         n_functions;
 } sections;
@@ -1331,7 +1381,7 @@ static void add_section(compiler *c, node **arr, size_t *n, node *v, nkind k, co
         return;
     if (!want_kind(c, v, k, name, NULL))
         return;
-    if (*n < 17)
+    if (*n < MAX_IMPORTS + 1)
         arr[(*n)++] = v;
 }
 
@@ -1369,19 +1419,70 @@ static bool path_inside(const char *path, const char *dir)
     return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == 0);
 }
 
-/* A path written in `file`, relative to it. It may not leave the playbook's
-** folder, except into the rules/ folder of one of its parent folders (or
-** LEEWAY_RULES_PATH). NULL after reporting; *real gets the real path. */
-static const char *resolve_path(compiler *c, const node *at, const char *file, const char *rel,
-                                const char *what, const char **real_out)
+/* The rule-set folders, as real paths: each folder of LEEWAY_RULES_PATH
+** (separated by ':'), then the installed rule sets, LW_RULES_DIR
+** (PREFIX/share/leeway/rules). Folders that do not exist are left out.
+** Returns the count; the array is in c->tmp (NULL only if out of memory). */
+static const char **rule_dirs(compiler *c, size_t *n)
 {
+    const char *env = getenv("LEEWAY_RULES_PATH");
+    if (!env)
+        env = "";
+    size_t cap = 2;
+    for (const char *p = env; *p; p++)
+        cap += *p == ':';
+    const char **dirs = arena_alloc(&c->tmp, cap * sizeof *dirs);
+    *n = 0;
+    if (!dirs)
+        return NULL;
+    const char *start = env;
+    for (;;) {
+        const char *end = strchr(start, ':');
+        if (!end)
+            end = start + strlen(start);
+        const char *dir = start == end ? NULL : arena_strndup(&c->tmp, start, (size_t)(end - start));
+        char *real = dir ? realpath(dir, NULL) : NULL;
+        if (real) {
+            dirs[*n] = arena_strdup(&c->tmp, real);
+            *n += dirs[*n] != NULL;
+            free(real);
+        }
+        if (!*end)
+            break;
+        start = end + 1;
+    }
+    char *real = realpath(LW_RULES_DIR, NULL);
+    if (real) {
+        dirs[*n] = arena_strdup(&c->tmp, real);
+        *n += dirs[*n] != NULL;
+        free(real);
+    }
+    return dirs;
+}
+
+/* A path written in `file`, relative to it or, if no such file is there, to
+** a rule-set folder (rule_dirs). It may not leave the playbook's folder,
+** except into the rules/ folder of one of its parent folders or a rule-set
+** folder. NULL after reporting; *real gets the real path, and *in_rules the
+** path as written when it was found in a rule-set folder (else NULL). */
+static const char *resolve_path(compiler *c, const node *at, const char *file, const char *rel,
+                                const char *what, const char **real_out, const char **in_rules)
+{
+    *in_rules = NULL;
     const char *base = dir_of(&c->tmp, file);
     char *joined = rel[0] == '/' ? arena_strdup(&c->tmp, rel)
                                  : arena_printf(&c->tmp, "%s/%s", base, rel);
     char *real = joined ? realpath(joined, NULL) : NULL;
+    size_t ndirs;
+    const char **dirs = rule_dirs(c, &ndirs);
+    for (size_t i = 0; !real && rel[0] != '/' && i < ndirs; i++) {
+        joined = arena_printf(&c->tmp, "%s/%s", dirs[i], rel);
+        real = joined ? realpath(joined, NULL) : NULL;
+        *in_rules = real ? rel : NULL;
+    }
     if (!real) {
         cerror(c, at, NULL, "cannot %s '%s': the file does not exist (paths are relative to "
-                            "this file)",
+                            "this file, then to the rule-set folders)",
                what, rel);
         return NULL;
     }
@@ -1400,9 +1501,8 @@ static const char *resolve_path(compiler *c, const node *at, const char *file, c
     }
     if (!allowed && path_inside(real_a, "/rules"))
         allowed = true;
-    const char *env = getenv("LEEWAY_RULES_PATH");
-    if (env && *env && path_inside(real_a, env))
-        allowed = true;
+    for (size_t i = 0; !allowed && i < ndirs; i++)
+        allowed = path_inside(real_a, dirs[i]);
     if (!allowed) {
         cerror(c, at, NULL, "cannot %s '%s': it must be inside the playbook's folder or a rules/ "
                             "folder above it (or LEEWAY_RULES_PATH)",
@@ -1414,11 +1514,11 @@ static const char *resolve_path(compiler *c, const node *at, const char *file, c
     return joined;
 }
 
-const char *resolve_import(compiler *c, const node *at, const char *rel)
+const char *resolve_import(compiler *c, const node *at, const char *rel, const char **in_rules)
 {
     /* relative to the file that names it (the playbook or an imported file) */
     return resolve_path(c, at, at->at.file ? at->at.file : c->pb->file, rel,
-                        "load the functions library", NULL);
+                        "load the functions library", NULL, in_rules);
 }
 
 static bool load_imports(compiler *c, sections *S, const node *root, const char *file,
@@ -1435,7 +1535,8 @@ static bool load_imports(compiler *c, sections *S, const node *root, const char 
     for (size_t i = 0; i < n; i++) {
         const node *at = imp->kind == N_SEQ ? imp->items[i] : imp;
         const char *real_a = NULL;
-        const char *joined = resolve_path(c, at, file, paths[i], "import", &real_a);
+        const char *in_rules = NULL;
+        const char *joined = resolve_path(c, at, file, paths[i], "import", &real_a, &in_rules);
         if (!joined) {
             ok = false;
             continue;
@@ -1450,16 +1551,24 @@ static bool load_imports(compiler *c, sections *S, const node *root, const char 
             cerror(c, at, NULL, "imports are nested more than 15 deep");
             return false;
         }
+        if (c->n_imports++ >= MAX_IMPORTS) {
+            if (c->n_imports == MAX_IMPORTS + 1) /* said once */
+                cerror(c, at, NULL, "the playbook imports more than %d files (a file imported "
+                                    "twice counts twice); merge some of them",
+                       MAX_IMPORTS);
+            return false;
+        }
         size_t len;
         const char *err = NULL;
         char *text = file_read(c->a, joined, lim->max_file, &len, &err);
         if (!text) {
-            cerror(c, at, NULL, "cannot import '%s': %s", paths[i], err);
+            if (err) /* else out of memory: the arena's failed flag says so */
+                cerror(c, at, NULL, "cannot import '%s': %s", paths[i], err);
             ok = false;
             continue;
         }
         const char *ifile = arena_strdup(c->a, joined);
-        if (!bundle_add(c, joined, text, len))
+        if (!bundle_add(c, joined, in_rules, text, len))
             return false;
         node *r = yaml_load(c->a, c->r, ifile, text, len, lim);
         if (!r) {
@@ -1583,10 +1692,12 @@ static bool compile_root(compiler *c, node *root, const yaml_limits *lim)
         for (size_t j = 0; j < S.policies[i]->n; j++) {
             policy *p = &pb->policies[pb->n_policies];
             memset(p, 0, sizeof *p);
-            if (compile_policy(c, p, S.policies[i]->items[j]))
-                pb->n_policies++;
-            else
+            if (!compile_policy(c, p, S.policies[i]->items[j]))
                 ok = false;
+            else if (strtab_add(&c->ids, K_POLICY, p->id, strlen(p->id), p, NULL) < 0)
+                return false;
+            else
+                pb->n_policies++;
         }
     /* Stop here if a policy failed: what refers to it (may_override,
     ** policies.ID.outcome) would only repeat the error in other words. */
@@ -1614,13 +1725,17 @@ static bool compile_root(compiler *c, node *root, const yaml_limits *lim)
                 ok = false;
                 continue;
             }
-            for (size_t k = 0; k < pb->n_steps; k++)
-                if (strcmp(pb->steps[k].id, st->id) == 0) {
-                    report_add(c->r, LW_ERROR, st->at, st->id,
-                               "the goodwill step id '%s' is used twice (also at %s:%d)",
-                               st->id, pb->steps[k].at.file, pb->steps[k].at.line);
-                    ok = false;
-                }
+            void *first;
+            int added = strtab_add(&c->ids, K_STEP, st->id, strlen(st->id), st, &first);
+            if (added < 0)
+                return false;
+            if (added == 0) {
+                const step_rule *same = first;
+                report_add(c->r, LW_ERROR, st->at, st->id,
+                           "the goodwill step id '%s' is used twice (also at %s:%d)", st->id,
+                           same->at.file, same->at.line);
+                ok = false;
+            }
             pb->n_steps++;
         }
     if (!compile_limits(c, S.limits, S.n_limits))
@@ -1637,15 +1752,16 @@ static bool compile_root(compiler *c, node *root, const yaml_limits *lim)
             output_rule *o = &pb->outputs[pb->n_outputs];
             memset(o, 0, sizeof *o);
             const node *k = MAP_KEY(S.outputs[i], j);
-            for (size_t q = 0; q < pb->n_outputs; q++)
-                if (strcmp(pb->outputs[q].name, k->str) == 0) {
-                    cerror(c, k, k->str, "the output '%s' is declared twice", k->str);
-                    ok = false;
-                }
-            if (compile_output(c, o, k, MAP_VAL(S.outputs[i], j)))
-                pb->n_outputs++;
-            else
+            if (output_by_name(c, k->str, strlen(k->str))) {
+                cerror(c, k, k->str, "the output '%s' is declared twice", k->str);
                 ok = false;
+            }
+            if (!compile_output(c, o, k, MAP_VAL(S.outputs[i], j)))
+                ok = false;
+            else if (strtab_add(&c->ids, K_OUTPUT, o->name, strlen(o->name), o, NULL) < 0)
+                return false;
+            else
+                pb->n_outputs++;
         }
 
     size_t npr = 0;
@@ -1662,12 +1778,14 @@ static bool compile_root(compiler *c, node *root, const yaml_limits *lim)
                 ok = false;
                 continue;
             }
-            for (size_t k = 0; k < pb->n_promises; k++)
-                if (strcmp(pb->promises[k].id, p->id) == 0) {
-                    report_add(c->r, LW_ERROR, p->at, p->id, "the promise id '%s' is used twice",
-                               p->id);
-                    ok = false;
-                }
+            int added = strtab_add(&c->ids, K_PROMISE, p->id, strlen(p->id), p, NULL);
+            if (added < 0)
+                return false;
+            if (added == 0) {
+                report_add(c->r, LW_ERROR, p->at, p->id, "the promise id '%s' is used twice",
+                           p->id);
+                ok = false;
+            }
             pb->n_promises++;
         }
 
@@ -1691,6 +1809,8 @@ void lw_options_init(lw_options *opt)
     opt->max_file = 16 * 1024 * 1024;
     opt->max_nodes = 1000000;
     opt->max_list = 1024;
+    opt->max_keys = 10000;
+    opt->max_problems = 20;
 }
 
 static int load(const char *name, const char *text, size_t len, const lw_options *opt,
@@ -1706,8 +1826,14 @@ static int load(const char *name, const char *text, size_t len, const lw_options
     }
     memset(pb, 0, sizeof *pb);
     pb->mem = *mem;
+    /* while compiling, a refusal anywhere (the Lua that checks scripts too)
+    ** makes the load fail with LW_ERR_NOMEM; cases made later must not write
+    ** to the shared playbook, so this is undone before returning */
+    bool refused = false;
+    pb->mem.refused = &refused;
     pb->a = *owner; /* the arena holding the text becomes the playbook's */
     pb->f_channel = pb->f_role = pb->f_locale = pb->f_date = -1;
+    case_limits_from(pb, opt);
     pb->file = arena_strdup(&pb->a, name);
     pb->dir = dir_of(&pb->a, name);
     compiler c;
@@ -1716,20 +1842,22 @@ static int load(const char *name, const char *text, size_t len, const lw_options
     c.r = r;
     c.a = &pb->a;
     arena_init(&c.tmp, mem);
+    strtab_init(&c.ids, &c.tmp);
+    strtab_init(&c.outcome_ids, &c.tmp);
     char *rd = realpath(pb->dir, NULL);
     c.root_dir = arena_strdup(&c.tmp, rd ? rd : pb->dir);
     free(rd);
     yaml_limits lim;
     yaml_limits_from(&lim, opt);
-    node *root = c.root_dir && bundle_add(&c, pb->file, text, len)
+    node *root = c.root_dir && bundle_add(&c, pb->file, NULL, text, len)
                      ? yaml_load(&pb->a, r, pb->file, text, len, &lim)
                      : NULL;
     bool ok = c.root_dir && root && compile_root(&c, root, &lim) && r->errors == 0 &&
               !pb->a.failed && bundle_finish(&c);
-    if (ok)
-        lint_playbook(pb, r);
-    bool nomem = pb->a.failed || c.tmp.failed || !c.root_dir;
+    bool linted = !ok || lint_playbook(pb, r);
     script_compiler_done(&c);
+    bool nomem = pb->a.failed || c.tmp.failed || !c.root_dir || !linted || refused || r->nomem;
+    pb->mem.refused = NULL;
     arena_free(&c.tmp);
     if (nomem)
         report_add(r, LW_ERROR, (pos){pb->file, 0, 0}, NULL, "out of memory");
@@ -1788,10 +1916,10 @@ int lw_playbook_load(const char *path, const lw_options *opt, lw_playbook **out,
         if (report) {
             *report = report_new(&mem);
             report_add(*report, LW_ERROR, (pos){path, 0, 0}, NULL, "%s",
-                       err ? err : "cannot read the file");
+                       err ? err : "out of memory");
         }
         arena_free(&a);
-        return LW_ERR_IO;
+        return err ? LW_ERR_IO : LW_ERR_NOMEM;
     }
     return load(path, text, len, opt, &mem, &a, out, report);
 }

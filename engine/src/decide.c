@@ -25,6 +25,9 @@ lw_engine *lw_engine_new(const lw_options *opt)
         return NULL;
     memset(e, 0, sizeof *e);
     e->mem = m;
+    /* any refusal (the embedded Lua's too) marks the decision in progress as
+    ** out of memory, like a failure in its arena, which each decision resets */
+    e->mem.refused = &e->a.failed;
     lw_options_init(&e->opt);
     if (opt)
         e->opt = *opt;
@@ -340,7 +343,7 @@ static void decide_policies(dstate *s, int role, int channel, int *overall)
             r->n_requires = chosen->n_requires;
             if (!chosen->discretionary) {
                 outcome = chosen->outcome;
-            } else if (role >= 0 && pb->may[role][i]) {
+            } else if (p->overriders >= 0 && role >= p->overriders) {
                 outcome = chosen->outcome;
             } else {
                 outcome = OUT_ESCALATE;

@@ -197,11 +197,15 @@ static inline void key_lit(jw *w, bool *first, const char *lit, size_t n)
     *first = false;
 }
 
+/* An amount as a decimal string: digits, '.' and '-' need no escaping. */
 static void money_amount(strbuf *b, lw_money m)
 {
     char tmp[64];
-    lw_money_format(m, 0, tmp, sizeof tmp);
-    json_str(b, tmp);
+    tmp[0] = '"';
+    size_t n = m.currency ? money_format_digits(m.minor, m.digits, NULL, tmp + 1, sizeof tmp - 2)
+                          : (size_t)snprintf(tmp + 1, sizeof tmp - 2, "%lld", (long long)m.minor);
+    tmp[n + 1] = '"';
+    buf_put(b, tmp, n + 2);
 }
 
 static void str_list(jw *w, const char *const *items, size_t n)

@@ -317,8 +317,23 @@ static bool decision_from_json(arena *a, const cJSON *o, lw_decision *d)
 /* ======================================================================
 ** Reading a line of a replay's input
 */
-int lw_log_read(lw_engine *e, lw_case *c, const char *name, const char *line, size_t len,
-                const lw_decision **logged, const char **role, const char **msg)
+/* Add the values of a parsed case to c and, if not NULL, to also; the
+** record's day (as_of, may be NULL) too. c's result. */
+static int read_into(lw_case *c, lw_case *also, const cJSON *cs, const cJSON *asof)
+{
+    int rc = LW_OK;
+    for (lw_case *k = c; k; k = k == c ? also : NULL) {
+        int r = case_read_tree(k, cs);
+        if (cJSON_IsString(asof) && lw_case_set_as_of(k, asof->valuestring) != LW_OK)
+            case_problem(k, "as_of: '%.40s' is not a date like 2026-11-23", asof->valuestring);
+        if (k == c)
+            rc = r;
+    }
+    return rc;
+}
+
+int lw_log_read(lw_engine *e, lw_case *c, lw_case *also, const char *name, const char *line,
+                size_t len, const lw_decision **logged, const char **role, const char **msg)
 {
     if (logged)
         *logged = NULL;
@@ -326,10 +341,12 @@ int lw_log_read(lw_engine *e, lw_case *c, const char *name, const char *line, si
         *role = NULL;
     if (msg)
         *msg = NULL;
-    if (!e || !c || !line)
+    if (!e || !c || !line || also == c)
         return LW_ERR_ARG;
+    if (!name)
+        name = "<case>";
     /* a record starts with its "log" key; anything else is a bare case, read
-    ** (with every check and a positioned message) by the case reader */
+    ** (with every check and a positioned message) as the case reader does */
     size_t i = 0;
     while (i < len && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r' || line[i] == '\n'))
         i++;
@@ -337,43 +354,50 @@ int lw_log_read(lw_engine *e, lw_case *c, const char *name, const char *line, si
         i++;
     while (i < len && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r' || line[i] == '\n'))
         i++;
-    if (len - i < 5 || memcmp(line + i, "\"log\"", 5) != 0 || memchr(line, 0, len))
-        return lw_case_read_json(c, name, line, len, msg);
-    cJSON *root = cJSON_ParseWithLengthOpts(line, len, NULL, 0);
-    const cJSON *ver = root ? cJSON_GetObjectItemCaseSensitive(root, "log") : NULL;
-    if (!ver) {
-        cJSON_Delete(root);
-        return lw_case_read_json(c, name, line, len, msg);
-    }
-    arena_reset(&e->a); /* the logged decision lives here, like a decision */
-    int rc = LW_OK;
+    bool record = len - i >= 5 && memcmp(line + i, "\"log\"", 5) == 0;
+    cJSON *root = NULL;
+    int rc = case_parse_json(c, name, line, len, msg, &root);
+    if (rc != LW_OK)
+        return rc;
+    const cJSON *ver = record ? cJSON_GetObjectItemCaseSensitive(root, "log") : NULL;
+    const cJSON *cs = ver ? cJSON_GetObjectItemCaseSensitive(root, "case") : root;
+    const cJSON *asof = ver ? cJSON_GetObjectItemCaseSensitive(root, "as_of") : NULL;
+    const cJSON *who = ver ? cJSON_GetObjectItemCaseSensitive(root, "role") : NULL;
     const char *bad = NULL;
-    const cJSON *cs = cJSON_GetObjectItemCaseSensitive(root, "case");
-    const cJSON *asof = cJSON_GetObjectItemCaseSensitive(root, "as_of");
-    const cJSON *who = cJSON_GetObjectItemCaseSensitive(root, "role");
-    if (!cJSON_IsNumber(ver) || ver->valuedouble != 1)
-        bad = "this decision-log record is of a format other than 1 (\"log\": 1); a newer "
-              "leeway wrote it";
-    else if (!cJSON_IsObject(cs))
-        bad = "this decision-log record has no \"case\" object";
-    else if (logged && !decision_from_json(&e->a, root, &e->d))
-        bad = e->a.failed ? "out of memory" : "the decision in this decision-log record is "
-                                              "incomplete (it needs outcome, policies and "
-                                              "goodwill as PLAYBOOK.md §11 writes them)";
+    if (ver) {
+        arena_reset(&e->a); /* the logged decision lives here, like a decision */
+        if (!cJSON_IsNumber(ver) || ver->valuedouble != 1)
+            bad = "this decision-log record is of a format other than 1 (\"log\": 1); a newer "
+                  "leeway wrote it";
+        else if (!cJSON_IsObject(cs))
+            bad = "this decision-log record has no \"case\" object";
+        else if (logged && !decision_from_json(&e->a, root, &e->d))
+            bad = e->a.failed ? "out of memory"
+                              : "the decision in this decision-log record is incomplete (it "
+                                "needs outcome, policies and goodwill as PLAYBOOK.md §11 "
+                                "writes them)";
+    }
     if (bad) {
-        c->msg = arena_printf(&c->a, "%s: error: %s", name ? name : "<record>", bad);
+        c->msg = arena_printf(&c->a, "%s: error: %s", name, bad);
         if (msg)
             *msg = c->msg;
         cJSON_Delete(root);
         return e->a.failed ? LW_ERR_NOMEM : LW_ERR_CASE;
     }
-    rc = case_read_tree(c, cs);
-    if (cJSON_IsString(asof) && lw_case_set_as_of(c, asof->valuestring) != LW_OK)
-        case_problem(c, "as_of: '%.40s' is not a date like 2026-11-23", asof->valuestring);
-    if (role && cJSON_IsString(who))
+    rc = read_into(c, also, cs, asof);
+    if (role && cJSON_IsString(who)) {
         *role = arena_strdup(&c->a, who->valuestring);
-    if (logged)
+        if (!*role)
+            rc = LW_ERR_NOMEM;
+    }
+    if (logged && ver)
         *logged = &e->d;
     cJSON_Delete(root);
+    if (rc == LW_ERR_NOMEM || c->a.failed) {
+        c->msg = "out of memory";
+        if (msg)
+            *msg = c->msg;
+        return LW_ERR_NOMEM;
+    }
     return c->n_problems ? LW_ERR_CASE : rc;
 }

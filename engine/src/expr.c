@@ -40,6 +40,8 @@ typedef struct parser {
     const char *src;
     size_t len, p;
     pos at;          /* position of the source's first character */
+    size_t cur_off;  /* pos_at's cursor: the last offset asked for ... */
+    pos cur;         /* ... and its position */
     token t;         /* current token */
     const scope *sc;
     bool failed;
@@ -56,17 +58,54 @@ static bool ident_char(unsigned char ch)
     return ident_start(ch) || (ch >= '0' && ch <= '9');
 }
 
+static bool char_start(char ch)
+{
+    return ((unsigned char)ch & 0xC0) != 0x80;
+}
+
+/* The line and column of a byte offset: columns count characters, and a
+** newline starts the next line at column 1. Nodes are made in nearly source
+** order, so the position moves on from the last one asked for instead of
+** counting from the start each time (which made long expressions quadratic).
+** Moving back within a line subtracts; moving back over a newline counts the
+** target's line from its start. */
 static pos pos_at(parser *P, size_t off)
 {
-    pos p = P->at;
-    for (size_t i = 0; i < off && i < P->len; i++) {
-        if (P->src[i] == '\n') {
-            p.line++;
-            p.col = 1;
-        } else if (((unsigned char)P->src[i] & 0xC0) != 0x80) {
-            p.col++;
+    const char *s = P->src;
+    if (off > P->len)
+        off = P->len;
+    size_t i = P->cur_off;
+    pos p = P->cur;
+    if (off < i) {
+        bool newline = false;
+        for (size_t k = off; k < i; k++) {
+            if (s[k] == '\n') {
+                p.line--;
+                newline = true;
+            } else if (char_start(s[k])) {
+                p.col--;
+            }
+        }
+        if (newline) {
+            size_t k = off;
+            while (k > 0 && s[k - 1] != '\n')
+                k--;
+            p.col = k > 0 ? 1 : P->at.col;
+            for (; k < off; k++)
+                p.col += char_start(s[k]);
+        }
+    } else {
+        for (; i < off; i++) {
+            if (s[i] == '\n') {
+                p.line++;
+                p.col = 1;
+            } else if (char_start(s[i])) {
+                p.col++;
+            }
         }
     }
+    P->cur_off = off;
+    P->cur = p;
     return p;
 }
 
@@ -229,7 +268,8 @@ static bool tok_is(const token *t, const char *word)
 /* ======================================================================
 ** Parse tree: expr nodes whose names are not yet resolved (op X_NAME etc.)
 */
-enum { X_NAME = 100, X_LIST_LIT, X_CALL, X_STRLIT, X_NUMLIT };
+enum { X_NAME = 100, X_LIST_LIT, X_CALL, X_STRLIT, X_NUMLIT,
+       X_INPUT /* a table cell's input (CELL_INPUT): typed, never evaluated */ };
 
 static expr *mk(parser *P, int op, size_t off, size_t nargs)
 {
@@ -746,9 +786,14 @@ static const char *type_desc(checker *K, const expr *e)
     return ttype_name((ttype)e->type);
 }
 
+/* " (did you mean 'FACT'?)" or "". Each suggestion compares the name with
+** every fact, so after 100 errors (a playbook that is mostly wrong) there
+** are none: that would cost facts x errors. */
 static const char *suggest(checker *K, const char *name)
 {
     const lw_playbook *pb = K->c->pb;
+    if (K->c->r->errors >= 100)
+        return "";
     const char *best = NULL;
     int bd = 4;
     for (size_t i = 0; i < pb->n_facts; i++) {
@@ -780,6 +825,16 @@ static bool resolve_name(checker *K, expr *e, const enumset *hint, bool quiet)
     lw_playbook *pb = c->pb;
     const char *name = e->k.u.s;
     size_t n = (size_t)e->k.idx;
+    if (K->sc && K->sc->cell_input && n == strlen(CELL_INPUT) &&
+        memcmp(name, CELL_INPUT, n) == 0) {
+        /* only the input's type matters: the cell keeps the constants */
+        e->op = X_INPUT;
+        e->type = K->sc->cell_input->type;
+        e->set = K->sc->cell_input->set;
+        e->cur = K->sc->cell_input->cur;
+        memset(&e->k, 0, sizeof e->k);
+        return true;
+    }
     int f = fact_lookup(pb, name, n);
     if (f >= 0) {
         const fact *fa = &pb->facts[f];
@@ -798,17 +853,17 @@ static bool resolve_name(checker *K, expr *e, const enumset *hint, bool quiet)
         return true;
     }
     if (strncmp(name, "outputs.", 8) == 0) {
-        for (size_t i = 0; K->sc && i < K->sc->n_outputs; i++) {
-            if (strcmp(pb->outputs[i].name, name + 8) == 0) {
-                e->op = X_OUTPUT;
-                e->slot = (int32_t)i;
-                e->type = (uint8_t)pb->outputs[i].type;
-                e->set = pb->outputs[i].set;
-                e->cur = pb->cur;
-                if (pb->outputs[i].value && pb->outputs[i].value->type == T_MONEY)
-                    e->cur = pb->outputs[i].value->cur;
-                return true;
-            }
+        const output_rule *o = output_by_name(c, name + 8, n - 8);
+        size_t i = o ? (size_t)(o - pb->outputs) : 0;
+        if (o && K->sc && i < K->sc->n_outputs) {
+            e->op = X_OUTPUT;
+            e->slot = (int32_t)i;
+            e->type = (uint8_t)o->type;
+            e->set = o->set;
+            e->cur = pb->cur;
+            if (o->value && o->value->type == T_MONEY)
+                e->cur = o->value->cur;
+            return true;
         }
         if (!quiet)
             cerr(K, e, "'%s' is not an output written before this one; outputs may read only "
@@ -819,16 +874,14 @@ static bool resolve_name(checker *K, expr *e, const enumset *hint, bool quiet)
     if (strncmp(name, "policies.", 9) == 0 && K->sc && K->sc->policies) {
         const char *id = name + 9;
         const char *dot = strrchr(id, '.');
-        if (dot && strcmp(dot, ".outcome") == 0) {
-            for (size_t i = 0; i < pb->n_policies; i++) {
-                if (strlen(pb->policies[i].id) == (size_t)(dot - id) &&
-                    memcmp(pb->policies[i].id, id, (size_t)(dot - id)) == 0) {
-                    e->op = X_POLICY;
-                    e->slot = (int32_t)i;
-                    e->type = T_OUTCOME;
-                    return true;
-                }
-            }
+        const policy *p = dot && strcmp(dot, ".outcome") == 0
+                              ? policy_by_id(c, id, (size_t)(dot - id))
+                              : NULL;
+        if (p) {
+            e->op = X_POLICY;
+            e->slot = (int32_t)(p - pb->policies);
+            e->type = T_OUTCOME;
+            return true;
         }
         if (!quiet)
             cerr(K, e, "'%s' does not name a policy's outcome; write policies.ID.outcome with "
@@ -970,14 +1023,14 @@ static bool check_pair(checker *K, expr *a, expr *b)
     if (!check(K, a, NULL))
         return false;
     if (a->type == T_ROLE && (b->op == X_NAME || b->op == X_STRLIT)) {
-        for (size_t i = 0; i < K->c->pb->n_roles; i++)
-            if (strcmp(K->c->pb->roles[i].id, b->k.u.s) == 0) {
-                b->op = X_CONST;
-                b->type = T_ROLE;
-                b->k.t = V_ROLE;
-                b->k.idx = (int32_t)i;
-                return true;
-            }
+        const role_def *r = role_by_id(K->c, b->k.u.s, strlen(b->k.u.s));
+        if (r) {
+            b->op = X_CONST;
+            b->type = T_ROLE;
+            b->k.t = V_ROLE;
+            b->k.idx = (int32_t)(r - K->c->pb->roles);
+            return true;
+        }
         if (b->op == X_NAME && resolve_name(K, b, NULL, true))
             return true;
         cerr(K, b, "'%s' is not a role declared under roles:", b->k.u.s);
@@ -986,14 +1039,14 @@ static bool check_pair(checker *K, expr *a, expr *b)
     if (a->type == T_OUTCOME && (b->op == X_NAME || b->op == X_STRLIT)) {
         if (b->op == X_NAME && resolve_name(K, b, NULL, true))
             return true;
-        for (size_t i = 0; i < K->c->pb->n_outcomes; i++)
-            if (strcmp(K->c->pb->outcomes[i].word, b->k.u.s) == 0) {
-                b->op = X_CONST;
-                b->type = T_OUTCOME;
-                b->k.t = V_OUTCOME;
-                b->k.idx = (int32_t)i;
-                return true;
-            }
+        const outcome_word *o = outcome_by_word(K->c, b->k.u.s, strlen(b->k.u.s));
+        if (o) {
+            b->op = X_CONST;
+            b->type = T_OUTCOME;
+            b->k.t = V_OUTCOME;
+            b->k.idx = (int32_t)(o - K->c->pb->outcomes);
+            return true;
+        }
         cerr(K, b, "'%s' is not an outcome (allow, deny, escalate or one declared under "
                    "outcomes:)",
              b->k.u.s);
@@ -1236,6 +1289,7 @@ static bool check(checker *K, expr *e, const enumset *hint)
         e->op = X_CONST;
         return true;
     case X_CONST:
+    case X_INPUT:
         return true;
     case X_CALL:
         return check_call(K, e, hint);
@@ -1361,10 +1415,52 @@ static bool check(checker *K, expr *e, const enumset *hint)
     }
 }
 
+/* Checking, evaluating and comparing expressions recurse over the tree, so
+** its depth is bounded: parentheses nest at most 64 deep, but a chain like
+** a + b + c + ... is one level deeper for each operator. */
+#define EXPR_MAX_DEPTH 1000
+
+/* Is the tree deeper than EXPR_MAX_DEPTH? Walked with an explicit stack, not
+** by recursion, since a tree that is too deep is what it looks for. */
+static bool too_deep(parser *P, const expr *root)
+{
+    typedef struct item {
+        const expr *e;
+        int depth;
+    } item;
+    item local[64], *st = local; /* most trees fit; larger ones use the scratch arena */
+    size_t cap = 64, n = 0;
+    st[n++] = (item){root, 0}; /* depth: the operations above a node */
+    while (n) {
+        item it = st[--n];
+        if (it.depth > EXPR_MAX_DEPTH) {
+            report_add(P->c->r, LW_ERROR, P->at, P->sc ? P->sc->rule : NULL,
+                       "the expression is too deep: more than %d operations inside one another "
+                       "(each + - * / and or in a row counts as one); split it into outputs, "
+                       "or group it with parentheses",
+                       EXPR_MAX_DEPTH);
+            return true;
+        }
+        if (n + it.e->n > cap) {
+            size_t ncap = (n + it.e->n) * 2;
+            item *bigger = arena_alloc(&P->c->tmp, ncap * sizeof *bigger);
+            if (!bigger)
+                return true;
+            memcpy(bigger, st, n * sizeof *st);
+            st = bigger;
+            cap = ncap;
+        }
+        for (size_t i = 0; i < it.e->n; i++)
+            if (it.e->args[i])
+                st[n++] = (item){it.e->args[i], it.depth + 1};
+    }
+    return false;
+}
+
 const expr *expr_compile_text(compiler *c, const char *text, size_t len, pos at,
                               const scope *sc, ttype want, const enumset *hint)
 {
-    parser P = {c, text, len, 0, at, {0}, sc, false, 0};
+    parser P = {.c = c, .src = text, .len = len, .at = at, .cur = at, .sc = sc};
     next(&P);
     if (P.t.k == TK_EOF) {
         perr(&P, 0, "the expression is empty");
@@ -1375,7 +1471,7 @@ const expr *expr_compile_text(compiler *c, const char *text, size_t len, pos at,
         perr(&P, P.t.off, "unexpected %s after a complete expression (missing 'and', 'or' or "
                           "an operator?)",
              tok_desc(&P, &P.t));
-    if (!e || P.failed)
+    if (!e || P.failed || too_deep(&P, e))
         return NULL;
     checker K = {c, sc, false};
     if (!check(&K, e, hint))
@@ -1518,6 +1614,10 @@ static bool arith_types_ok(int op, int ta, int tb)
            (ta == tb && (ta == V_MONEY || ta == V_DUR));
 }
 
+#define DATE_RANGE_ERROR                                                                   \
+    "the date calculation gives a date outside the years 1 to 9999; check the duration "   \
+    "added to or taken from the date"
+
 static val arith(eval_ctx *x, const expr *e, val a, val b)
 {
     int64_t r;
@@ -1535,6 +1635,8 @@ static val arith(eval_ctx *x, const expr *e, val a, val b)
         if (__builtin_add_overflow(a.u.i, b.u.i, &r))
             err = a.t == V_MONEY ? "money overflow: the amount is too large"
                                  : "the result is too large";
+        else if ((a.t == V_DATE || b.t == V_DATE) && !date_in_range(r))
+            err = DATE_RANGE_ERROR;
         else
             return with_i(a.t == V_DUR && b.t == V_DATE ? V_DATE : (vtype)a.t, r)
                        .t == V_MONEY
@@ -1546,6 +1648,8 @@ static val arith(eval_ctx *x, const expr *e, val a, val b)
             return check_num(x, e, a.u.n - b.u.n);
         if (__builtin_sub_overflow(a.u.i, b.u.i, &r))
             err = "the result is too large";
+        else if (a.t == V_DATE && b.t == V_DUR && !date_in_range(r))
+            err = DATE_RANGE_ERROR;
         else if (a.t == V_MONEY)
             return money(r, a.cur);
         else if (a.t == V_DATE && b.t == V_DATE)

@@ -32,6 +32,7 @@
 typedef struct lw_mem {
     lw_alloc_fn fn;
     void *ud;
+    bool *refused;       /* when not NULL, set when the allocator refuses */
 } lw_mem;
 
 void lw_mem_init(lw_mem *m, const lw_options *opt);
@@ -55,6 +56,31 @@ char *arena_printf(arena *a, const char *fmt, ...) LW_PRINTF(2, 3);
 char *arena_vprintf(arena *a, const char *fmt, va_list ap);
 void arena_reset(arena *a);                        /* keeps one chunk */
 void arena_free(arena *a);
+
+/* A hash table from strings (with an owner pointer: the keys of one YAML
+** mapping, or NULL) to pointers, on an arena (strtab.c). Strings are not
+** copied. */
+typedef struct strtab_slot {
+    const void *owner;
+    const char *s;           /* NULL: empty slot */
+    size_t len;
+    uint32_t h;
+    void *v;
+} strtab_slot;
+
+typedef struct strtab {
+    arena *a;
+    size_t cap, n;           /* cap: 0 or a power of two */
+    strtab_slot *slot;
+} strtab;
+
+uint32_t strtab_hash(const char *s, size_t n);
+void strtab_init(strtab *t, arena *a);
+/* The value of (owner, s), or NULL if it is not in the table. */
+void *strtab_get(const strtab *t, const void *owner, const char *s, size_t n);
+/* Add (owner, s) -> v: 1 if added; 0 if it was there already (*old, when
+** old is not NULL, gets its value; the table is unchanged); -1 out of memory. */
+int strtab_add(strtab *t, const void *owner, const char *s, size_t n, void *v, void **old);
 
 /* Growable byte buffer on an lw_mem. */
 typedef struct strbuf {
@@ -175,12 +201,16 @@ int64_t money_round_step(int64_t a, int64_t step);    /* half away from zero */
 int64_t money_floor_step(int64_t a, int64_t step);
 int64_t money_ceil_step(int64_t a, int64_t step);
 size_t money_format(int64_t minor, int cur, bool with_code, char *buf, size_t size);
+/* The same with the currency's digits and code (NULL: none) given. */
+size_t money_format_digits(int64_t minor, int digits, const char *code, char *buf, size_t size);
 
 /* Durations and dates (value.c). */
 bool duration_parse(const char *s, size_t n, int64_t *secs);
 size_t duration_format(int64_t secs, char *buf, size_t size);
 bool date_parse(const char *s, size_t n, int64_t *secs);
 size_t date_format(int64_t secs, char *buf, size_t size);
+/* Is the date in the years 1 to 9999, the dates the engine reads and writes? */
+bool date_in_range(int64_t secs);
 int64_t days_from_civil(int64_t y, unsigned m, unsigned d);
 
 /* ======================================================================
@@ -192,6 +222,7 @@ struct lw_report {
     lw_diag *items;
     size_t n, cap;
     size_t errors;
+    bool nomem;          /* a diagnostic was lost for lack of memory */
 };
 
 typedef struct pos {
@@ -230,12 +261,14 @@ typedef struct yaml_limits {
     size_t max_scalar, max_file, max_nodes;
 } yaml_limits;
 
-/* Parse a YAML document into a, reporting errors to r. NULL on error. An empty
-** document gives an empty map. */
+/* Parse a YAML document into a, reporting errors to r. NULL on error, or when
+** out of memory (then a's failed flag is set). An empty document gives an
+** empty map. */
 node *yaml_load(arena *a, lw_report *r, const char *file, const char *text,
                 size_t len, const yaml_limits *lim);
 void yaml_limits_from(yaml_limits *l, const lw_options *opt);
-/* Read a whole file into the arena; error message in *err (static or arena). */
+/* Read a whole file into the arena; error message in *err (static or arena),
+** or NULL when out of memory (then the arena's failed flag is set). */
 char *file_read(arena *a, const char *path, size_t max, size_t *len, const char **err);
 node *map_get(const node *m, const char *key);
 bool scalar_is(const node *n, const char *s);
@@ -447,7 +480,6 @@ struct lw_playbook {
     fact_index fidx;
     role_def *roles;
     size_t n_roles;
-    bool **may;              /* may[role][policy]: may override */
     outcome_word *outcomes;
     size_t n_outcomes;
     policy *policies;
@@ -473,6 +505,9 @@ struct lw_playbook {
     const char **cov_names;
     size_t n_cov;
     size_t n_trace_max;      /* upper bound of trace entries per decision */
+    /* limits for its cases, from the load options (case.c) */
+    yaml_limits case_lim;
+    size_t max_list, max_keys, max_problems;
 };
 
 int fact_lookup(const lw_playbook *pb, const char *path, size_t n);
@@ -512,24 +547,45 @@ typedef struct scope {
     bool policies, goodwill; /* policies.ID.outcome, goodwill.amount */
     const enumset *words;    /* declared output words (values:) */
     const char *rule;        /* rule id for messages */
+    const expr *cell_input;  /* compiling a table cell: the column's input, which
+                                the name CELL_INPUT stands for (table.c) */
 } scope;
+
+/* The name a table cell's text uses for its column's input: a byte that no
+** playbook text has (it is not UTF-8), so it can name nothing else. */
+#define CELL_INPUT "\xff"
 
 typedef struct compiler {
     lw_playbook *pb;
     lw_report *r;
     arena *a;                /* the playbook arena */
     arena tmp;               /* scratch */
+    strtab ids;              /* rule ids; owner: the kind of rule (compile.c's
+                                K_POLICY ...), for exceptions their policy's
+                                exc array (a policy's slot is reused when it
+                                fails; its array is not) */
+    strtab outcome_ids;      /* outcome word -> pb->outcomes entry */
     const node **decl_nodes; /* each fact's declaration */
     void *L;                 /* scratch lua_State for checking scripts */
     const char *root_dir;    /* real path of the playbook's folder */
     size_t cap_sources;      /* room in pb->sources */
+    int n_imports;           /* files imported so far */
 } compiler;
 
 /* bundle.c: record a file the playbook is built from when it is read (the
-** playbook itself first); then compute pb->digest over them all. false when
-** out of memory. */
-bool bundle_add(compiler *c, const char *path, const char *text, size_t len);
+** playbook itself first; in_rules: the path as written, when the file was
+** found in a rule-set folder, else NULL); then compute pb->digest over them
+** all. false when out of memory. */
+bool bundle_add(compiler *c, const char *path, const char *in_rules, const char *text,
+                size_t len);
 bool bundle_finish(compiler *c);
+
+/* The policy, role, output or outcome word of that id compiled (roles,
+** outcomes: declared) so far, or NULL (compile.c). */
+policy *policy_by_id(const compiler *c, const char *id, size_t n);
+const role_def *role_by_id(const compiler *c, const char *id, size_t n);
+const output_rule *output_by_name(const compiler *c, const char *name, size_t n);
+const outcome_word *outcome_by_word(const compiler *c, const char *word, size_t n);
 
 /* ======================================================================
 ** Lua scripts (script.c)
@@ -558,7 +614,7 @@ typedef struct lua_fn {
 } lua_fn;
 
 /* Resolve a path written in the playbook (imports, functions). */
-const char *resolve_import(compiler *c, const node *at, const char *rel);
+const char *resolve_import(compiler *c, const node *at, const char *rel, const char **in_rules);
 /* Is name one of the expression language's own functions? */
 bool builtin_function(const char *name);
 
@@ -573,12 +629,22 @@ void script_compiler_done(compiler *c);
 struct eval_ctx;
 val script_eval(struct eval_ctx *x, const expr *e);
 void lua_engine_free(lw_engine *e);
+/* Charge `steps` of work done inside one C call (a pattern match, a sort) to
+** the running script's instruction budget, one step an instruction; raises
+** the budget error (a Lua error) if the instructions or the time are spent. */
+struct lua_State;
+void script_charge(struct lua_State *L, size_t steps);
+
+/* lua_pattern.c: set find, match, gmatch and gsub -- Lua 5.4's pattern
+** functions, charged step by step with script_charge -- in the table on top
+** of the stack (the real string table of a script engine). */
+void lua_pattern_install(struct lua_State *L);
 
 /* A coverage slot for a rule, named for `leeway test --coverage`. */
 int cov_new(compiler *c, const char *fmt, ...) LW_PRINTF(2, 3);
 
-/* lint.c: warnings for a compiled playbook. */
-void lint_playbook(const lw_playbook *pb, lw_report *r);
+/* lint.c: warnings for a compiled playbook; false if out of memory. */
+bool lint_playbook(const lw_playbook *pb, lw_report *r);
 
 /* Compile expression text found at node n (its position is used). NULL after
 ** reporting an error. want: T_ANY or the type required. */
@@ -598,15 +664,29 @@ struct lw_case {
     const char **problems;
     size_t n_problems, cap_problems;
     strbuf json;
-    char *msg;
+    const char *msg;
+    bool nomem;              /* an allocation failed since the last reset: a
+                                value or problem may be lost */
+    size_t more_problems;    /* problems past pb->max_problems, not listed */
+    char more[48];           /* the last entry then: "and N more problems" */
     int64_t today;           /* the day it is decided as of when it gives no
                                 date: UTC midnight, in seconds since 1970 */
 };
 
 /* Add the values of a parsed JSON object to c (as lw_case_read_json does
-** after parsing); LW_ERR_CASE when it recorded problems. */
+** after parsing); LW_ERR_CASE when it recorded problems, LW_ERR_NOMEM when
+** out of memory. */
 struct cJSON;
 int case_read_tree(lw_case *c, const struct cJSON *obj);
+/* The checks a JSON case passes before it is parsed: its size, NUL bytes and
+** \u0000 escapes, keys and values within the playbook's limits. LW_OK, or
+** LW_ERR_CASE with *msg (owned by c) positioned in the text. */
+int case_json_precheck(lw_case *c, const char *name, const char *text, size_t len,
+                       const char **msg);
+/* Check and parse a JSON case: LW_OK with *out the object (the caller
+** deletes it), or the error of lw_case_read_json with *msg. */
+int case_parse_json(lw_case *c, const char *name, const char *text, size_t len,
+                    const char **msg, struct cJSON **out);
 
 /* UTC midnight of the current day, in seconds since 1970. */
 int64_t today_utc(void);
@@ -696,6 +776,7 @@ void raw_from_node(const node *n, raw *r);
 const char *fact_value(arena *a, const lw_playbook *pb, const fact *f, const raw *r, val *out);
 
 /* Case helpers (case.c). */
+void case_limits_from(lw_playbook *pb, const lw_options *opt);
 int case_set_node(lw_case *c, int f, const node *n);
 int case_read_node(lw_case *c, const node *root);
 void case_problem(lw_case *c, const char *fmt, ...) LW_PRINTF(2, 3);

@@ -248,20 +248,25 @@ int64_t money_to_minor(int64_t fine)
 
 size_t money_format(int64_t minor, int cur, bool with_code, char *buf, size_t size)
 {
-    /* written backwards without printf: "-123.45 EUR" */
     const currency_def *c = money_currency_at(cur);
+    return money_format_digits(minor, c->digits, with_code ? c->code : NULL, buf, size);
+}
+
+size_t money_format_digits(int64_t minor, int digits, const char *code, char *buf, size_t size)
+{
+    /* written backwards without printf: "-123.45 EUR" */
     char tmp[48], *p = tmp + sizeof tmp;
     uint64_t v = minor < 0 ? (uint64_t)0 - (uint64_t)minor : (uint64_t)minor;
-    if (with_code) {
+    if (code) {
         p -= 4;
         p[0] = ' ';
-        memcpy(p + 1, c->code, 3);
+        memcpy(p + 1, code, 3);
     }
-    for (int d = 0; d < c->digits; d++) {
+    for (int d = 0; d < digits && d < 18; d++) {
         *--p = (char)('0' + v % 10);
         v /= 10;
     }
-    if (c->digits)
+    if (digits > 0)
         *--p = '.';
     do {
         *--p = (char)('0' + v % 10);

@@ -13,7 +13,8 @@ lw_report *report_new(const lw_mem *m)
         return NULL;
     memset(r, 0, sizeof *r);
     r->mem = *m;
-    arena_init(&r->a, m);
+    r->mem.refused = NULL; /* a report outlives what made it: it has its own flag */
+    arena_init(&r->a, &r->mem);
     return r;
 }
 
@@ -26,8 +27,10 @@ void report_vadd(lw_report *r, lw_severity sev, pos p, const char *rule,
         size_t cap = r->cap ? r->cap * 2 : 16;
         lw_diag *items = lw_mem_realloc(&r->mem, r->items, r->cap * sizeof *items,
                                         cap * sizeof *items);
-        if (!items)
+        if (!items) {
+            r->nomem = true;
             return;
+        }
         r->items = items;
         r->cap = cap;
     }
@@ -40,6 +43,7 @@ void report_vadd(lw_report *r, lw_severity sev, pos p, const char *rule,
     d->message = arena_vprintf(&r->a, fmt, ap);
     if (!d->file || !d->message) {
         r->n--;
+        r->nomem = true;
         return;
     }
     if (sev == LW_ERROR)

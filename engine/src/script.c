@@ -12,14 +12,16 @@
 ** base of allowed functions: no io, os (but clock, and date/time on the
 ** case's clock), require, package, load, dofile/loadfile, debug,
 ** string.dump, collectgarbage, raw*, get/setmetatable, coroutines, xpcall;
-** no global writes; pcall cannot catch a spent budget. The real string
-** table's rep/find/match/gmatch/gsub are wrapped with size and cost guards,
-** since string methods are reachable from any string.
+** no global writes; pcall cannot catch a spent budget. Library functions
+** that can do much work in one C call are bounded or charged to the budget:
+** the pattern functions are our own (lua_pattern.c) and count their steps;
+** string.rep is capped; table.move and table.sort are charged up front.
 **
 ** Budgets, per decision: memory through a counting lua_Alloc fed by the
 ** engine's allocator; time and instructions through a watchdog thread that
 ** arms a count hook only once a script has run for 1 ms (as lua.c arms its
-** hook on Ctrl-C), so short scripts run at full speed. A script that fails --
+** hook on Ctrl-C), so short scripts run at full speed; work done inside a
+** C call is charged as instructions with script_charge. A script that fails --
 ** an error, a budget, a wrong result type -- becomes an error entry with the
 ** playbook file, line and rule id; the rule does not fire and the decision
 ** completes.
@@ -30,6 +32,7 @@
 #include <lauxlib.h>
 #include <lua.h>
 #include <lualib.h>
+#include <limits.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -60,6 +63,7 @@ struct lua_engine {
     unsigned long checked;        /* decision in which pb was last confirmed */
     bool exhausted;               /* a budget ran out in this call */
     long instructions;
+    size_t uncounted;             /* steps charged since the clock was read */
     int64_t spent_ns;
     /* watchdog */
     pthread_mutex_t wd_lock;
@@ -120,21 +124,42 @@ static void *lua_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 ** for a millisecond or more, and if so arms the budget hook. It ends after
 ** 200 ms without scripts and is started again when needed.
 */
+/* Raise the budget error if the instructions counted so far, or the time
+** spent, are over budget; a spent budget is final (pcall may not catch it). */
+static void budget_check(lua_State *L, lua_engine *le)
+{
+    int64_t start = atomic_load(&le->run_start);
+    bool over_count = le->instructions > budget_instructions(le);
+    bool over_time = start && le->spent_ns + (now_ns() - start) > budget_ns(le);
+    if (over_count || over_time)
+        le->exhausted = true;
+    if (over_count)
+        luaL_error(L, "the script used more than its budget of %I instructions",
+                   (lua_Integer)budget_instructions(le));
+    if (over_time)
+        luaL_error(L, "the script ran longer than its budget of %I ms",
+                   (lua_Integer)(budget_ns(le) / 1000000));
+}
+
 static void budget_hook(lua_State *L, lua_Debug *ar)
 {
     (void)ar;
     lua_engine *le = LE(L);
     le->instructions += 1000;
-    int64_t start = atomic_load(&le->run_start);
-    if (le->instructions > budget_instructions(le) ||
-        (start && le->spent_ns + (now_ns() - start) > budget_ns(le)))
-        le->exhausted = true; /* pcall may not catch this */
-    if (le->instructions > budget_instructions(le))
-        luaL_error(L, "the script used more than its budget of %I instructions",
-                   (lua_Integer)budget_instructions(le));
-    if (start && le->spent_ns + (now_ns() - start) > budget_ns(le))
-        luaL_error(L, "the script ran longer than its budget of %I ms",
-                   (lua_Integer)(budget_ns(le) / 1000000));
+    budget_check(L, le);
+}
+
+/* The clock is read once per 1000 steps charged, as the hook does. */
+void script_charge(lua_State *L, size_t steps)
+{
+    lua_engine *le = LE(L);
+    long room = LONG_MAX - le->instructions;
+    le->instructions += steps < (size_t)room ? (long)steps : room;
+    le->uncounted += steps;
+    if (le->uncounted >= 1000 || le->instructions > budget_instructions(le)) {
+        le->uncounted = 0;
+        budget_check(L, le);
+    }
 }
 
 static void *watchdog(void *arg)
@@ -269,9 +294,11 @@ static int q_add_sub(lua_State *L, bool add)
         push_qty(L, Q_MONEY, a->cur, r);
     } else if (a->kind == Q_DUR && b->kind == Q_DUR) {
         push_qty(L, Q_DUR, 0, r);
-    } else if (a->kind == Q_DATE && b->kind == Q_DUR) {
-        push_qty(L, Q_DATE, 0, r);
-    } else if (add && a->kind == Q_DUR && b->kind == Q_DATE) {
+    } else if ((a->kind == Q_DATE && b->kind == Q_DUR) ||
+               (add && a->kind == Q_DUR && b->kind == Q_DATE)) {
+        if (!date_in_range(r))
+            return luaL_error(L, "the date calculation gives a date outside the years 1 to 9999; "
+                                 "check the duration added to or taken from the date");
         push_qty(L, Q_DATE, 0, r);
     } else if (!add && a->kind == Q_DATE && b->kind == Q_DATE) {
         push_qty(L, Q_DUR, 0, r);
@@ -613,11 +640,24 @@ static int l_pcall(lua_State *L)
 }
 
 /* ======================================================================
-** String guards: the real string table, reachable from any string
+** Library calls that do much work in one C call, where no hook can stop
+** them: bounded before the call, charged to the budget, or (the pattern
+** functions, lua_pattern.c) charged while they run. The real tables are
+** patched, since string methods are reachable from any string.
 */
-#define STR_MAX_RESULT ((size_t)1 << 20)   /* string.rep: 1 MiB */
-#define STR_MAX_SUBJECT ((size_t)64 << 10) /* find/match/gsub subject: 64 KiB */
+#define STR_MAX_RESULT ((size_t)1 << 20) /* string.rep: 1 MiB */
 
+/* Call the original function (upvalue 1) with the arguments given. */
+static int call_original(lua_State *L)
+{
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+    return lua_gettop(L);
+}
+
+/* string.rep(s, n [, sep]): at most 1 MiB; copies of nothing are nothing
+** (Lua would loop n times making them). */
 static int guarded_rep(lua_State *L)
 {
     size_t n, ns = 0;
@@ -629,62 +669,55 @@ static int guarded_rep(lua_State *L)
         return luaL_error(L, "string.rep would make more than %I bytes, the most a script may "
                              "make",
                           (lua_Integer)STR_MAX_RESULT);
-    lua_pushvalue(L, lua_upvalueindex(1));
-    lua_insert(L, 1);
-    lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
-    return lua_gettop(L);
-}
-
-/* Patterns run inside one C call, where no budget can stop them, and the
-** matcher backtracks: with k "wide" repetitions (. or a [set] followed by
-** * + -, and every ?) a subject of n bytes can take about n^(k+1) steps (one
-** factor less when anchored with ^). Refuse what could exceed ~2e7 steps. */
-static int guarded_pattern(lua_State *L)
-{
-    size_t n, np;
-    luaL_checklstring(L, 1, &n);
-    const char *p = luaL_checklstring(L, 2, &np);
-    int wide = 0;
-    for (size_t i = 0; i < np; i++) {
-        char c = p[i];
-        if (c == '%') {
-            i++;
-            continue;
-        }
-        if (c == '?' || ((c == '*' || c == '-' || c == '+') && i > 0 &&
-                         (p[i - 1] == '.' || p[i - 1] == ']')))
-            wide++;
+    if (n + ns == 0) {
+        lua_pushliteral(L, "");
+        return 1;
     }
-    if (n > STR_MAX_SUBJECT)
-        return luaL_error(L, "string patterns work on at most %I bytes, not %I",
-                          (lua_Integer)STR_MAX_SUBJECT, (lua_Integer)n);
-    double steps = 1;
-    for (int k = 0; k <= wide - (np && p[0] == '^') && steps < 1e300; k++)
-        steps *= (double)(n > 1 ? n : 1);
-    if (steps > 2e7)
-        return luaL_error(L, "the pattern is too costly on %I bytes (%d repetitions of . or "
-                             "[set], or ?); shorten the text or simplify the pattern",
-                          (lua_Integer)n, wide);
-    lua_pushvalue(L, lua_upvalueindex(1));
-    lua_insert(L, 1);
-    lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
-    return lua_gettop(L);
+    return call_original(L);
 }
 
-static void guard_strings(lua_State *L)
+/* table.move(a1, f, e, t [, a2]) moves e - f + 1 elements, however many the
+** table holds: one instruction each, charged before the call. */
+static int charged_move(lua_State *L)
 {
-    static const char *const pattern_fns[] = {"find", "match", "gmatch", "gsub"};
+    lua_Integer f = luaL_checkinteger(L, 2), e = luaL_checkinteger(L, 3);
+    if (e >= f) {
+        lua_Unsigned n = (lua_Unsigned)e - (lua_Unsigned)f + 1;
+        script_charge(L, n && n < SIZE_MAX ? (size_t)n : SIZE_MAX);
+    }
+    return call_original(L);
+}
+
+/* table.sort(t [, comp]): n log2 n instructions for its comparisons,
+** charged before the call (a Lua comparator's own work is counted too). */
+static int charged_sort(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    size_t n = (size_t)lua_rawlen(L, 1), cost = n;
+    for (size_t k = n; k > 1; k >>= 1)
+        cost += n;
+    script_charge(L, cost);
+    return call_original(L);
+}
+
+static void wrap(lua_State *L, const char *name, lua_CFunction fn)
+{
+    lua_getfield(L, -1, name);
+    lua_pushcclosure(L, fn, 1);
+    lua_setfield(L, -2, name);
+}
+
+static void guard_libraries(lua_State *L)
+{
     lua_getglobal(L, "string");
-    lua_getfield(L, -1, "rep");
-    lua_pushcclosure(L, guarded_rep, 1);
-    lua_setfield(L, -2, "rep");
-    for (int i = 0; i < 4; i++) {
-        lua_getfield(L, -1, pattern_fns[i]);
-        lua_pushcclosure(L, guarded_pattern, 1);
-        lua_setfield(L, -2, pattern_fns[i]);
-    }
+    wrap(L, "rep", guarded_rep);
+    lua_pattern_install(L);
     lua_pushnil(L);
     lua_setfield(L, -2, "dump");
+    lua_pop(L, 1);
+    lua_getglobal(L, "table");
+    wrap(L, "move", charged_move);
+    wrap(L, "sort", charged_sort);
     lua_pop(L, 1);
 }
 
@@ -755,7 +788,7 @@ static bool build_base(lua_State *L)
     luaL_requiref(L, LUA_UTF8LIBNAME, luaopen_utf8, 1);
     luaL_requiref(L, LUA_OSLIBNAME, luaopen_os, 1);
     lua_settop(L, 0);
-    guard_strings(L);
+    guard_libraries(L);
 
     luaL_newmetatable(L, QTY);
     static const luaL_Reg qty_meta[] = {
@@ -849,6 +882,22 @@ static void set_env(lua_State *L, bool for_script)
     lua_setupvalue(L, -2, 1);
 }
 
+/* The registry references of a playbook's scripts, functions and libraries:
+** arrays of n + 1 ints (never of size zero), freed with that same size. */
+static size_t refs_size(size_t n)
+{
+    return (n + 1) * sizeof(int);
+}
+
+static void free_refs(lua_engine *le)
+{
+    lw_mem_free(&le->mem, le->script_refs, refs_size(le->n_script_refs));
+    lw_mem_free(&le->mem, le->fn_refs, refs_size(le->n_fn_refs));
+    lw_mem_free(&le->mem, le->lib_refs, refs_size(le->n_lib_refs));
+    le->script_refs = le->fn_refs = le->lib_refs = NULL;
+    le->n_script_refs = le->n_fn_refs = le->n_lib_refs = 0;
+}
+
 static lua_engine *lua_engine_new(const lw_mem *mem, const lw_options *opt, int cur)
 {
     lua_engine *le = lw_mem_alloc(mem, sizeof *le);
@@ -891,9 +940,7 @@ static void lua_engine_close(lua_engine *le)
         pthread_join(le->wd, NULL);
     pthread_mutex_destroy(&le->wd_lock);
     lua_close(le->L);
-    lw_mem_free(&le->mem, le->script_refs, le->n_script_refs * sizeof *le->script_refs);
-    lw_mem_free(&le->mem, le->fn_refs, le->n_fn_refs * sizeof *le->fn_refs);
-    lw_mem_free(&le->mem, le->lib_refs, le->n_lib_refs * sizeof *le->lib_refs);
+    free_refs(le);
     lw_mem m = le->mem;
     lw_mem_free(&m, le, sizeof *le);
 }
@@ -1268,17 +1315,15 @@ static lua_engine *prepare(eval_ctx *x)
         luaL_unref(L, LUA_REGISTRYINDEX, le->fn_refs[i]);
     for (size_t i = 0; i < le->n_lib_refs; i++)
         luaL_unref(L, LUA_REGISTRYINDEX, le->lib_refs[i]);
-    lw_mem_free(&le->mem, le->lib_refs, le->n_lib_refs * sizeof *le->lib_refs);
-    lw_mem_free(&le->mem, le->script_refs, le->n_script_refs * sizeof *le->script_refs);
-    lw_mem_free(&le->mem, le->fn_refs, le->n_fn_refs * sizeof *le->fn_refs);
+    free_refs(le);
     le->n_script_refs = pb->n_scripts;
     le->n_fn_refs = pb->n_fns;
     le->n_lib_refs = pb->n_libs;
-    le->lib_refs = lw_mem_alloc(&le->mem, (pb->n_libs + 1) * sizeof *le->lib_refs);
-    le->script_refs = lw_mem_alloc(&le->mem, (pb->n_scripts + 1) * sizeof *le->script_refs);
-    le->fn_refs = lw_mem_alloc(&le->mem, (pb->n_fns + 1) * sizeof *le->fn_refs);
+    le->lib_refs = lw_mem_alloc(&le->mem, refs_size(le->n_lib_refs));
+    le->script_refs = lw_mem_alloc(&le->mem, refs_size(le->n_script_refs));
+    le->fn_refs = lw_mem_alloc(&le->mem, refs_size(le->n_fn_refs));
     if (!le->script_refs || !le->fn_refs || !le->lib_refs) {
-        le->n_script_refs = le->n_fn_refs = le->n_lib_refs = 0;
+        free_refs(le);
         eval_error(x, (pos){pb->file, 0, 0}, "could not load the scripts (out of memory)");
         return NULL;
     }
@@ -1575,7 +1620,8 @@ static bool load_libs(compiler *c, const node *list)
     bool ok = true;
     for (size_t i = 0; i < list->n; i++) {
         const node *f = list->items[i];
-        const char *path = f->kind == N_SCALAR ? resolve_import(c, f, f->str) : NULL;
+        const char *in_rules = NULL;
+        const char *path = f->kind == N_SCALAR ? resolve_import(c, f, f->str, &in_rules) : NULL;
         if (!path) {
             ok = false;
             continue;
@@ -1589,7 +1635,7 @@ static bool load_libs(compiler *c, const node *list)
             ok = false;
             continue;
         }
-        if (!bundle_add(c, path, text, len))
+        if (!bundle_add(c, path, in_rules, text, len))
             return false;
         lua_lib *lib = &pb->libs[pb->n_libs];
         lib->path = normalize_path(c->a, path);

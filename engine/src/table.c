@@ -17,7 +17,6 @@ typedef struct cellc {
     compiler *c;
     const scope *sc;
     const node *cellnode;
-    const char *input_text;
     const expr *input;
 } cellc;
 
@@ -40,19 +39,23 @@ static cell *new_cell(cellc *C, cell_kind k)
 
 /* Compile "(INPUT) OP ITEM" and take the constant(s) from the right-hand side:
 ** the expression checker then applies every rule of §3 (bare enum words,
-** roles, money from numbers) to the cell. */
+** roles, money from numbers) to the cell. INPUT is the name CELL_INPUT, which
+** stands for the column's compiled input, so the input's text is not parsed
+** again for every row. */
 static const expr *compile_against(cellc *C, const char *op, const char *item, size_t n,
                                    size_t item_off)
 {
     arena *tmp = &C->c->tmp;
-    const char *text = arena_printf(tmp, "(%s) %s %.*s", C->input_text, op, (int)n, item);
+    const char *text = arena_printf(tmp, "(%s) %s %.*s", CELL_INPUT, op, (int)n, item);
     if (!text)
         return NULL;
-    size_t prefix = strlen(C->input_text) + strlen(op) + 4;
+    size_t prefix = strlen(CELL_INPUT) + strlen(op) + 4;
     pos at = C->cellnode->at;
     at.col += (int)item_off - (int)prefix + (C->cellnode->plain ? 0 : 1);
     size_t before = C->c->r->n;
-    const expr *e = expr_compile_text(C->c, text, strlen(text), at, C->sc, T_BOOL, NULL);
+    scope sc = *C->sc;
+    sc.cell_input = C->input;
+    const expr *e = expr_compile_text(C->c, text, strlen(text), at, &sc, T_BOOL, NULL);
     /* an error placed in the synthetic "(INPUT) OP" prefix belongs to the cell */
     for (size_t i = before; i < C->c->r->n; i++) {
         lw_diag *d = &C->c->r->items[i];
@@ -385,7 +388,7 @@ table *table_compile(compiler *c, const node *n, const scope *sc, ttype out_type
         if (!tr->cells)
             return NULL;
         for (size_t i = 0; i < t->n_in; i++) {
-            cellc C = {c, sc, row->items[i], ins->items[i]->str, t->in[i]};
+            cellc C = {c, sc, row->items[i], t->in[i]};
             tr->cells[i] = compile_cell(&C, row->items[i]);
             if (!tr->cells[i])
                 return NULL;

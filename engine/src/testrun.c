@@ -342,13 +342,13 @@ int lw_test_file(lw_engine *e, const char *path, const lw_options *opt, lw_test_
         return LW_ERR_NOMEM;
     }
     if (!text) {
-        report_add(r, LW_ERROR, (pos){path, 0, 0}, NULL, "%s", err ? err : "cannot read");
-        rc = LW_ERR_IO;
+        report_add(r, LW_ERROR, (pos){path, 0, 0}, NULL, "%s", err ? err : "out of memory");
+        rc = err ? LW_ERR_IO : LW_ERR_NOMEM;
         goto out;
     }
     node *root = yaml_load(&T.tmp, r, path, text, len, &lim);
     if (!root) {
-        rc = LW_ERR_PLAYBOOK;
+        rc = T.tmp.failed || !r->errors ? LW_ERR_NOMEM : LW_ERR_PLAYBOOK;
         goto out;
     }
     const node *tests = map_get(root, "tests");

@@ -216,9 +216,18 @@ bool date_parse(const char *s, size_t n, int64_t *secs)
         if (i != n)
             return false;
     }
-    *secs = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + se -
-            offset;
+    int64_t t = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 +
+                se - offset;
+    if (!date_in_range(t)) /* year 0, or an offset across the first or last day */
+        return false;
+    *secs = t;
     return true;
+}
+
+bool date_in_range(int64_t secs)
+{
+    return secs >= days_from_civil(1, 1, 1) * 86400 &&
+           secs < days_from_civil(10000, 1, 1) * 86400;
 }
 
 size_t date_format(int64_t secs, char *buf, size_t size)

@@ -47,7 +47,7 @@ char *file_read(arena *a, const char *path, size_t max, size_t *len, const char 
             char *q = arena_alloc(a, cap + 1);
             if (!q) {
                 fclose(f);
-                *err = "out of memory";
+                *err = NULL;
                 return NULL;
             }
             if (p)
@@ -77,10 +77,8 @@ char *file_read(arena *a, const char *path, size_t max, size_t *len, const char 
 }
 
 typedef struct anchor {
-    const char *name;
     node *n;
     size_t count;            /* nodes in its subtree, aliases expanded */
-    struct anchor *next;
 } anchor;
 
 typedef struct frame {
@@ -92,13 +90,15 @@ typedef struct frame {
 
 typedef struct loader {
     arena *a;
+    arena tmp;               /* what only loading needs: the tables below */
+    strtab keys;             /* the keys of large mappings (owner: the mapping) */
+    strtab anchors;          /* anchor name -> anchor, the latest definition */
     lw_report *r;
     const char *file;
     const char *text;
     size_t len;
     const yaml_limits *lim;
     size_t nodes;
-    anchor *anchors;
     frame *stack;
     int depth;
 } loader;
@@ -123,6 +123,24 @@ static pos offset_pos(loader *L, size_t off)
     return p;
 }
 
+/* Where a quoted scalar spells a NUL character (\0, \x00, \u0000 or
+** \U00000000), looking from its first character; its start if not found. */
+static pos nul_escape_pos(loader *L, yaml_mark_t start, yaml_mark_t end)
+{
+    static const char *const spellings[] = {"0", "x00", "u0000", "U00000000"};
+    for (size_t i = start.index; i < end.index && i + 1 < L->len; i++) {
+        if (L->text[i] != '\\')
+            continue;
+        for (int k = 0; k < 4; k++) {
+            size_t n = strlen(spellings[k]);
+            if (i + 1 + n <= L->len && memcmp(L->text + i + 1, spellings[k], n) == 0)
+                return offset_pos(L, i);
+        }
+        i++;
+    }
+    return mark_pos(L, start);
+}
+
 static bool add_child(loader *L, frame *f, node *child)
 {
     node *p = f->n;
@@ -140,6 +158,33 @@ static bool add_child(loader *L, frame *f, node *child)
     p->items[have] = child;
     p->n++;
     return true;
+}
+
+/* A mapping's keys are compared one by one while it has at most MAP_SCAN of
+** them, and through L->keys once it has more (so a mapping of n keys costs
+** O(n), and the table holds only the keys of large mappings). */
+#define MAP_SCAN 8
+
+/* The key of m that is the same as k, or NULL (after adding k to L->keys
+** when m is large; L->tmp.failed if that ran out of memory). */
+static const node *key_before(loader *L, const node *m, node *k)
+{
+    if (m->n < MAP_SCAN) {
+        for (size_t i = 0; i < m->n; i++) {
+            const node *o = MAP_KEY(m, i);
+            if (o->len == k->len && memcmp(o->str, k->str, k->len) == 0)
+                return o;
+        }
+        return NULL;
+    }
+    if (m->n == MAP_SCAN)
+        for (size_t i = 0; i < m->n; i++)
+            if (strtab_add(&L->keys, m, MAP_KEY(m, i)->str, MAP_KEY(m, i)->len, MAP_KEY(m, i),
+                           NULL) < 0)
+                return NULL;
+    void *first = NULL;
+    strtab_add(&L->keys, m, k->str, k->len, k, &first);
+    return first;
 }
 
 /* Maps store keys and values interleaved; *is_key_slot says which comes next. */
@@ -164,21 +209,37 @@ static bool map_add(loader *L, frame *f, node *child, bool *is_key_slot)
                        "a mapping key must be a plain word, not a %s", node_kind_name(child));
             return false;
         }
-        for (size_t i = 0; i < m->n; i++) {
-            node *k = MAP_KEY(m, i);
-            if (k->len == child->len && memcmp(k->str, child->str, k->len) == 0) {
-                report_add(L->r, LW_ERROR, child->at, NULL,
-                           "duplicate key '%s' (first written at line %d): a key may appear "
-                           "only once in a mapping; remove or rename one of them",
-                           child->str, k->at.line);
-                return false;
-            }
+        const node *first = key_before(L, m, child);
+        if (L->tmp.failed)
+            return false;
+        if (first) {
+            report_add(L->r, LW_ERROR, child->at, NULL,
+                       "duplicate key '%s' (first written at line %d): a key may appear "
+                       "only once in a mapping; remove or rename one of them",
+                       child->str, first->at.line);
+            return false;
         }
         *is_key_slot = false;
     } else {
         m->n++;
         *is_key_slot = true;
     }
+    return true;
+}
+
+/* &name on node n of count nodes; a later definition of a name replaces the
+** earlier one for the aliases after it. False if out of memory. */
+static bool define_anchor(loader *L, const char *name, node *n, size_t count)
+{
+    anchor *an = arena_alloc(&L->tmp, sizeof *an);
+    void *old;
+    int added = name && an ? strtab_add(&L->anchors, NULL, name, strlen(name), an, &old) : -1;
+    if (added < 0)
+        return false;
+    if (added == 0)
+        an = old;
+    an->n = n;
+    an->count = count;
     return true;
 }
 
@@ -192,7 +253,7 @@ const char *node_kind_name(const node *n)
 node *yaml_load(arena *a, lw_report *r, const char *file, const char *text, size_t len,
                 const yaml_limits *lim)
 {
-    loader L = {a, r, file, text, len, lim, 0, NULL, NULL, 0};
+    loader L = {.a = a, .r = r, .file = file, .text = text, .len = len, .lim = lim};
     pos start = {file, 1, 1};
     if (len > lim->max_file) {
         report_add(r, LW_ERROR, start, NULL,
@@ -202,9 +263,14 @@ node *yaml_load(arena *a, lw_report *r, const char *file, const char *text, size
     }
     size_t bad;
     if (!text_valid_utf8(text, len, &bad)) {
-        report_add(r, LW_ERROR, offset_pos(&L, bad), NULL,
-                   "the file is not valid UTF-8 (byte 0x%02X); save it as UTF-8",
-                   (unsigned char)text[bad]);
+        if (text[bad] == 0)
+            report_add(r, LW_ERROR, offset_pos(&L, bad), NULL,
+                       "a NUL byte (0x00): YAML does not allow it; remove it (is this a text "
+                       "file?)");
+        else
+            report_add(r, LW_ERROR, offset_pos(&L, bad), NULL,
+                       "the file is not valid UTF-8 (byte 0x%02X); save it as UTF-8",
+                       (unsigned char)text[bad]);
         return NULL;
     }
     yaml_parser_t parser;
@@ -212,6 +278,9 @@ node *yaml_load(arena *a, lw_report *r, const char *file, const char *text, size
         report_add(r, LW_ERROR, start, NULL, "out of memory");
         return NULL;
     }
+    arena_init(&L.tmp, &a->mem);
+    strtab_init(&L.keys, &L.tmp);
+    strtab_init(&L.anchors, &L.tmp);
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
     yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
 
@@ -274,6 +343,13 @@ node *yaml_load(arena *a, lw_report *r, const char *file, const char *text, size
                 ok = false;
                 break;
             }
+            if (memchr(ev.data.scalar.value, 0, ev.data.scalar.length)) {
+                report_add(r, LW_ERROR, nul_escape_pos(&L, ev.start_mark, ev.end_mark), NULL,
+                           "a NUL character (written \\0, \\x00 or \\u0000) cannot be part of "
+                           "a key or a value; remove it");
+                ok = false;
+                break;
+            }
             made = arena_alloc(a, sizeof *made);
             if (!made) {
                 ok = false;
@@ -287,6 +363,10 @@ node *yaml_load(arena *a, lw_report *r, const char *file, const char *text, size
             made->str = arena_strndup(a, (const char *)ev.data.scalar.value,
                                       ev.data.scalar.length);
             made->len = ev.data.scalar.length;
+            if (!made->str) {
+                ok = false; /* out of memory (a->failed is set) */
+                break;
+            }
             anchor_name = (const char *)ev.data.scalar.anchor;
             if (++L.nodes > lim->max_nodes)
                 goto too_many;
@@ -318,8 +398,8 @@ node *yaml_load(arena *a, lw_report *r, const char *file, const char *text, size
             f->anchor = ev.type == YAML_SEQUENCE_START_EVENT
                             ? (const char *)ev.data.sequence_start.anchor
                             : (const char *)ev.data.mapping_start.anchor;
-            if (f->anchor)
-                f->anchor = arena_strdup(a, f->anchor);
+            if (f->anchor && !(f->anchor = arena_strdup(&L.tmp, f->anchor)))
+                ok = false;
             keyslot[L.depth - 1] = true;
             break;
         }
@@ -327,25 +407,14 @@ node *yaml_load(arena *a, lw_report *r, const char *file, const char *text, size
         case YAML_MAPPING_END_EVENT: {
             frame *f = &stack[--L.depth];
             made = f->n;
-            if (f->anchor) {
-                anchor *an = arena_alloc(a, sizeof *an);
-                if (!an) {
-                    ok = false;
-                    break;
-                }
-                an->name = f->anchor;
-                an->n = made;
-                an->count = L.nodes - f->count_at_start + 1;
-                an->next = L.anchors;
-                L.anchors = an;
-            }
+            if (f->anchor && !define_anchor(&L, f->anchor, made,
+                                            L.nodes - f->count_at_start + 1))
+                ok = false;
             break;
         }
         case YAML_ALIAS_EVENT: {
             const char *name = (const char *)ev.data.alias.anchor;
-            anchor *an = L.anchors;
-            while (an && strcmp(an->name, name) != 0)
-                an = an->next;
+            anchor *an = strtab_get(&L.anchors, NULL, name, strlen(name));
             if (!an) {
                 report_add(r, LW_ERROR, at, NULL, "alias '*%s' names no anchor '&%s' before it",
                            name, name);
@@ -362,14 +431,9 @@ node *yaml_load(arena *a, lw_report *r, const char *file, const char *text, size
             break;
         }
         if (ok && made && ev.type == YAML_SCALAR_EVENT && anchor_name) {
-            anchor *an = arena_alloc(a, sizeof *an);
-            if (an) {
-                an->name = arena_strdup(a, anchor_name);
-                an->n = made;
-                an->count = 1;
-                an->next = L.anchors;
-                L.anchors = an;
-            }
+            const char *name = arena_strdup(&L.tmp, anchor_name);
+            if (!name || !define_anchor(&L, name, made, 1))
+                ok = false;
         }
         if (ok && made) {
             if (L.depth == 0) {
@@ -393,6 +457,9 @@ node *yaml_load(arena *a, lw_report *r, const char *file, const char *text, size
         ok = false;
     }
     yaml_parser_delete(&parser);
+    if (L.tmp.failed)
+        a->failed = true; /* so the caller sees that memory ran out */
+    arena_free(&L.tmp);
     if (!ok)
         return NULL;
     if (!root || (root->kind == N_SCALAR && root->plain && root->len == 0)) {

@@ -5,7 +5,8 @@
 -- (default: examples/telecom/playbook.yaml). Build first:
 --     premake4 --file=premake5.lua gmake && make -C build config=release
 -- The module is build/<config>/lua/leeway.so; this script looks there (release,
--- then debug) unless LUA_CPATH already points at it.
+-- then debug), then where LUA_CPATH or lua5.4's default path says: after
+-- `make -C build install` the installed module is found with no LUA_CPATH.
 --
 -- The situation (the telecom example): an 82-year-old customer's son asks in
 -- store, with a power of attorney, to end her contract. Frontline staff may not

@@ -640,6 +640,49 @@ static void test_pipeline_overflow_is_an_error_entry(void **state)
     assert_string_equal(d->outcome, "allow");
 }
 
+/* Date arithmetic stays in the years 1 to 9999: a result outside them is an
+** error entry of the output that computed it, not a date like -273790-01-01. */
+static const char *const DATES_PB =
+    "playbook: dates\n"
+    "version: \"1\"\n"
+    "facts:\n"
+    "  opened: { type: date }\n"
+    "  wait: { type: duration }\n"
+    "outputs:\n"
+    "  due: { value: opened + wait }\n"
+    "  back: { value: opened - wait }\n";
+
+static const lw_error_entry *error_of(const lw_decision *d, const char *rule)
+{
+    for (size_t i = 0; i < d->n_errors; i++)
+        if (strcmp(d->errors[i].rule, rule) == 0)
+            return &d->errors[i];
+    return NULL;
+}
+
+static void test_date_arithmetic_stays_in_years_1_to_9999(void **state)
+{
+    (void)state;
+    tu_open_pb(DATES_PB);
+    const lw_decision *d = RUN("opened", "9999-12-30", "wait", "1d");
+    assert_null(error_of(d, "due"));
+    assert_null(error_of(d, "back"));
+    d = RUN("opened", "9999-12-30", "wait", "2d");
+    const lw_error_entry *e = error_of(d, "due");
+    assert_non_null(e);
+    assert_non_null(strstr(e->message, "outside the years 1 to 9999"));
+    d = RUN("opened", "0001-01-02", "wait", "1d");
+    assert_null(error_of(d, "back"));
+    assert_null(error_of(d, "due"));
+    d = RUN("opened", "0001-01-02", "wait", "2d");
+    e = error_of(d, "back");
+    assert_non_null(e);
+    assert_non_null(strstr(e->message, "outside the years 1 to 9999"));
+    d = RUN("opened", "2026-01-01", "wait", "14000000w"); /* once year 270,000 or so */
+    assert_non_null(error_of(d, "due"));
+    assert_non_null(error_of(d, "back"));
+}
+
 static void test_step_errors(void **state)
 {
     (void)state;
@@ -1308,6 +1351,7 @@ int main(void)
         cmocka_unit_test(test_pipeline_round_to_step_half_away_from_zero),
         cmocka_unit_test(test_pipeline_multiply_exact),
         cmocka_unit_test(test_pipeline_overflow_is_an_error_entry),
+        cmocka_unit_test(test_date_arithmetic_stays_in_years_1_to_9999),
         cmocka_unit_test(test_step_errors),
         cmocka_unit_test(test_authority_within),
         cmocka_unit_test(test_authority_needs_lowest_covering_role),

@@ -255,7 +255,7 @@ static void test_log_record_and_read_back(void **state)
     lw_case *c2 = lw_case_new(f.pb);
     const lw_decision *logged = NULL;
     const char *role = NULL, *msg = NULL;
-    assert_int_equal(lw_log_read(e2, c2, "log", copy, len, &logged, &role, &msg), LW_OK);
+    assert_int_equal(lw_log_read(e2, c2, NULL, "log", copy, len, &logged, &role, &msg), LW_OK);
     assert_null(msg);
     assert_string_equal(role, "agent");
     assert_non_null(logged);
@@ -275,27 +275,41 @@ static void test_log_record_and_read_back(void **state)
     /* a bare case is read as a case, with no logged decision */
     lw_case_reset(c2);
     const char *bare = "{\"spend\": \"10 EUR\"}";
-    assert_int_equal(lw_log_read(e2, c2, "bare", bare, strlen(bare), &logged, &role, &msg), LW_OK);
+    assert_int_equal(lw_log_read(e2, c2, NULL, "bare", bare, strlen(bare), &logged, &role, &msg), LW_OK);
     assert_null(logged);
     assert_null(role);
+    /* one parse, two cases: the second (of another version) gets the values too */
+    lw_case *c3 = lw_case_new(f.pb);
+    lw_case_reset(c2);
+    assert_int_equal(lw_log_read(e2, c2, c3, "bare", bare, strlen(bare), NULL, NULL, &msg), LW_OK);
+    assert_non_null(strstr(lw_case_json(c3), "\"spend\":\"10.00 EUR\""));
+    assert_int_equal(lw_log_read(e2, c2, c2, "bare", bare, strlen(bare), NULL, NULL, &msg),
+                     LW_ERR_ARG);
+    lw_case_free(c3);
     /* a record of another version, a record without a case: clear errors */
     lw_case_reset(c2);
     const char *v2 = "{\"log\":2,\"case\":{},\"outcome\":\"allow\"}";
-    assert_int_equal(lw_log_read(e2, c2, "v2", v2, strlen(v2), &logged, &role, &msg),
+    assert_int_equal(lw_log_read(e2, c2, NULL, "v2", v2, strlen(v2), &logged, &role, &msg),
                      LW_ERR_CASE);
     assert_non_null(strstr(msg, "a newer leeway"));
     lw_case_reset(c2);
     const char *nocase = "{\"log\":1,\"outcome\":\"allow\"}";
-    assert_int_equal(lw_log_read(e2, c2, "nc", nocase, strlen(nocase), &logged, &role, &msg),
+    assert_int_equal(lw_log_read(e2, c2, NULL, "nc", nocase, strlen(nocase), &logged, &role, &msg),
                      LW_ERR_CASE);
     assert_non_null(strstr(msg, "no \"case\""));
     /* broken JSON: the case reader's message, with its position */
     lw_case_reset(c2);
     const char *broken = "{\"log\":1,";
-    assert_int_equal(lw_log_read(e2, c2, "b", broken, strlen(broken), &logged, &role, &msg),
+    assert_int_equal(lw_log_read(e2, c2, NULL, "b", broken, strlen(broken), &logged, &role, &msg),
                      LW_ERR_CASE);
     assert_non_null(strstr(msg, "b:1:"));
-    assert_int_equal(lw_log_read(NULL, c2, "b", broken, 1, NULL, NULL, NULL), LW_ERR_ARG);
+    assert_int_equal(lw_log_read(NULL, c2, NULL, "b", broken, 1, NULL, NULL, NULL), LW_ERR_ARG);
+    /* a record passes the case reader's checks too: no \u0000 in it */
+    lw_case_reset(c2);
+    const char *nul = "{\"log\":1,\"case\":{\"spend\":\"1\\u0000 EUR\"},\"outcome\":\"allow\"}";
+    assert_int_equal(lw_log_read(e2, c2, NULL, "n", nul, strlen(nul), &logged, &role, &msg),
+                     LW_ERR_CASE);
+    assert_non_null(strstr(msg, "n:1:28: error: \\u0000"));
 
     lw_replay_free(r);
     lw_case_free(c2);

@@ -241,6 +241,21 @@ static void test_date_time_offsets(void **state)
     assert_int_equal(date("2026-11-23T01:00+05:30"), day - 4 * 3600 - 30 * 60);
 }
 
+/* Dates are the years 1 to 9999, in UTC: year 0 is no date, and neither is
+** a time whose offset takes it outside. */
+static void test_date_years_1_to_9999(void **state)
+{
+    (void)state;
+    assert_string_equal(datefmt(date("0001-01-01")), "0001-01-01");
+    assert_string_equal(datefmt(date("9999-12-31T23:59:59Z")), "9999-12-31T23:59:59Z");
+    date_bad("0000-06-01");
+    date_bad("0001-01-01T00:30+01:00");
+    date_bad("9999-12-31T23:30-01:00");
+    assert_true(date_in_range(date("0001-01-01")));
+    assert_false(date_in_range(date("0001-01-01") - 1));
+    assert_false(date_in_range(date("9999-12-31") + 86400));
+}
+
 static void test_date_format(void **state)
 {
     (void)state;
@@ -488,6 +503,7 @@ int main(void)
         cmocka_unit_test(test_date_bad_syntax),
         cmocka_unit_test(test_date_time_utc),
         cmocka_unit_test(test_date_time_offsets),
+        cmocka_unit_test(test_date_years_1_to_9999),
         cmocka_unit_test(test_date_format),
         cmocka_unit_test(test_date_roundtrip),
         cmocka_unit_test(test_days_from_civil),

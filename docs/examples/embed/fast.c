@@ -4,7 +4,7 @@
 ** calls to show that deciding allocates nothing once warmed up.
 **
 **   cc -std=c11 -O2 -pthread -I engine/include docs/examples/embed/fast.c \
-**      build/release/libleeway_static.a \
+**      build/release/libleeway.a \
 **      $(pkg-config --cflags --libs lua5.4 yaml-0.1 libutf8proc libcjson) -lm -o fast
 **   ./fast docs/examples/returns.yaml 4            (playbook, threads[, decisions per thread])
 */

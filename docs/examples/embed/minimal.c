@@ -2,7 +2,7 @@
 ** minimal.c -- load a playbook, decide one case, print the result.
 **
 **   cc -std=c11 -I engine/include docs/examples/embed/minimal.c \
-**      build/debug/libleeway_static.a \
+**      build/debug/libleeway.a \
 **      $(pkg-config --cflags --libs lua5.4 yaml-0.1 libutf8proc libcjson) -lm \
 **      -o minimal
 **   ./minimal docs/examples/returns.yaml

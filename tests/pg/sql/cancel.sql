@@ -1,0 +1,23 @@
+-- statement_timeout (a cancel) stops a scan whose rows run a Lua rule:
+-- 100,000 rows of ~200,000 Lua iterations each would take minutes. The
+-- backend goes on deciding afterwards.
+SET statement_timeout = '500ms';
+SELECT count(*) FROM generate_series(1, 100000) i
+WHERE leeway.outcome('pgtest-slow', jsonb_build_object('spin', 200000 + i % 2)) = 'deny';
+-- the same in a parallel scan
+CREATE TABLE spins AS SELECT jsonb_build_object('spin', 200000) AS c FROM generate_series(1, 100000);
+ALTER TABLE spins SET (parallel_workers = 2);
+EXPLAIN (COSTS OFF) SELECT count(*) FROM spins WHERE leeway.outcome('pgtest-slow', c) = 'deny';
+SELECT count(*) FROM spins WHERE leeway.outcome('pgtest-slow', c) = 'deny';
+-- one rule that never ends stops at the cancel or its budget, whichever
+-- comes first
+SET leeway.lua_millis = 60000;
+DO $$
+BEGIN
+    PERFORM leeway.outcome('pgtest-slow', '{"spin": -1}');
+EXCEPTION WHEN query_canceled OR program_limit_exceeded THEN
+    RAISE NOTICE 'stopped';
+END $$;
+RESET statement_timeout;
+RESET leeway.lua_millis;
+SELECT leeway.outcome('pgtest-slow', '{"spin": 10}'), leeway.outcome('bench', '{}');

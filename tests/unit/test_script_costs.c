@@ -1,0 +1,100 @@
+/*
+** test_script_costs.c -- library calls that do much work in one C call,
+** where the budget hook cannot stop them, are bounded before the call or
+** charged to the instruction budget (script.c): string.rep, table.move,
+** table.sort. (The pattern functions: test_lua_patterns.c.)
+*/
+#include "lw_test_util.h"
+
+static const char *const PB =
+    "playbook: costs\n"
+    "version: \"1\"\n"
+    "facts:\n"
+    "  n: { type: number, default: 1 }\n";
+
+/* Evaluate code in a sandbox with the given instruction budget (0: the
+** default); returns the result or the error, in a static buffer. */
+static const char *eval(long instructions, const char *code, int *rc)
+{
+    static char out[512];
+    lw_options opt;
+    lw_options_init(&opt);
+    opt.lua_instructions = instructions;
+    lw_playbook *pb = tu_load(PB);
+    lw_engine *e = lw_engine_new(&opt);
+    assert_non_null(e);
+    lw_case *c = lw_case_new(pb);
+    assert_non_null(c);
+    const char *result = NULL;
+    *rc = lw_eval_lua(e, pb, c, code, &result);
+    snprintf(out, sizeof out, "%s", result ? result : "(null)");
+    lw_case_free(c);
+    lw_engine_free(e);
+    lw_playbook_free(pb);
+    return out;
+}
+
+static void expect_result(long instructions, const char *code, const char *want)
+{
+    int rc;
+    const char *got = eval(instructions, code, &rc);
+    if (rc != LW_OK || strcmp(got, want) != 0)
+        print_message("%s: %s (wanted %s)\n", code, got, want);
+    assert_int_equal(rc, LW_OK);
+    assert_string_equal(got, want);
+}
+
+static void expect_error(long instructions, const char *code, const char *want)
+{
+    int rc;
+    const char *got = eval(instructions, code, &rc);
+    if (rc == LW_OK || !strstr(got, want))
+        print_message("%s: %s (wanted an error saying %s)\n", code, got, want);
+    assert_int_not_equal(rc, LW_OK);
+    assert_non_null(strstr(got, want));
+}
+
+/* Lua's own rep loops n times even when each copy is empty. */
+static void test_rep_of_nothing_is_nothing_at_once(void **state)
+{
+    (void)state;
+    expect_result(0, "#('').rep('', 1e15) + #string.rep('', 1e15, '')", "0");
+    expect_result(0, "('ab'):rep(3, ',')", "ab,ab,ab");
+    expect_error(0, "('x'):rep(1e10)", "string.rep would make more than 1048576 bytes");
+}
+
+static void test_table_move_is_charged(void **state)
+{
+    (void)state;
+    expect_result(0, "table.concat(table.move({1, 2, 3}, 1, 3, 2), ',')", "1,1,2,3");
+    expect_error(0, "table.move({}, 1, 1e12, 1)",
+                 "used more than its budget of 10000000 instructions");
+    expect_error(0, "table.move({}, math.mininteger, -2, 1)",
+                 "used more than its budget of 10000000 instructions");
+}
+
+static void test_table_sort_is_charged(void **state)
+{
+    (void)state;
+    /* the table is made in one C call, so only the sort can spend the budget */
+    static const char *const sort_n =
+        "(function (n) local t = table.pack(string.byte(('za'):rep(n // 2), 1, -1)) "
+        "t.n = nil table.sort(t) return t[1] .. t[n] end)(%d)";
+    char code[256];
+    snprintf(code, sizeof code, sort_n, 100);
+    expect_result(100000, code, "97122");
+    /* 50,000 elements: about 800,000 comparisons */
+    snprintf(code, sizeof code, sort_n, 50000);
+    expect_error(100000, code, "used more than its budget of 100000 instructions");
+    expect_result(0, code, "97122");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_rep_of_nothing_is_nothing_at_once),
+        cmocka_unit_test(test_table_move_is_charged),
+        cmocka_unit_test(test_table_sort_is_charged),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
