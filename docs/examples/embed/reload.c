@@ -4,7 +4,7 @@
 ** replaced version when its last user lets go.
 **
 **   cc -std=c11 -pthread -I engine/include docs/examples/embed/reload.c \
-**      build/debug/libleeway_static.a \
+**      build/debug/libleeway.a \
 **      $(pkg-config --cflags --libs lua5.4 yaml-0.1 libutf8proc libcjson) -lm \
 **      -o reload
 **   ./reload docs/examples/returns.yaml
