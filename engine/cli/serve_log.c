@@ -25,6 +25,7 @@ struct dlog {
     pthread_mutex_t mu;
     pthread_cond_t room, work;
     char *buf;            /* accepted, not yet taken by the writer */
+    char *spare;          /* the other buffer: the writer's */
     size_t len, n, cap;   /* bytes, records, capacity */
     long wait_ms;
     bool stop, reopen;
@@ -76,7 +77,7 @@ static size_t count_lines(const char *p, size_t len)
 static void *writer(void *arg)
 {
     dlog *l = arg;
-    char *pending = malloc(l->cap);
+    char *pending = l->spare;
     size_t off = 0; /* written from pending */
     unsigned failures = 0;
     for (;;) {
@@ -151,7 +152,7 @@ static void *writer(void *arg)
         if (done_all)
             break;
     }
-    free(pending);
+    l->spare = pending;
     return NULL;
 }
 
@@ -171,13 +172,15 @@ dlog *dlog_open(const char *path, size_t buffer, long wait_ms)
     l->cap = buffer;
     l->wait_ms = wait_ms;
     l->buf = malloc(buffer);
+    l->spare = malloc(buffer);
     pthread_mutex_init(&l->mu, NULL);
     pthread_cond_init(&l->room, NULL);
     pthread_cond_init(&l->work, NULL);
-    if (!l->path || !l->buf || pthread_create(&l->writer, NULL, writer, l) != 0) {
+    if (!l->path || !l->buf || !l->spare || pthread_create(&l->writer, NULL, writer, l) != 0) {
         fprintf(stderr, "leeway serve: out of memory for the decision log\n");
         close(l->fd);
         free(l->buf);
+        free(l->spare);
         free(l->path);
         free(l);
         return NULL;
@@ -250,6 +253,7 @@ size_t dlog_close(dlog *l)
     pthread_cond_destroy(&l->work);
     pthread_mutex_destroy(&l->mu);
     free(l->buf);
+    free(l->spare);
     free(l->path);
     free(l);
     return lost;
