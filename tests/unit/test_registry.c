@@ -6,6 +6,7 @@
 #include "lw_test_util.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <unistd.h>
 
@@ -210,6 +211,7 @@ static void *work(void *arg)
         }
         lw_case_free(c);
         lw_registry_release(w->r, pb);
+        sched_yield(); /* let the reloading thread run (valgrind: one at a time) */
     }
     lw_engine_free(e);
     return NULL;
@@ -231,7 +233,9 @@ static void test_swap_under_use(void **state)
         assert_int_equal(pthread_create(&t[i], NULL, work, &w[i]), 0);
     }
     int ok = 0, failed = 0;
-    for (int k = 2; k < 42; k++) {
+    /* ten reloads: enough to swap under use both ways, and quick under
+    ** valgrind, which runs one thread at a time */
+    for (int k = 2; k < 12; k++) {
         if (k % 2 == 0)
             write_playbook("p", k, k);
         else
@@ -250,10 +254,10 @@ static void test_swap_under_use(void **state)
         decisions += w[i].decisions;
     }
     assert_true(decisions > 0);
-    assert_int_equal(ok, 20);
-    assert_int_equal(failed, 20);
+    assert_int_equal(ok, 5);
+    assert_int_equal(failed, 5);
     const lw_playbook *pb = lw_registry_acquire(r, "p");
-    assert_string_equal(lw_playbook_version(pb), "40");
+    assert_string_equal(lw_playbook_version(pb), "10");
     lw_registry_release(r, pb);
     lw_registry_free(r);
 }
