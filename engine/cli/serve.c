@@ -101,9 +101,10 @@ static enum MHD_Result answer(server *s, struct MHD_Connection *conn, unsigned s
     return ret;
 }
 
-/* cJSON printed on one line, with a newline, to answer with. */
+/* cJSON printed on one line, with a newline, to answer with (allow: the
+** Allow header of a 405, else NULL). */
 static enum MHD_Result answer_json(server *s, struct MHD_Connection *conn, unsigned status,
-                                   cJSON *root)
+                                   cJSON *root, const char *allow)
 {
     char *text = root ? cJSON_PrintUnformatted(root) : NULL;
     cJSON_Delete(root);
@@ -115,7 +116,7 @@ static enum MHD_Result answer_json(server *s, struct MHD_Connection *conn, unsig
     }
     body[len++] = '\n';
     body[len] = 0;
-    return answer(s, conn, status, "application/json", body, len, NULL, NULL);
+    return answer(s, conn, status, "application/json", body, len, NULL, allow);
 }
 
 /* {"error":{"code":KIND,"message":...}} with status, counted by kind. */
@@ -135,17 +136,7 @@ static enum MHD_Result answer_error(server *s, struct MHD_Connection *conn, unsi
     cJSON *e = cJSON_AddObjectToObject(root, "error");
     cJSON_AddStringToObject(e, "code", error_kind[kind]);
     cJSON_AddStringToObject(e, "message", msg);
-    char *text = cJSON_PrintUnformatted(root);
-    cJSON_Delete(root);
-    size_t len = text ? strlen(text) : 0;
-    char *body = text ? realloc(text, len + 2) : NULL;
-    if (!body) {
-        free(text);
-        return MHD_NO;
-    }
-    body[len++] = '\n';
-    body[len] = 0;
-    return answer(s, conn, status, "application/json", body, len, NULL, allow);
+    return answer_json(s, conn, status, root, allow);
 }
 
 static void format_time(int64_t ms, char *buf, size_t size)
@@ -413,7 +404,7 @@ static enum MHD_Result list_playbooks(server *s, struct MHD_Connection *conn)
         if (o)
             cJSON_AddItemToArray(arr, o);
     }
-    return answer_json(s, conn, MHD_HTTP_OK, root);
+    return answer_json(s, conn, MHD_HTTP_OK, root, NULL);
 }
 
 /* What a client needs to build a form: the facts with their types, enum
@@ -452,7 +443,7 @@ static enum MHD_Result show_playbook(server *s, struct MHD_Connection *conn, con
     for (size_t i = 0; i < lw_role_count(pb); i++)
         cJSON_AddItemToArray(roles, cJSON_CreateString(lw_role_id(pb, i)));
     lw_registry_release(s->reg, pb);
-    return answer_json(s, conn, MHD_HTTP_OK, o);
+    return answer_json(s, conn, MHD_HTTP_OK, o, NULL);
 }
 
 /* ======================================================================
@@ -617,7 +608,7 @@ static enum MHD_Result show(server *s, struct MHD_Connection *conn, request *rq)
     case R_HEALTH: {
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "status", "ok");
-        return answer_json(s, conn, MHD_HTTP_OK, o);
+        return answer_json(s, conn, MHD_HTTP_OK, o, NULL);
     }
     case R_READY: {
         if (atomic_load(&s->stopping))
@@ -626,7 +617,7 @@ static enum MHD_Result show(server *s, struct MHD_Connection *conn, request *rq)
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "status", "ready");
         cJSON_AddNumberToObject(o, "playbooks", (double)lw_registry_count(s->reg));
-        return answer_json(s, conn, MHD_HTTP_OK, o);
+        return answer_json(s, conn, MHD_HTTP_OK, o, NULL);
     }
     case R_METRICS:
         return show_metrics(s, conn);
