@@ -147,6 +147,18 @@ LW_API int lw_playbook_load_string(const char *name, const char *text, size_t le
 
 LW_API void lw_playbook_free(lw_playbook *pb);
 
+/* Analyse a loaded playbook (what `leeway check` runs): add to r a warning,
+** with a case to paste into `leeway decide --set`, for each decision-table
+** row that overlaps another where the hit policy forbids it, can never decide
+** or match, each table with cases no row matches, each exception that can
+** never fire, each condition always true or false over the facts' declared
+** values, and each policy id whose effective windows overlap or leave a gap.
+** Not part of loading: it may take longer than a load (a 1,000-policy
+** playbook: milliseconds to a second). Parts it cannot see (Lua,
+** arithmetic, outputs) never lead to a claim. LW_OK, LW_ERR_ARG (NULL), or
+** LW_ERR_NOMEM (some findings may be missing). */
+LW_API int lw_playbook_analyze(const lw_playbook *pb, lw_report *r);
+
 /* The playbook's id, version, file and content digest ("sha256:..."). */
 LW_API const char *lw_playbook_id(const lw_playbook *pb);
 LW_API const char *lw_playbook_version(const lw_playbook *pb);

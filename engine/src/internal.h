@@ -387,6 +387,7 @@ typedef struct table {
     aggregate agg;
     size_t n_in;
     const expr **in;
+    const char **in_text;    /* each input as written (NULL: not a plain text) */
     size_t n_rows;
     table_row *rows;
     ttype out_type;
@@ -645,6 +646,8 @@ int cov_new(compiler *c, const char *fmt, ...) LW_PRINTF(2, 3);
 
 /* lint.c: warnings for a compiled playbook; false if out of memory. */
 bool lint_playbook(const lw_playbook *pb, lw_report *r);
+/* Are a and b the same expression tree? */
+bool expr_same(const expr *a, const expr *b);
 
 /* Compile expression text found at node n (its position is used). NULL after
 ** reporting an error. want: T_ANY or the type required. */

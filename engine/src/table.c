@@ -331,9 +331,11 @@ table *table_compile(compiler *c, const node *n, const scope *sc, ttype out_type
     }
     t->n_in = ins->n;
     t->in = arena_alloc(c->a, ins->n * sizeof *t->in);
-    if (!t->in)
+    t->in_text = arena_alloc(c->a, ins->n * sizeof *t->in_text);
+    if (!t->in || !t->in_text)
         return NULL;
     for (size_t i = 0; i < ins->n; i++) {
+        t->in_text[i] = ins->items[i]->str;
         t->in[i] = expr_compile(c, ins->items[i], sc, T_ANY);
         if (!t->in[i])
             return NULL;

@@ -1,0 +1,313 @@
+/*
+** analyze_rules.c -- policies and conditions in `leeway check`'s analysis:
+** exceptions that can never fire (an earlier exception of the policy always
+** wins, or their condition contradicts the policy's applies), conditions
+** that are always true or always false over the facts' declared values,
+** policies of one id whose effective windows overlap or leave a gap; and
+** every decision table, through analyze_table.
+*/
+#include "analyze.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void warn(analysis *an, pos at, const char *rule, const char *fmt, ...) LW_PRINTF(4, 5);
+static void warn(analysis *an, pos at, const char *rule, const char *fmt, ...)
+{
+    if (already_reported(an, at, rule))
+        return; /* the loader's lint said it already */
+    va_list ap;
+    va_start(ap, fmt);
+    report_vadd(an->r, LW_WARNING, at, rule, fmt, ap);
+    va_end(ap);
+}
+
+static bool is_constant(const expr *e)
+{
+    return !e || e->op == X_CONST;
+}
+
+/* Does every fact e reads have a default? (Else e is unknown, and asks for
+** the fact, when it is not given.) */
+static bool defaults_only(const lw_playbook *pb, const expr *e)
+{
+    if (e->op == X_FACT && !pb->facts[e->slot].has_default)
+        return false;
+    for (size_t i = 0; i < e->n; i++)
+        if (!defaults_only(pb, e->args[i]))
+            return false;
+    return true;
+}
+
+/* A condition (applies:, when:) that no case can make false, or true. */
+static void check_condition(analysis *an, const expr *e, pos at, const char *rule,
+                            const char *what)
+{
+    if (is_constant(e))
+        return; /* written as true or false: meant */
+    finding_start(an);
+    boxes over, under;
+    box all = box_all();
+    if (!cond_boxes(an, e, OVER, &over))
+        return;
+    if (over.n == 0) {
+        warn(an, at, rule,
+             "%s of '%s' is always false for the values the facts may take (their declared "
+             "values, min and max), so it never holds; correct or remove it",
+             what, rule);
+        return;
+    }
+    if (!defaults_only(an->pb, e))
+        return; /* it also makes a decision ask for the facts it reads */
+    if (cond_boxes(an, e, UNDER, &under) && boxes_cover(&an->sp, &all, &under, NULL))
+        warn(an, at, rule,
+             "%s of '%s' is always true for the values the facts may take (their declared "
+             "values, min and max); if that is meant, write true",
+             what, rule);
+}
+
+/* Every case where the policy is in force (over), as boxes. */
+static bool policy_boxes(analysis *an, const policy *p, approx how, boxes *out)
+{
+    boxes fixed = {0, 0, NULL}, win = {0, 0, NULL}, cond;
+    box w = window_box(an, &p->eff), ch = channels_box(an, p->channels);
+    return cond_boxes(an, p->applies, how, &cond) && boxes_add(&an->sp, &fixed, &w) &&
+           boxes_add(&an->sp, &win, &ch) && boxes_meet(&an->sp, &fixed, &win, &fixed) &&
+           boxes_meet(&an->sp, &cond, &fixed, out);
+}
+
+static bool exception_boxes(analysis *an, const exception_rule *x, approx how, boxes *out)
+{
+    boxes win = {0, 0, NULL}, cond;
+    box w = window_box(an, &x->eff);
+    return cond_boxes(an, x->when, how, &cond) && boxes_add(&an->sp, &win, &w) &&
+           boxes_meet(&an->sp, &cond, &win, out);
+}
+
+static void finding_window(analysis *an, const window *w)
+{
+    if ((w->has_from || w->has_until) && an->pb->f_date >= 0)
+        finding_dim(an, (size_t)an->pb->f_date);
+}
+
+/* The inputs the choice of x in p depends on. */
+static void exception_dims(analysis *an, const policy *p, size_t upto)
+{
+    finding_start(an);
+    finding_expr(an, p->applies);
+    finding_window(an, &p->eff);
+    if (p->channels && an->pb->f_channel >= 0)
+        finding_dim(an, (size_t)an->pb->f_channel);
+    for (size_t k = 0; k <= upto; k++) {
+        finding_expr(an, p->exc[k].when);
+        finding_window(an, &p->exc[k].eff);
+    }
+}
+
+/* The first exception before x whose cases meet b: the one that fires. */
+static const exception_rule *first_winner(analysis *an, const policy *p, size_t x,
+                                          const box *b)
+{
+    for (size_t k = 0; k < x; k++) {
+        boxes e, one = {0, 0, NULL}, m;
+        if (exception_boxes(an, &p->exc[k], UNDER, &e) && boxes_add(&an->sp, &one, b) &&
+            boxes_meet(&an->sp, &e, &one, &m) && m.n)
+            return &p->exc[k];
+    }
+    return NULL;
+}
+
+static void analyze_exceptions(analysis *an, const policy *p)
+{
+    space *sp = &an->sp;
+    for (size_t k = 0; k < p->n_exc; k++) {
+        const exception_rule *x = &p->exc[k];
+        arena_reset(&an->work);
+        exception_dims(an, p, k);
+        boxes in_force, when, live;
+        if (!policy_boxes(an, p, OVER, &in_force) || !exception_boxes(an, x, OVER, &when) ||
+            !boxes_meet(sp, &in_force, &when, &live))
+            continue;
+        if (live.n == 0) {
+            if (is_constant(x->when))
+                continue; /* the loader's lint speaks of a constant condition */
+            if (when.n == 0) {
+                warn(an, x->at, x->id,
+                     "the exception '%s' can never fire: its condition is always false for the "
+                     "values the facts may take (their declared values, min and max)",
+                     x->id);
+            } else {
+                const char *ex = finding_example(an, &when.b[0]);
+                warn(an, x->at, x->id,
+                     "the exception '%s' can never fire: whenever its condition holds, the "
+                     "policy '%s' does not apply (for example %s%s meets the exception's "
+                     "condition but not the policy's applies); correct one of the two",
+                     x->id, p->id, ex ? ex : "", opaque_note(an));
+            }
+            continue;
+        }
+        /* dead when every live case is taken by an earlier exception */
+        boxes earlier = {0, 0, NULL};
+        bool ok = true;
+        for (size_t i = 0; ok && i < k; i++) {
+            boxes e;
+            ok = exception_boxes(an, &p->exc[i], UNDER, &e);
+            for (size_t j = 0; ok && j < e.n; j++)
+                ok = boxes_add(sp, &earlier, &e.b[j]);
+        }
+        bool covered = ok && earlier.n;
+        for (size_t j = 0; covered && j < live.n; j++)
+            covered = boxes_cover(sp, &live.b[j], &earlier, NULL);
+        if (!covered || sp->gave_up)
+            continue;
+        /* show a case where x surely holds, when the analysis can see one */
+        boxes sure, sure_when, shown;
+        const box *at = &live.b[0];
+        if (policy_boxes(an, p, UNDER, &sure) && exception_boxes(an, x, UNDER, &sure_when) &&
+            boxes_meet(sp, &sure, &sure_when, &shown) && shown.n)
+            at = &shown.b[0];
+        const exception_rule *w = first_winner(an, p, k, at);
+        const char *ex = finding_example(an, at);
+        warn(an, x->at, x->id,
+             "the exception '%s' can never fire: whenever it would, an earlier exception of "
+             "the policy '%s' fires first (exceptions are tried in order and the first that "
+             "holds wins; for example %s%s, '%s' (line %d) fires); reorder or merge them",
+             x->id, p->id, ex ? ex : "", opaque_note(an), w ? w->id : "?", w ? w->at.line : 0);
+    }
+}
+
+/* Policies of one id: their effective windows should follow each other. */
+static int by_id_then_from(const void *a, const void *b)
+{
+    const policy *p = *(const policy *const *)a, *q = *(const policy *const *)b;
+    int c = strcmp(p->id, q->id);
+    if (c)
+        return c;
+    if (p->eff.has_from != q->eff.has_from)
+        return p->eff.has_from ? 1 : -1;
+    if (p->eff.from != q->eff.from)
+        return p->eff.from < q->eff.from ? -1 : 1;
+    return p < q ? -1 : p > q;
+}
+
+static void date_example(analysis *an, int64_t day, char *buf, size_t size)
+{
+    char d[64];
+    date_format(day, d, sizeof d);
+    if (an->pb->f_date >= 0)
+        snprintf(buf, size, "--set %s=%s", an->pb->facts[an->pb->f_date].path, d);
+    else
+        snprintf(buf, size, "a case on %s", d);
+}
+
+static void analyze_windows(analysis *an)
+{
+    const lw_playbook *pb = an->pb;
+    const policy **v = arena_alloc(&an->work, (pb->n_policies + 1) * sizeof *v);
+    if (!v)
+        return;
+    for (size_t i = 0; i < pb->n_policies; i++)
+        v[i] = &pb->policies[i];
+    qsort(v, pb->n_policies, sizeof *v, by_id_then_from);
+    for (size_t i = 0; i + 1 < pb->n_policies; i++) {
+        const policy *a = v[i], *b = v[i + 1];
+        if (strcmp(a->id, b->id) != 0)
+            continue;
+        const policy *later = a->at.line > b->at.line ? a : b;
+        char ex[160];
+        if (a->channels && b->channels && !(a->channels & b->channels))
+            continue; /* one id per channel: not versions of each other */
+        if (!a->eff.has_until || !b->eff.has_from || a->eff.until > b->eff.from) {
+            date_example(an, b->eff.has_from ? b->eff.from : a->eff.has_from ? a->eff.from : 0,
+                         ex, sizeof ex);
+            warn(an, later->at, later->id,
+                 "the policy '%s' is written twice (lines %d and %d) with effective windows "
+                 "that overlap, so both versions are in force on some days (for example %s); "
+                 "end one where the other begins",
+                 a->id, a->at.line, b->at.line, ex);
+        } else if (a->eff.until < b->eff.from) {
+            date_example(an, a->eff.until, ex, sizeof ex);
+            warn(an, later->at, later->id,
+                 "the policy '%s' is written twice (lines %d and %d) with effective windows "
+                 "that leave a gap: between them no version is in force (for example %s); "
+                 "end one where the other begins",
+                 a->id, a->at.line, b->at.line, ex);
+        }
+    }
+}
+
+static void words_from_table(analysis *an, const table *t)
+{
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->n_in; i++) {
+        if (t->in[i]->op != X_FACT || t->in[i]->type != T_STR)
+            continue;
+        for (size_t r = 0; r < t->n_rows; r++) {
+            const cell *c = t->rows[r].cells[i];
+            for (size_t k = 0; k < (c->kind == CELL_OR ? c->n_sub : 1); k++) {
+                const cell *x = c->kind == CELL_OR ? c->sub[k] : c;
+                if (x->kind == CELL_EQ && x->a.t == V_STR)
+                    space_add_word(&an->sp, (size_t)t->in[i]->slot, x->a.u.s,
+                                   (size_t)x->a.idx);
+            }
+        }
+    }
+}
+
+/* Every text word the playbook compares a text fact with, before any set is
+** built: a text's "any other" value must not change under a finding. */
+static void collect_words(analysis *an)
+{
+    const lw_playbook *pb = an->pb;
+    for (size_t i = 0; i < pb->n_policies; i++) {
+        words_from_expr(an, pb->policies[i].applies);
+        for (size_t k = 0; k < pb->policies[i].n_exc; k++)
+            words_from_expr(an, pb->policies[i].exc[k].when);
+    }
+    for (size_t i = 0; i < pb->n_steps; i++) {
+        words_from_expr(an, pb->steps[i].when);
+        words_from_table(an, pb->steps[i].tab);
+    }
+    for (size_t i = 0; i < pb->n_outputs; i++) {
+        words_from_expr(an, pb->outputs[i].when);
+        words_from_table(an, pb->outputs[i].tab);
+    }
+    for (size_t i = 0; i < pb->n_promises; i++)
+        words_from_expr(an, pb->promises[i].when);
+}
+
+void analyze_rules(analysis *an)
+{
+    static const window always;
+    const lw_playbook *pb = an->pb;
+    collect_words(an);
+    for (size_t i = 0; i < pb->n_policies; i++) {
+        const policy *p = &pb->policies[i];
+        arena_reset(&an->work);
+        check_condition(an, p->applies, p->at, p->id, "the applies: condition");
+        analyze_exceptions(an, p);
+    }
+    for (size_t i = 0; i < pb->n_steps; i++) {
+        const step_rule *s = &pb->steps[i];
+        arena_reset(&an->work);
+        check_condition(an, s->when, s->at, s->id, "the when: condition of the goodwill step");
+        if (s->tab)
+            analyze_table(an, s->tab, s->id, s->when, &s->eff);
+    }
+    for (size_t i = 0; i < pb->n_outputs; i++) {
+        const output_rule *o = &pb->outputs[i];
+        arena_reset(&an->work);
+        check_condition(an, o->when, o->at, o->name, "the when: condition of the output");
+        if (o->tab)
+            analyze_table(an, o->tab, o->name, o->when, &always);
+    }
+    for (size_t i = 0; i < pb->n_promises; i++) {
+        const promise_rule *pr = &pb->promises[i];
+        arena_reset(&an->work);
+        check_condition(an, pr->when, pr->at, pr->id, "the when: condition of the promise");
+    }
+    arena_reset(&an->work);
+    analyze_windows(an);
+}
