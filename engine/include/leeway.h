@@ -151,8 +151,8 @@ LW_API void lw_playbook_free(lw_playbook *pb);
 ** with a case to paste into `leeway decide --set`, for each decision-table
 ** row that overlaps another where the hit policy forbids it, can never decide
 ** or match, each table with cases no row matches, each exception that can
-** never fire, each condition always true or false over the facts' declared
-** values, and each policy id whose effective windows overlap or leave a gap.
+** never fire, and each condition always true or false over the facts'
+** declared values.
 ** Not part of loading: it may take longer than a load (a 1,000-policy
 ** playbook: milliseconds to a second). Parts it cannot see (Lua,
 ** arithmetic, outputs) never lead to a claim. LW_OK, LW_ERR_ARG (NULL), or

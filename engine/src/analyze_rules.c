@@ -2,14 +2,13 @@
 ** analyze_rules.c -- policies and conditions in `leeway check`'s analysis:
 ** exceptions that can never fire (an earlier exception of the policy always
 ** wins, or their condition contradicts the policy's applies), conditions
-** that are always true or always false over the facts' declared values,
-** policies of one id whose effective windows overlap or leave a gap; and
-** every decision table, through analyze_table.
+** that are always true or always false over the facts' declared values; and
+** every decision table, through analyze_table. (Policy ids are unique -- a
+** compile error otherwise -- so versions of a policy by effective window
+** cannot overlap.)
 */
 #include "analyze.h"
 
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 static void warn(analysis *an, pos at, const char *rule, const char *fmt, ...) LW_PRINTF(4, 5);
@@ -172,68 +171,8 @@ static void analyze_exceptions(analysis *an, const policy *p)
         warn(an, x->at, x->id,
              "the exception '%s' can never fire: whenever it would, an earlier exception of "
              "the policy '%s' fires first (exceptions are tried in order and the first that "
-             "holds wins; for example %s%s, '%s' (line %d) fires); reorder or merge them",
+             "holds wins): for example %s%s gives '%s' (line %d); reorder or merge them",
              x->id, p->id, ex ? ex : "", opaque_note(an), w ? w->id : "?", w ? w->at.line : 0);
-    }
-}
-
-/* Policies of one id: their effective windows should follow each other. */
-static int by_id_then_from(const void *a, const void *b)
-{
-    const policy *p = *(const policy *const *)a, *q = *(const policy *const *)b;
-    int c = strcmp(p->id, q->id);
-    if (c)
-        return c;
-    if (p->eff.has_from != q->eff.has_from)
-        return p->eff.has_from ? 1 : -1;
-    if (p->eff.from != q->eff.from)
-        return p->eff.from < q->eff.from ? -1 : 1;
-    return p < q ? -1 : p > q;
-}
-
-static void date_example(analysis *an, int64_t day, char *buf, size_t size)
-{
-    char d[64];
-    date_format(day, d, sizeof d);
-    if (an->pb->f_date >= 0)
-        snprintf(buf, size, "--set %s=%s", an->pb->facts[an->pb->f_date].path, d);
-    else
-        snprintf(buf, size, "a case on %s", d);
-}
-
-static void analyze_windows(analysis *an)
-{
-    const lw_playbook *pb = an->pb;
-    const policy **v = arena_alloc(&an->work, (pb->n_policies + 1) * sizeof *v);
-    if (!v)
-        return;
-    for (size_t i = 0; i < pb->n_policies; i++)
-        v[i] = &pb->policies[i];
-    qsort(v, pb->n_policies, sizeof *v, by_id_then_from);
-    for (size_t i = 0; i + 1 < pb->n_policies; i++) {
-        const policy *a = v[i], *b = v[i + 1];
-        if (strcmp(a->id, b->id) != 0)
-            continue;
-        const policy *later = a->at.line > b->at.line ? a : b;
-        char ex[160];
-        if (a->channels && b->channels && !(a->channels & b->channels))
-            continue; /* one id per channel: not versions of each other */
-        if (!a->eff.has_until || !b->eff.has_from || a->eff.until > b->eff.from) {
-            date_example(an, b->eff.has_from ? b->eff.from : a->eff.has_from ? a->eff.from : 0,
-                         ex, sizeof ex);
-            warn(an, later->at, later->id,
-                 "the policy '%s' is written twice (lines %d and %d) with effective windows "
-                 "that overlap, so both versions are in force on some days (for example %s); "
-                 "end one where the other begins",
-                 a->id, a->at.line, b->at.line, ex);
-        } else if (a->eff.until < b->eff.from) {
-            date_example(an, a->eff.until, ex, sizeof ex);
-            warn(an, later->at, later->id,
-                 "the policy '%s' is written twice (lines %d and %d) with effective windows "
-                 "that leave a gap: between them no version is in force (for example %s); "
-                 "end one where the other begins",
-                 a->id, a->at.line, b->at.line, ex);
-        }
     }
 }
 
@@ -308,6 +247,4 @@ void analyze_rules(analysis *an)
         arena_reset(&an->work);
         check_condition(an, pr->when, pr->at, pr->id, "the when: condition of the promise");
     }
-    arena_reset(&an->work);
-    analyze_windows(an);
 }

@@ -280,11 +280,11 @@ void analyze_table(analysis *an, const table *t, const char *rule, const expr *w
             continue;
         warn(an, rj->at, rule,
              t->hit == HIT_FIRST
-                 ? "%s can never decide: %s match every case it matches, and hit: first takes "
-                   "the first match (for example %s%s); remove it or move it up"
-                 : "%s can never decide: %s match every case it matches and their results come "
-                   "first in the output's values (hit: priority; for example %s%s); remove it or "
-                   "change its result",
+                 ? "%s can never decide: every case it matches is taken first by %s (hit: "
+                   "first takes the first match; for example %s%s); remove it or move it up"
+                 : "%s can never decide: every case it matches is taken by %s, whose results "
+                   "come first in the output's values (hit: priority; for example %s%s); remove "
+                   "it or change its result",
              row_name(an, t, j), rows_meeting(an, t, &rows, j, before), ex ? ex : "any case",
              opaque_note(an));
     }
