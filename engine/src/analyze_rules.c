@@ -104,6 +104,35 @@ static void exception_dims(analysis *an, const policy *p, size_t upto)
     }
 }
 
+static bool reads_fact(const expr *e, int32_t slot)
+{
+    if (!e)
+        return false;
+    if (e->op == X_FACT && e->slot == slot)
+        return true;
+    for (size_t i = 0; i < e->n; i++)
+        if (reads_fact(e->args[i], slot))
+            return true;
+    return false;
+}
+
+/* Is every fact e reads known whenever a and b are? (It has a default, or a
+** or b reads it too.) An earlier exception whose condition is unknown for a
+** missing fact is passed over, so it only hides a later one when it is
+** known. */
+static bool known_with(const lw_playbook *pb, const expr *e, const expr *a, const expr *b)
+{
+    if (!e)
+        return true;
+    if (e->op == X_FACT && !pb->facts[e->slot].has_default && !reads_fact(a, e->slot) &&
+        !reads_fact(b, e->slot))
+        return false;
+    for (size_t i = 0; i < e->n; i++)
+        if (!known_with(pb, e->args[i], a, b))
+            return false;
+    return true;
+}
+
 /* The first exception before x whose cases meet b: the one that fires. */
 static const exception_rule *first_winner(analysis *an, const policy *p, size_t x,
                                           const box *b)
@@ -151,6 +180,8 @@ static void analyze_exceptions(analysis *an, const policy *p)
         bool ok = true;
         for (size_t i = 0; ok && i < k; i++) {
             boxes e;
+            if (!known_with(an->pb, p->exc[i].when, p->applies, x->when))
+                continue;
             ok = exception_boxes(an, &p->exc[i], UNDER, &e);
             for (size_t j = 0; ok && j < e.n; j++)
                 ok = boxes_add(sp, &earlier, &e.b[j]);
