@@ -189,6 +189,12 @@ void finding_start(analysis *an)
     an->sp.opaque = an->sp.opaque_lua = an->sp.gave_up = false;
 }
 
+void rule_start(analysis *an)
+{
+    arena_reset(&an->work);
+    an->sp.steps = 0;
+}
+
 void finding_dim(analysis *an, size_t dim)
 {
     size_t i = 0;
@@ -323,15 +329,17 @@ int lw_playbook_analyze(const lw_playbook *pb, lw_report *r)
     an.pb = pb;
     an.r = r;
     arena_init(&an.work, &pb->mem);
+    arena_init(&an.rule, &pb->mem);
     arena_init(&an.keep, &pb->mem);
     buf_init(&an.text, &pb->mem);
     int rc = LW_OK;
     if (space_init(&an.sp, pb, &an.work, &an.keep))
         analyze_rules(&an);
-    if (an.work.failed || an.keep.failed || an.text.failed || r->nomem)
+    if (an.work.failed || an.rule.failed || an.keep.failed || an.text.failed || r->nomem)
         rc = LW_ERR_NOMEM;
     buf_free(&an.text);
     arena_free(&an.work);
+    arena_free(&an.rule);
     arena_free(&an.keep);
     return rc;
 }

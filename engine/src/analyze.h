@@ -16,6 +16,7 @@ typedef struct analysis {
     lw_report *r;
     space sp;
     arena work;              /* boxes of one finding: reset between rules */
+    arena rule;              /* boxes kept for all the findings of one rule */
     arena keep;              /* the dims */
     uint32_t dims[EXAMPLE_DIMS];
     size_t n_dims;
@@ -33,8 +34,11 @@ bool cond_boxes(analysis *an, const expr *e, approx how, boxes *out);
 box window_box(analysis *an, const window *w);
 box channels_box(analysis *an, uint64_t channels);
 
-/* Start a finding: forget the inputs of the last one, and its opaque flags. */
+/* Start a finding: forget the inputs of the last one and its opaque flags.
+** (The steps of the space are counted per rule: see rule_start.) */
 void finding_start(analysis *an);
+/* Start a rule: its findings share the space's STEPS_MAX. */
+void rule_start(analysis *an);
 void finding_dim(analysis *an, size_t dim);
 void finding_expr(analysis *an, const expr *e);
 /* "--set a=1 --set 'b=2 EUR'" (and "when X is Y" for a column that is not a

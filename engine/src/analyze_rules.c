@@ -133,14 +133,32 @@ static bool known_with(const lw_playbook *pb, const expr *e, const expr *a, cons
     return true;
 }
 
-/* The first exception before x whose cases meet b: the one that fires. */
-static const exception_rule *first_winner(analysis *an, const policy *p, size_t x,
-                                          const box *b)
+/* The cases where each exception of p surely holds, kept in an->rule while
+** the policy is analysed: the later exceptions are compared with them all. */
+typedef struct sure_exc {
+    boxes b;
+    bool ok;                 /* worked out (not past a limit) */
+} sure_exc;
+
+static void keep_sure(analysis *an, const exception_rule *x, sure_exc *out)
 {
+    space *sp = &an->sp;
+    sp->a = &an->rule;
+    sp->gave_up = false;
+    out->ok = exception_boxes(an, x, UNDER, &out->b);
+    sp->a = &an->work;
+}
+
+/* The first exception before x that surely holds at b: the one that fires. */
+static const exception_rule *first_winner(analysis *an, const policy *p, const sure_exc *sure,
+                                          size_t x, const box *b)
+{
+    boxes one = {0, 0, NULL};
+    if (!boxes_add(&an->sp, &one, b))
+        return NULL;
     for (size_t k = 0; k < x; k++) {
-        boxes e, one = {0, 0, NULL}, m;
-        if (exception_boxes(an, &p->exc[k], UNDER, &e) && boxes_add(&an->sp, &one, b) &&
-            boxes_meet(&an->sp, &e, &one, &m) && m.n)
+        boxes m;
+        if (sure[k].ok && boxes_meet(&an->sp, &sure[k].b, &one, &m) && m.n)
             return &p->exc[k];
     }
     return NULL;
@@ -149,9 +167,14 @@ static const exception_rule *first_winner(analysis *an, const policy *p, size_t 
 static void analyze_exceptions(analysis *an, const policy *p)
 {
     space *sp = &an->sp;
-    for (size_t k = 0; k < p->n_exc; k++) {
+    arena_reset(&an->rule);
+    sure_exc *sure = arena_alloc(&an->rule, (p->n_exc + 1) * sizeof *sure);
+    if (!sure)
+        return;
+    for (size_t k = 0; k < p->n_exc && an->sp.steps < STEPS_MAX; k++) {
         const exception_rule *x = &p->exc[k];
         arena_reset(&an->work);
+        keep_sure(an, x, &sure[k]);
         exception_dims(an, p, k);
         boxes in_force, when, live;
         if (!policy_boxes(an, p, OVER, &in_force) || !exception_boxes(an, x, OVER, &when) ||
@@ -175,16 +198,17 @@ static void analyze_exceptions(analysis *an, const policy *p)
             }
             continue;
         }
-        /* dead when every live case is taken by an earlier exception */
+        /* dead when every live case is taken by an earlier exception: the
+        ** earlier cases that meet a live one */
         boxes earlier = {0, 0, NULL};
         bool ok = true;
         for (size_t i = 0; ok && i < k; i++) {
-            boxes e;
-            if (!known_with(an->pb, p->exc[i].when, p->applies, x->when))
+            if (!sure[i].ok || !known_with(an->pb, p->exc[i].when, p->applies, x->when))
                 continue;
-            ok = exception_boxes(an, &p->exc[i], UNDER, &e);
-            for (size_t j = 0; ok && j < e.n; j++)
-                ok = boxes_add(sp, &earlier, &e.b[j]);
+            boxes m;
+            ok = boxes_meet(sp, &sure[i].b, &live, &m);
+            for (size_t j = 0; ok && j < m.n; j++)
+                ok = boxes_add(sp, &earlier, &m.b[j]);
         }
         bool covered = ok && earlier.n;
         for (size_t j = 0; covered && j < live.n; j++)
@@ -192,12 +216,12 @@ static void analyze_exceptions(analysis *an, const policy *p)
         if (!covered || sp->gave_up)
             continue;
         /* show a case where x surely holds, when the analysis can see one */
-        boxes sure, sure_when, shown;
+        boxes sure_in_force, shown;
         const box *at = &live.b[0];
-        if (policy_boxes(an, p, UNDER, &sure) && exception_boxes(an, x, UNDER, &sure_when) &&
-            boxes_meet(sp, &sure, &sure_when, &shown) && shown.n)
+        if (policy_boxes(an, p, UNDER, &sure_in_force) && sure[k].ok &&
+            boxes_meet(sp, &sure_in_force, &sure[k].b, &shown) && shown.n)
             at = &shown.b[0];
-        const exception_rule *w = first_winner(an, p, k, at);
+        const exception_rule *w = first_winner(an, p, sure, k, at);
         const char *ex = finding_example(an, at);
         warn(an, x->at, x->id,
              "the exception '%s' can never fire: whenever it would, an earlier exception of "
@@ -255,27 +279,30 @@ void analyze_rules(analysis *an)
     collect_words(an);
     for (size_t i = 0; i < pb->n_policies; i++) {
         const policy *p = &pb->policies[i];
-        arena_reset(&an->work);
+        rule_start(an);
         check_condition(an, p->applies, p->at, p->id, "the applies: condition");
+        rule_start(an);
         analyze_exceptions(an, p);
     }
     for (size_t i = 0; i < pb->n_steps; i++) {
         const step_rule *s = &pb->steps[i];
-        arena_reset(&an->work);
+        rule_start(an);
         check_condition(an, s->when, s->at, s->id, "the when: condition of the goodwill step");
+        rule_start(an);
         if (s->tab)
             analyze_table(an, s->tab, s->id, s->when, &s->eff);
     }
     for (size_t i = 0; i < pb->n_outputs; i++) {
         const output_rule *o = &pb->outputs[i];
-        arena_reset(&an->work);
+        rule_start(an);
         check_condition(an, o->when, o->at, o->name, "the when: condition of the output");
+        rule_start(an);
         if (o->tab)
             analyze_table(an, o->tab, o->name, o->when, &always);
     }
     for (size_t i = 0; i < pb->n_promises; i++) {
         const promise_rule *pr = &pb->promises[i];
-        arena_reset(&an->work);
+        rule_start(an);
         check_condition(an, pr->when, pr->at, pr->id, "the when: condition of the promise");
     }
 }

@@ -579,7 +579,9 @@ bool box_empty(space *sp, const box *b)
 
 bool box_meet(space *sp, const box *a, const box *b, box *out)
 {
-    box m = {0, arena_alloc(sp->a, (a->n + b->n + 1) * sizeof *m.d)};
+    box m = {0, NULL};
+    if (++sp->steps <= STEPS_MAX)
+        m.d = arena_alloc(sp->a, (a->n + b->n + 1) * sizeof *m.d);
     if (!m.d) {
         sp->gave_up = true;
         return false;

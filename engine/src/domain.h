@@ -60,9 +60,11 @@ typedef struct boxes {
     box *b;
 } boxes;
 
-/* Limits: boxes in one union, intervals in one set. */
+/* Limits: boxes in one union, intervals in one set, and the box
+** intersections spent on one rule (the caller sets steps to 0 per rule). */
 #define BOXES_MAX 4096
 #define IVL_MAX 256
+#define STEPS_MAX 2000000
 
 typedef struct space {
     const lw_playbook *pb;
@@ -70,6 +72,7 @@ typedef struct space {
     arena *keep;             /* the dims' own data, kept while the space lives */
     dim_info *d;
     size_t n, cap;
+    size_t steps;            /* box intersections so far, up to STEPS_MAX */
     bool gave_up;            /* a limit was hit: results are not to be trusted */
     bool opaque;             /* a condition had a part the analysis cannot see */
     bool opaque_lua;         /* ... and one of those was Lua */
