@@ -150,7 +150,7 @@ LW_API void lw_playbook_free(lw_playbook *pb);
 /* Analyse a loaded playbook (what `leeway check` runs): add to r a warning,
 ** with a case to paste into `leeway decide --set`, for each decision-table
 ** row that overlaps another where the hit policy forbids it, can never decide
-** or match, each table with cases no row matches, each exception that can
+** or match, each output table with cases no row matches, each exception that can
 ** never fire, and each condition always true or false over the facts'
 ** declared values.
 ** Not part of loading: it may take longer than a load (a 1,000-policy

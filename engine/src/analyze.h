@@ -53,8 +53,10 @@ bool already_reported(const analysis *an, pos at, const char *rule);
 void words_from_expr(analysis *an, const expr *e);
 
 /* analyze_table.c, analyze_rules.c */
+/* A table reached when `when` holds within `eff`; keeps: a case no row
+** matches keeps a value (a goodwill step's amount), so it is no gap. */
 void analyze_table(analysis *an, const table *t, const char *rule, const expr *when,
-                   const window *eff);
+                   const window *eff, bool keeps);
 void analyze_rules(analysis *an);
 
 #endif

@@ -290,7 +290,7 @@ void analyze_rules(analysis *an)
         check_condition(an, s->when, s->at, s->id, "the when: condition of the goodwill step");
         rule_start(an);
         if (s->tab)
-            analyze_table(an, s->tab, s->id, s->when, &s->eff);
+            analyze_table(an, s->tab, s->id, s->when, &s->eff, true);
     }
     for (size_t i = 0; i < pb->n_outputs; i++) {
         const output_rule *o = &pb->outputs[i];
@@ -298,7 +298,7 @@ void analyze_rules(analysis *an)
         check_condition(an, o->when, o->at, o->name, "the when: condition of the output");
         rule_start(an);
         if (o->tab)
-            analyze_table(an, o->tab, o->name, o->when, &always);
+            analyze_table(an, o->tab, o->name, o->when, &always, false);
     }
     for (size_t i = 0; i < pb->n_promises; i++) {
         const promise_rule *pr = &pb->promises[i];

@@ -2,7 +2,8 @@
 ** analyze_table.c -- decision tables in `leeway check`'s analysis: rows that
 ** overlap where the hit policy forbids it (unique; any with different
 ** results), rows that can never decide (first, priority), rows that match
-** nothing, and gaps -- cases no row matches. Each row is one box over the
+** nothing, and gaps -- cases no row matches, in a table whose result has no
+** default (an output; a goodwill step keeps the amount it had). Each row is one box over the
 ** table's inputs; a column whose input is not a fact takes the values its
 ** cells name as its domain.
 */
@@ -178,7 +179,7 @@ static const char *rows_meeting(analysis *an, const table *t, const boxes *rows,
 }
 
 void analyze_table(analysis *an, const table *t, const char *rule, const expr *when,
-                   const window *eff)
+                   const window *eff, bool keeps)
 {
     space *sp = &an->sp;
     finding_start(an);
@@ -290,7 +291,8 @@ void analyze_table(analysis *an, const table *t, const char *rule, const expr *w
     }
     /* gaps: cases that reach the table and match no row (for collect and
     ** rule_order no match is an answer: the empty list, or no sum) */
-    for (size_t k = 0; t->hit != HIT_COLLECT && t->hit != HIT_RULE_ORDER && k < ctx.n; k++) {
+    bool gaps = !keeps && t->hit != HIT_COLLECT && t->hit != HIT_RULE_ORDER;
+    for (size_t k = 0; gaps && k < ctx.n; k++) {
         boxes rest;
         if (boxes_cover(sp, &ctx.b[k], &rows, &rest) || sp->gave_up)
             continue;
