@@ -135,6 +135,9 @@ static bool cond_rec(analysis *an, const expr *e, bool neg, approx how, boxes *o
     dset s;
     /* the negation is pushed down to here: an unseen part, negated or not,
     ** may be true anywhere and is surely true nowhere */
+    const expr *x = e->n ? e->args[0] : e;
+    if (how == UNDER && an->known && x->op == X_FACT && !an->known[x->slot])
+        return true; /* the fact may be missing: the test is surely true nowhere */
     if (!atom_set(an, e, neg, &dim, &s))
         return !sp->gave_up && opaque(an, e, how, out);
     box b;
@@ -146,6 +149,53 @@ static bool cond_rec(analysis *an, const expr *e, bool neg, approx how, boxes *o
 bool cond_boxes(analysis *an, const expr *e, approx how, boxes *out)
 {
     return cond_rec(an, e, false, how, out) && !an->sp.gave_up;
+}
+
+void facts_needed(const expr *e, bool want, uint8_t *known, size_t n_facts)
+{
+    if (!e)
+        return;
+    switch (e->op) {
+    case X_NOT:
+        facts_needed(e->args[0], !want, known, n_facts);
+        return;
+    case X_AND:
+    case X_OR: {
+        if ((e->op == X_AND) == want) { /* every part must hold: each needs its facts */
+            for (size_t i = 0; i < e->n; i++)
+                facts_needed(e->args[i], want, known, n_facts);
+            return;
+        }
+        /* one part is enough: only what every part needs */
+        uint8_t *each = calloc(n_facts ? n_facts : 1, 1), *all = calloc(n_facts ? n_facts : 1, 1);
+        if (each && all) {
+            memset(all, 1, n_facts);
+            for (size_t i = 0; i < e->n; i++) {
+                memset(each, 0, n_facts);
+                facts_needed(e->args[i], want, each, n_facts);
+                for (size_t f = 0; f < n_facts; f++)
+                    all[f] &= each[f];
+            }
+            for (size_t f = 0; f < n_facts; f++)
+                known[f] |= all[f];
+        }
+        free(each);
+        free(all);
+        return;
+    }
+    case X_FACT:
+    case X_EQ: case X_NE: case X_LT: case X_LE: case X_GT: case X_GE:
+    case X_IN_SET: case X_IN_RANGE: {
+        const expr *x = e->n ? e->args[0] : e;
+        if (e->n == 2 && x->op == X_CONST)
+            x = e->args[1];
+        if (x->op == X_FACT && (size_t)x->slot < n_facts)
+            known[x->slot] = 1;
+        return;
+    }
+    default:
+        return; /* anything else: nothing is surely needed */
+    }
 }
 
 box window_box(analysis *an, const window *w)

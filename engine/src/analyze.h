@@ -21,6 +21,8 @@ typedef struct analysis {
     uint32_t dims[EXAMPLE_DIMS];
     size_t n_dims;
     strbuf text;             /* the counterexample being written */
+    const uint8_t *known;    /* per fact: surely given (NULL: every fact is);
+                                UNDER sees nothing in a test of another fact */
 } analysis;
 
 /* Over: every case where e may be true; under: only cases where it surely is.
@@ -29,6 +31,11 @@ typedef struct analysis {
 ** the space gave up. */
 typedef enum { OVER, UNDER } approx;
 bool cond_boxes(analysis *an, const expr *e, approx how, boxes *out);
+/* Mark in known (one byte per fact) the facts e reads that must be given
+** for e to be true (want true) or false (want false): an unknown value
+** makes a test unknown, and an unknown condition neither fires nor blocks. */
+void facts_needed(const expr *e, bool want, uint8_t *known, size_t n_facts);
+
 /* One box each for a window on the date fact and a policy's channels
 ** (everything when there is none). */
 box window_box(analysis *an, const window *w);

@@ -104,49 +104,35 @@ static void exception_dims(analysis *an, const policy *p, size_t upto)
     }
 }
 
-static bool reads_fact(const expr *e, int32_t slot)
-{
-    if (!e)
-        return false;
-    if (e->op == X_FACT && e->slot == slot)
-        return true;
-    for (size_t i = 0; i < e->n; i++)
-        if (reads_fact(e->args[i], slot))
-            return true;
-    return false;
-}
-
-/* Is every fact e reads known whenever a and b are? (It has a default, or a
-** or b reads it too.) An earlier exception whose condition is unknown for a
-** missing fact is passed over, so it only hides a later one when it is
-** known. */
-static bool known_with(const lw_playbook *pb, const expr *e, const expr *a, const expr *b)
-{
-    if (!e)
-        return true;
-    if (e->op == X_FACT && !pb->facts[e->slot].has_default && !reads_fact(a, e->slot) &&
-        !reads_fact(b, e->slot))
-        return false;
-    for (size_t i = 0; i < e->n; i++)
-        if (!known_with(pb, e->args[i], a, b))
-            return false;
-    return true;
-}
-
 /* The cases where each exception of p surely holds, kept in an->rule while
-** the policy is analysed: the later exceptions are compared with them all. */
+** the policy is analysed: the later exceptions are compared with them all.
+** Worked out with the facts known whenever the policy applies; an exception
+** that reads a fact only a later one needs is worked out again for it. */
 typedef struct sure_exc {
     boxes b;
     bool ok;                 /* worked out (not past a limit) */
 } sure_exc;
 
-static void keep_sure(analysis *an, const exception_rule *x, sure_exc *out)
+static void sure_boxes(analysis *an, const exception_rule *x, const uint8_t *known,
+                       sure_exc *out)
 {
-    space *sp = &an->sp;
-    sp->a = &an->rule;
-    sp->gave_up = false;
+    an->known = known;
+    an->sp.gave_up = false;
     out->ok = exception_boxes(an, x, UNDER, &out->b);
-    sp->a = &an->work;
+    an->known = NULL;
+}
+
+/* Does e read a fact known to x (in kx) but not to the whole policy (k0)? */
+static bool reads_newly_known(const expr *e, const uint8_t *k0, const uint8_t *kx)
+{
+    if (!e)
+        return false;
+    if (e->op == X_FACT && !k0[e->slot] && kx[e->slot])
+        return true;
+    for (size_t i = 0; i < e->n; i++)
+        if (reads_newly_known(e->args[i], k0, kx))
+            return true;
+    return false;
 }
 
 /* The first exception before x that surely holds at b: the one that fires. */
@@ -167,14 +153,24 @@ static const exception_rule *first_winner(analysis *an, const policy *p, const s
 static void analyze_exceptions(analysis *an, const policy *p)
 {
     space *sp = &an->sp;
+    const lw_playbook *pb = an->pb;
+    size_t nf = pb->n_facts ? pb->n_facts : 1;
     arena_reset(&an->rule);
-    sure_exc *sure = arena_alloc(&an->rule, (p->n_exc + 1) * sizeof *sure);
-    if (!sure)
+    sure_exc *kept = arena_alloc(&an->rule, (p->n_exc + 1) * sizeof *kept);
+    uint8_t *k0 = arena_alloc(&an->rule, nf);
+    if (!kept || !k0)
         return;
+    for (size_t f = 0; f < pb->n_facts; f++)
+        k0[f] = pb->facts[f].has_default || (int)f == pb->f_date;
+    facts_needed(p->applies, true, k0, pb->n_facts);
+    if (p->channels && pb->f_channel >= 0)
+        k0[pb->f_channel] = 1;
     for (size_t k = 0; k < p->n_exc && an->sp.steps < STEPS_MAX; k++) {
         const exception_rule *x = &p->exc[k];
         arena_reset(&an->work);
-        keep_sure(an, x, &sure[k]);
+        sp->a = &an->rule;
+        sure_boxes(an, x, k0, &kept[k]);
+        sp->a = &an->work;
         exception_dims(an, p, k);
         boxes in_force, when, live;
         if (!policy_boxes(an, p, OVER, &in_force) || !exception_boxes(an, x, OVER, &when) ||
@@ -198,12 +194,22 @@ static void analyze_exceptions(analysis *an, const policy *p)
             }
             continue;
         }
+        /* the facts given whenever x fires */
+        uint8_t *kx = arena_alloc(&an->work, nf);
+        sure_exc *sure = arena_alloc(&an->work, (k + 1) * sizeof *sure);
+        if (!kx || !sure)
+            return;
+        memcpy(kx, k0, nf);
+        facts_needed(x->when, true, kx, pb->n_facts);
         /* dead when every live case is taken by an earlier exception: the
         ** earlier cases that meet a live one */
         boxes earlier = {0, 0, NULL};
         bool ok = true;
         for (size_t i = 0; ok && i < k; i++) {
-            if (!sure[i].ok || !known_with(an->pb, p->exc[i].when, p->applies, x->when))
+            sure[i] = kept[i];
+            if (reads_newly_known(p->exc[i].when, k0, kx))
+                sure_boxes(an, &p->exc[i], kx, &sure[i]);
+            if (!sure[i].ok)
                 continue;
             boxes m;
             ok = boxes_meet(sp, &sure[i].b, &live, &m);
@@ -216,10 +222,12 @@ static void analyze_exceptions(analysis *an, const policy *p)
         if (!covered || sp->gave_up)
             continue;
         /* show a case where x surely holds, when the analysis can see one */
+        sure_exc x_sure;
+        sure_boxes(an, x, NULL, &x_sure);
         boxes sure_in_force, shown;
         const box *at = &live.b[0];
-        if (policy_boxes(an, p, UNDER, &sure_in_force) && sure[k].ok &&
-            boxes_meet(sp, &sure_in_force, &sure[k].b, &shown) && shown.n)
+        if (policy_boxes(an, p, UNDER, &sure_in_force) && x_sure.ok &&
+            boxes_meet(sp, &sure_in_force, &x_sure.b, &shown) && shown.n)
             at = &shown.b[0];
         const exception_rule *w = first_winner(an, p, sure, k, at);
         const char *ex = finding_example(an, at);
