@@ -147,16 +147,17 @@ LW_API int lw_playbook_load_string(const char *name, const char *text, size_t le
 
 LW_API void lw_playbook_free(lw_playbook *pb);
 
-/* Analyse a loaded playbook (what `leeway check` runs): add to r a warning,
-** with a case to paste into `leeway decide --set`, for each decision-table
-** row that overlaps another where the hit policy forbids it, can never decide
-** or match, each output table with cases no row matches, each exception that can
-** never fire, and each condition always true or false over the facts'
-** declared values.
-** Not part of loading: it may take longer than a load (a 1,000-policy
-** playbook: milliseconds to a second). Parts it cannot see (Lua,
-** arithmetic, outputs) never lead to a claim. LW_OK, LW_ERR_ARG (NULL), or
-** LW_ERR_NOMEM (some findings may be missing). */
+/* Analyse a loaded playbook (what `leeway check` runs after loading) and add
+** to r a warning, with a case to paste into `leeway decide --set`, for each
+** decision-table row that overlaps another where the hit policy forbids it,
+** can never decide or can never match; each output table with cases no row
+** matches; each exception that can never fire; and each condition always
+** true or always false over the facts' declared values. Not part of loading,
+** which must stay fast: the analysis can take longer (the 1,000-policy
+** benchmark playbook: about a millisecond; a policy or table past its limits
+** is analysed only so far). Parts it cannot see (Lua, arithmetic, outputs,
+** policy results) never lead to a claim. LW_OK, LW_ERR_ARG (a NULL
+** argument) or LW_ERR_NOMEM (some findings may be missing). */
 LW_API int lw_playbook_analyze(const lw_playbook *pb, lw_report *r);
 
 /* The playbook's id, version, file and content digest ("sha256:..."). */
