@@ -7,7 +7,6 @@
 */
 #include "analyze.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 /* ======================================================================
@@ -135,11 +134,10 @@ static bool cond_rec(analysis *an, const expr *e, bool neg, approx how, boxes *o
     dset s;
     /* the negation is pushed down to here: an unseen part, negated or not,
     ** may be true anywhere and is surely true nowhere */
-    const expr *x = e->n ? e->args[0] : e;
-    if (how == UNDER && an->known && x->op == X_FACT && !an->known[x->slot])
-        return true; /* the fact may be missing: the test is surely true nowhere */
     if (!atom_set(an, e, neg, &dim, &s))
         return !sp->gave_up && opaque(an, e, how, out);
+    if (how == UNDER && an->known && dim < an->pb->n_facts && !an->known[dim])
+        return true; /* the fact may be missing: the test is surely true nowhere */
     box b;
     if (box_single(sp, dim, &s, &b))
         return boxes_add(sp, out, &b);
@@ -151,36 +149,35 @@ bool cond_boxes(analysis *an, const expr *e, approx how, boxes *out)
     return cond_rec(an, e, false, how, out) && !an->sp.gave_up;
 }
 
-void facts_needed(const expr *e, bool want, uint8_t *known, size_t n_facts)
+void facts_needed(analysis *an, const expr *e, bool want, uint8_t *known)
 {
+    size_t nf = an->pb->n_facts;
     if (!e)
         return;
     switch (e->op) {
     case X_NOT:
-        facts_needed(e->args[0], !want, known, n_facts);
+        facts_needed(an, e->args[0], !want, known);
         return;
     case X_AND:
     case X_OR: {
         if ((e->op == X_AND) == want) { /* every part must hold: each needs its facts */
             for (size_t i = 0; i < e->n; i++)
-                facts_needed(e->args[i], want, known, n_facts);
+                facts_needed(an, e->args[i], want, known);
             return;
         }
         /* one part is enough: only what every part needs */
-        uint8_t *each = calloc(n_facts ? n_facts : 1, 1), *all = calloc(n_facts ? n_facts : 1, 1);
-        if (each && all) {
-            memset(all, 1, n_facts);
-            for (size_t i = 0; i < e->n; i++) {
-                memset(each, 0, n_facts);
-                facts_needed(e->args[i], want, each, n_facts);
-                for (size_t f = 0; f < n_facts; f++)
-                    all[f] &= each[f];
-            }
-            for (size_t f = 0; f < n_facts; f++)
-                known[f] |= all[f];
+        uint8_t *each = arena_alloc(&an->work, nf + 1), *all = arena_alloc(&an->work, nf + 1);
+        if (!each || !all)
+            return; /* nothing more is known: fewer claims */
+        memset(all, 1, nf);
+        for (size_t i = 0; i < e->n; i++) {
+            memset(each, 0, nf);
+            facts_needed(an, e->args[i], want, each);
+            for (size_t f = 0; f < nf; f++)
+                all[f] &= each[f];
         }
-        free(each);
-        free(all);
+        for (size_t f = 0; f < nf; f++)
+            known[f] |= all[f];
         return;
     }
     case X_FACT:
@@ -189,7 +186,7 @@ void facts_needed(const expr *e, bool want, uint8_t *known, size_t n_facts)
         const expr *x = e->n ? e->args[0] : e;
         if (e->n == 2 && x->op == X_CONST)
             x = e->args[1];
-        if (x->op == X_FACT && (size_t)x->slot < n_facts)
+        if (x->op == X_FACT && (size_t)x->slot < nf)
             known[x->slot] = 1;
         return;
     }
@@ -347,6 +344,14 @@ bool already_reported(const analysis *an, pos at, const char *rule)
             return true;
     }
     return false;
+}
+
+void words_from_cell(analysis *an, size_t dim, const cell *c)
+{
+    if (c->kind == CELL_EQ && c->a.t == V_STR)
+        space_add_word(&an->sp, dim, c->a.u.s, (size_t)c->a.idx);
+    for (size_t i = 0; i < c->n_sub; i++)
+        words_from_cell(an, dim, c->sub[i]);
 }
 
 void words_from_expr(analysis *an, const expr *e)

@@ -34,7 +34,7 @@ bool cond_boxes(analysis *an, const expr *e, approx how, boxes *out);
 /* Mark in known (one byte per fact) the facts e reads that must be given
 ** for e to be true (want true) or false (want false): an unknown value
 ** makes a test unknown, and an unknown condition neither fires nor blocks. */
-void facts_needed(const expr *e, bool want, uint8_t *known, size_t n_facts);
+void facts_needed(analysis *an, const expr *e, bool want, uint8_t *known);
 
 /* One box each for a window on the date fact and a policy's channels
 ** (everything when there is none). */
@@ -56,8 +56,10 @@ const char *finding_example(analysis *an, const box *b);
 const char *opaque_note(const analysis *an);
 /* Has the loader's lint already warned about this rule here? */
 bool already_reported(const analysis *an, pos at, const char *rule);
-/* The words a condition compares text facts with (before any set is built). */
+/* The words a condition compares text facts with, or a cell of a text
+** input names (before any set of the input is built). */
 void words_from_expr(analysis *an, const expr *e);
+void words_from_cell(analysis *an, size_t dim, const cell *c);
 
 /* analyze_table.c, analyze_rules.c */
 /* A table reached when `when` holds within `eff`; keeps: a case no row

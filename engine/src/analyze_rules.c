@@ -162,7 +162,7 @@ static void analyze_exceptions(analysis *an, const policy *p)
         return;
     for (size_t f = 0; f < pb->n_facts; f++)
         k0[f] = pb->facts[f].has_default || (int)f == pb->f_date;
-    facts_needed(p->applies, true, k0, pb->n_facts);
+    facts_needed(an, p->applies, true, k0);
     if (p->channels && pb->f_channel >= 0)
         k0[pb->f_channel] = 1;
     for (size_t k = 0; k < p->n_exc && an->sp.steps < STEPS_MAX; k++) {
@@ -200,7 +200,7 @@ static void analyze_exceptions(analysis *an, const policy *p)
         if (!kx || !sure)
             return;
         memcpy(kx, k0, nf);
-        facts_needed(x->when, true, kx, pb->n_facts);
+        facts_needed(an, x->when, true, kx);
         /* dead when every live case is taken by an earlier exception: the
         ** earlier cases that meet a live one */
         boxes earlier = {0, 0, NULL};
@@ -241,21 +241,10 @@ static void analyze_exceptions(analysis *an, const policy *p)
 
 static void words_from_table(analysis *an, const table *t)
 {
-    if (!t)
-        return;
-    for (size_t i = 0; i < t->n_in; i++) {
-        if (t->in[i]->op != X_FACT || t->in[i]->type != T_STR)
-            continue;
-        for (size_t r = 0; r < t->n_rows; r++) {
-            const cell *c = t->rows[r].cells[i];
-            for (size_t k = 0; k < (c->kind == CELL_OR ? c->n_sub : 1); k++) {
-                const cell *x = c->kind == CELL_OR ? c->sub[k] : c;
-                if (x->kind == CELL_EQ && x->a.t == V_STR)
-                    space_add_word(&an->sp, (size_t)t->in[i]->slot, x->a.u.s,
-                                   (size_t)x->a.idx);
-            }
-        }
-    }
+    for (size_t i = 0; t && i < t->n_in; i++)
+        if (t->in[i]->op == X_FACT && t->in[i]->type == T_STR)
+            for (size_t r = 0; r < t->n_rows; r++)
+                words_from_cell(an, (size_t)t->in[i]->slot, t->rows[r].cells[i]);
 }
 
 /* Every text word the playbook compares a text fact with, before any set is

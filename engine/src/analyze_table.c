@@ -9,7 +9,6 @@
 */
 #include "analyze.h"
 
-#include <stdio.h>
 #include <string.h>
 
 /* The set of values a cell accepts; false when it cannot be seen. */
@@ -88,15 +87,8 @@ static int column_dim(analysis *an, const table *t, size_t col)
     int dim = space_add_dim(sp, vt, in->set, in->cur, text);
     if (dim < 0 || sp->d[dim].kind == DK_OPAQUE)
         return -1;
-    if (vt == V_STR)
-        for (size_t r = 0; r < t->n_rows; r++) {
-            const cell *c = t->rows[r].cells[col];
-            for (size_t k = 0; k < (c->kind == CELL_OR ? c->n_sub : 1); k++) {
-                const cell *x = c->kind == CELL_OR ? c->sub[k] : c;
-                if (x->kind == CELL_EQ && x->a.t == V_STR)
-                    space_add_word(sp, (size_t)dim, x->a.u.s, (size_t)x->a.idx);
-            }
-        }
+    for (size_t r = 0; vt == V_STR && r < t->n_rows; r++)
+        words_from_cell(an, (size_t)dim, t->rows[r].cells[col]);
     dset named = {0, 0, NULL};
     bool any_named = false;
     for (size_t r = 0; r < t->n_rows; r++) {
@@ -248,15 +240,15 @@ void analyze_table(analysis *an, const table *t, const char *rule, const expr *w
                 if (t->hit == HIT_UNIQUE)
                     warn(an, rj->at, rule,
                          "%s and %s both match the same cases, but the table's hit policy is "
-                         "unique (only one row may match): for example %s; make the rows "
+                         "unique (only one row may match): for example %s%s; make the rows "
                          "exclusive or use hit: first",
-                         row_name(an, t, i), row_name(an, t, j), ex ? ex : "");
+                         row_name(an, t, i), row_name(an, t, j), ex ? ex : "", opaque_note(an));
                 else
                     warn(an, rj->at, rule,
                          "%s and %s both match the same cases with different results, but the "
-                         "table's hit policy is any (all matches must agree): for example %s; "
+                         "table's hit policy is any (all matches must agree): for example %s%s; "
                          "make the rows exclusive or give them the same result",
-                         row_name(an, t, i), row_name(an, t, j), ex ? ex : "");
+                         row_name(an, t, i), row_name(an, t, j), ex ? ex : "", opaque_note(an));
                 break;
             }
             continue;
