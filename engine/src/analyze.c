@@ -375,6 +375,25 @@ void words_from_expr(analysis *an, const expr *e)
 /* ======================================================================
 ** The entry point
 */
+/* The warnings from `from` on in the order of their files and lines (a
+** stable insertion sort: warnings at one place keep their order). */
+static void sort_findings(lw_report *r, size_t from)
+{
+    for (size_t i = from + 1; i < r->n; i++) {
+        lw_diag d = r->items[i];
+        size_t j = i;
+        for (; j > from; j--) {
+            const lw_diag *p = &r->items[j - 1];
+            int c = strcmp(p->file, d.file);
+            if (c < 0 || (c == 0 && (p->line < d.line ||
+                                     (p->line == d.line && p->column <= d.column))))
+                break;
+            r->items[j] = *p;
+        }
+        r->items[j] = d;
+    }
+}
+
 int lw_playbook_analyze(const lw_playbook *pb, lw_report *r)
 {
     if (!pb || !r)
@@ -388,8 +407,10 @@ int lw_playbook_analyze(const lw_playbook *pb, lw_report *r)
     arena_init(&an.keep, &pb->mem);
     buf_init(&an.text, &pb->mem);
     int rc = LW_OK;
+    size_t before = r->n;
     if (space_init(&an.sp, pb, &an.work, &an.keep))
         analyze_rules(&an);
+    sort_findings(r, before);
     if (an.work.failed || an.rule.failed || an.keep.failed || an.text.failed || r->nomem)
         rc = LW_ERR_NOMEM;
     buf_free(&an.text);
