@@ -155,6 +155,8 @@ static void analyze_exceptions(analysis *an, const policy *p)
     space *sp = &an->sp;
     const lw_playbook *pb = an->pb;
     size_t nf = pb->n_facts ? pb->n_facts : 1;
+    if (p->n_exc == 0)
+        return;
     arena_reset(&an->rule);
     sure_exc *kept = arena_alloc(&an->rule, (p->n_exc + 1) * sizeof *kept);
     uint8_t *k0 = arena_alloc(&an->rule, nf);

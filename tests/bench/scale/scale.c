@@ -6,6 +6,9 @@
 **       K x with --max) and print the load time and the time per MB of each,
 **       so that growth is visible: near-linear loading keeps s/MB flat; and
 **       the time of `leeway check`'s analysis (lw_playbook_analyze) on top.
+**   leeway_scale --print SHAPE [K]
+**       write the SHAPE playbook at K x (default 1) to standard output, to
+**       time `leeway check` on it (titles at 1x: 1,000 policies).
 **   leeway_scale --analyse PLAYBOOK...
 **       load each playbook file and run the analysis 20 times; print the
 **       fastest load and the fastest analysis, in milliseconds.
@@ -307,6 +310,21 @@ static int check(void)
     return fail != 0;
 }
 
+static int print_shape(const char *name, long k)
+{
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+        if (strcmp(shapes[s].name, name) != 0 || k < 1)
+            continue;
+        text t = {0};
+        shapes[s].gen(&t, shapes[s].base * k);
+        fwrite(t.p, 1, t.len, stdout);
+        free(t.p);
+        return 0;
+    }
+    fprintf(stderr, "leeway_scale: no shape '%s' (or K is not a whole number above 0)\n", name);
+    return 2;
+}
+
 /* The fastest of 20 loads and analyses of each file. */
 static int analyse_files(int n, char **files)
 {
@@ -346,6 +364,8 @@ int main(int argc, char **argv)
         return check();
     if (argc > 2 && strcmp(argv[1], "--analyse") == 0)
         return analyse_files(argc - 2, argv + 2);
+    if (argc > 2 && strcmp(argv[1], "--print") == 0)
+        return print_shape(argv[2], argc > 3 ? atol(argv[3]) : 1);
     if (argc > 2 && strcmp(argv[1], "--max") == 0) {
         max = atol(argv[2]);
         argc -= 2;
@@ -353,7 +373,8 @@ int main(int argc, char **argv)
     }
     if (argc > 1 && argv[1][0] == '-') {
         fprintf(stderr, "usage: leeway_scale [--max K] [facts|policies|expr|rows|exceptions|titles...] | "
-                        "leeway_scale --analyse PLAYBOOK... | leeway_scale --check\n");
+                        "leeway_scale --print SHAPE [K] | leeway_scale --analyse PLAYBOOK... | "
+                        "leeway_scale --check\n");
         return 2;
     }
     return bench(argc - 1, argv + 1, max);
