@@ -377,14 +377,6 @@ bool dset_minus(space *sp, size_t dim, const dset *a, const dset *b, dset *out)
     return ord_complement(sp, d, b, &not_b) && ord_meet(sp, d, a, &not_b, out);
 }
 
-bool dset_same(space *sp, size_t dim, const dset *a, const dset *b)
-{
-    const dim_info *d = space_dim(sp, dim);
-    dset x, y;
-    return dset_minus(sp, dim, a, b, &x) && dset_minus(sp, dim, b, a, &y) &&
-           dset_empty(d, &x) && dset_empty(d, &y);
-}
-
 /* The set of one interval, within the dim's domain. */
 static bool ord_one(space *sp, size_t dim, ivl iv, dset *out)
 {
@@ -622,7 +614,8 @@ static bool box_with(space *sp, const box *b, uint32_t dim, const dset *s, box *
     return box_meet(sp, &rest, &one, out);
 }
 
-bool box_minus(space *sp, const box *a, const box *b, boxes *out)
+/* Append a - b to out. */
+static bool box_minus(space *sp, const box *a, const box *b, boxes *out)
 {
     box m;
     if (!box_meet(sp, a, b, &m))
@@ -662,7 +655,8 @@ bool boxes_add(space *sp, boxes *u, const box *b)
     return true;
 }
 
-bool boxes_minus(space *sp, boxes *u, const box *b)
+/* u - b, in place. */
+static bool boxes_minus(space *sp, boxes *u, const box *b)
 {
     boxes out = {0, 0, NULL};
     for (size_t i = 0; i < u->n; i++)

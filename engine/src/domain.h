@@ -93,23 +93,17 @@ bool dset_range(space *sp, size_t dim, const val *lo, const val *hi, dset *out);
 bool dset_meet(space *sp, size_t dim, const dset *a, const dset *b, dset *out);
 bool dset_join(space *sp, size_t dim, const dset *a, const dset *b, dset *out);
 bool dset_minus(space *sp, size_t dim, const dset *a, const dset *b, dset *out);
-bool dset_same(space *sp, size_t dim, const dset *a, const dset *b);
 /* Format one value of s the way `leeway decide --set` reads it; false if s
 ** is empty. */
 bool dset_pick(space *sp, size_t dim, const dset *s, char *buf, size_t size);
 
 /* Boxes. A box with no dims is everything. */
 box box_all(void);
-bool box_single(space *sp, size_t dim, const dset *s, box *out);
+bool box_single(space *sp, size_t dim, const dset *s, box *out); /* false: s is empty */
 const dset *box_get(const space *sp, const box *b, size_t dim);  /* its set, or the domain */
 bool box_meet(space *sp, const box *a, const box *b, box *out); /* false: empty or failed */
 bool box_empty(space *sp, const box *b);
-/* Append a - b to out. */
-bool box_minus(space *sp, const box *a, const box *b, boxes *out);
-
 bool boxes_add(space *sp, boxes *u, const box *b);
-/* u - b, in place. */
-bool boxes_minus(space *sp, boxes *u, const box *b);
 /* Every pair of u and v that meets. */
 bool boxes_meet(space *sp, const boxes *u, const boxes *v, boxes *out);
 /* Is b within the union u? false also when the space gave up (check it);
