@@ -723,6 +723,26 @@ static void section_facts(doc *d)
     table_close(d);
 }
 
+static void role_row(doc *d, const role_def *role, size_t r, bool any_limit)
+{
+    row_open(d);
+    cell_open(d, true);
+    code(d, role->id);
+    cell_close(d, true);
+    cell_open(d, false);
+    if (!any_limit)
+        text(d, "not limited");
+    else if (role->has_limit)
+        money(d, role->limit);
+    else
+        text(d, "none");
+    cell_close(d, false);
+    cell_open(d, false);
+    role_may_apply_cell(d, r);
+    cell_close(d, false);
+    row_close(d);
+}
+
 static void section_roles(doc *d)
 {
     const lw_playbook *pb = d->pb;
@@ -730,34 +750,21 @@ static void section_roles(doc *d)
     bool any_limit = false;
     for (size_t r = 0; r < pb->n_roles; r++)
         any_limit |= pb->roles[r].has_limit;
-    para(d, NULL,
-         "From least to most authority; each role may do what the roles before it may. A "
-         "goodwill amount over the acting role's limit goes to the first role whose limit "
-         "covers it.");
-    table_open(d, "roles", NULL);
-    th(d, "Role");
-    th(d, "Goodwill limit per case");
-    th(d, "May apply (discretionary exceptions)");
-    for (size_t r = 0; r < pb->n_roles; r++) {
-        const role_def *role = &pb->roles[r];
-        row_open(d);
-        cell_open(d, true);
-        code(d, role->id);
-        cell_close(d, true);
-        cell_open(d, false);
-        if (!any_limit)
-            text(d, "not limited");
-        else if (role->has_limit)
-            money(d, role->limit);
-        else
-            text(d, "none");
-        cell_close(d, false);
-        cell_open(d, false);
-        role_may_apply_cell(d, r);
-        cell_close(d, false);
-        row_close(d);
+    if (pb->n_roles == 0) {
+        para(d, NULL, "This playbook declares no roles and no goodwill limits.");
+    } else {
+        para(d, NULL,
+             "From least to most authority; each role may do what the roles before it may. "
+             "A goodwill amount over the acting role's limit goes to the first role whose "
+             "limit covers it.");
+        table_open(d, "roles", NULL);
+        th(d, "Role");
+        th(d, "Goodwill limit per case");
+        th(d, "May apply (discretionary exceptions)");
+        for (size_t r = 0; r < pb->n_roles; r++)
+            role_row(d, &pb->roles[r], r, any_limit);
+        table_close(d);
     }
-    table_close(d);
     if (pb->n_limits == 0)
         return;
     heading(d, 3, "limits", "Cumulative caps");
