@@ -120,6 +120,16 @@ static void code(doc *d, const char *s)
     code_n(d, s, strlen(s));
 }
 
+/* Words as code, separated by commas. */
+static void code_list(doc *d, const char *const *words, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            text(d, ", ");
+        code(d, words[i]);
+    }
+}
+
 static void expr_code(doc *d, const expr *e)
 {
     strbuf t;
@@ -246,36 +256,32 @@ static void table_open(doc *d, const char *cls, const char *caption)
     put(d, "<thead><tr>");
 }
 
-static void th(doc *d, const char *s)
+static void th_open(doc *d)
 {
     if (d->md) {
         d->in_cell = true;
         put(d, " ");
-        text(d, s);
-        put(d, " |");
-        d->in_cell = false;
-        d->cols++;
-        return;
+    } else {
+        put(d, "<th scope=\"col\">");
     }
-    put(d, "<th scope=\"col\">");
-    text(d, s);
-    put(d, "</th>");
 }
 
-static void th_expr(doc *d, const expr *e)
+static void th_close(doc *d)
 {
     if (d->md) {
-        d->in_cell = true;
-        put(d, " ");
-        expr_code(d, e);
         put(d, " |");
         d->in_cell = false;
         d->cols++;
-        return;
+    } else {
+        put(d, "</th>");
     }
-    put(d, "<th scope=\"col\">");
-    expr_code(d, e);
-    put(d, "</th>");
+}
+
+static void th(doc *d, const char *s)
+{
+    th_open(d);
+    text(d, s);
+    th_close(d);
 }
 
 static void row_open(doc *d)
@@ -324,6 +330,21 @@ static void cell_close(doc *d, bool row_head)
         return;
     }
     put(d, row_head ? "</th>" : "</td>");
+}
+
+/* A cell holding one id or path as code, and one holding an expression. */
+static void cell_code(doc *d, bool row_head, const char *s)
+{
+    cell_open(d, row_head);
+    code(d, s);
+    cell_close(d, row_head);
+}
+
+static void cell_expr(doc *d, const expr *e)
+{
+    cell_open(d, false);
+    expr_code(d, e);
+    cell_close(d, false);
 }
 
 static void table_close(doc *d)
@@ -620,8 +641,11 @@ static void table_put(doc *d, const table *t, const char *result_name)
     th(d, "#");
     if (ids)
         th(d, "Row id");
-    for (size_t i = 0; i < t->n_in; i++)
-        th_expr(d, t->in[i]);
+    for (size_t i = 0; i < t->n_in; i++) {
+        th_open(d);
+        expr_code(d, t->in[i]);
+        th_close(d);
+    }
     th(d, result_name);
     strbuf tmp;
     buf_init(&tmp, d->b->mem);
@@ -647,9 +671,7 @@ static void table_put(doc *d, const table *t, const char *result_name)
                 code_n(d, tmp.p ? tmp.p : "", tmp.len);
             cell_close(d, false);
         }
-        cell_open(d, false);
-        expr_code(d, row->out);
-        cell_close(d, false);
+        cell_expr(d, row->out);
         row_close(d);
     }
     d->b->failed |= tmp.failed;
@@ -676,19 +698,13 @@ static void section_facts(doc *d)
     for (size_t i = 0; i < pb->n_facts; i++) {
         const fact *f = &pb->facts[i];
         row_open(d);
-        cell_open(d, true);
-        code(d, f->path);
-        cell_close(d, true);
+        cell_code(d, true, f->path);
         cell_open(d, false);
         text(d, ttype_name(f->type));
         cell_close(d, false);
         cell_open(d, false);
         if (f->set) {
-            for (size_t k = 0; k < f->set->n; k++) {
-                if (k)
-                    text(d, ", ");
-                code(d, f->set->words[k]);
-            }
+            code_list(d, f->set->words, f->set->n);
         } else if (f->type == T_ROLE) {
             for (size_t k = 0; k < pb->n_roles; k++) {
                 if (k)
@@ -726,9 +742,7 @@ static void section_facts(doc *d)
 static void role_row(doc *d, const role_def *role, size_t r, bool any_limit)
 {
     row_open(d);
-    cell_open(d, true);
-    code(d, role->id);
-    cell_close(d, true);
+    cell_code(d, true, role->id);
     cell_open(d, false);
     if (!any_limit)
         text(d, "not limited");
@@ -776,15 +790,9 @@ static void section_roles(doc *d)
     th(d, "Already used");
     for (size_t i = 0; i < pb->n_limits; i++) {
         row_open(d);
-        cell_open(d, true);
-        code(d, pb->limits[i].id);
-        cell_close(d, true);
-        cell_open(d, false);
-        expr_code(d, pb->limits[i].cap);
-        cell_close(d, false);
-        cell_open(d, false);
-        expr_code(d, pb->limits[i].used);
-        cell_close(d, false);
+        cell_code(d, true, pb->limits[i].id);
+        cell_expr(d, pb->limits[i].cap);
+        cell_expr(d, pb->limits[i].used);
         row_close(d);
     }
     table_close(d);
@@ -828,11 +836,7 @@ static void exception_put(doc *d, const policy *p, size_t k)
     def_close(d);
     if (x->n_requires) {
         def_open(d, "Requires");
-        for (size_t i = 0; i < x->n_requires; i++) {
-            if (i)
-                text(d, ", ");
-            code(d, x->requires[i]);
-        }
+        code_list(d, x->requires, x->n_requires);
         def_close(d);
     }
     ltext_def(d, "Reason (for staff)", &x->reason);
@@ -928,11 +932,7 @@ static void section_outputs(doc *d)
         defs_open(d);
         if (o->set) {
             def_open(d, "One of");
-            for (size_t k = 0; k < o->set->n; k++) {
-                if (k)
-                    text(d, ", ");
-                code(d, o->set->words[k]);
-            }
+            code_list(d, o->set->words, o->set->n);
             def_close(d);
         }
         expr_def(d, "When", o->when);
@@ -1042,12 +1042,8 @@ static void page_top(doc *d)
     th(d, "SHA-256");
     for (size_t i = 0; i < pb->n_sources; i++) {
         row_open(d);
-        cell_open(d, true);
-        code(d, pb->sources[i].path);
-        cell_close(d, true);
-        cell_open(d, false);
-        code(d, pb->sources[i].digest);
-        cell_close(d, false);
+        cell_code(d, true, pb->sources[i].path);
+        cell_code(d, false, pb->sources[i].digest);
         row_close(d);
     }
     table_close(d);
