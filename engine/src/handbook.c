@@ -991,10 +991,38 @@ static const char style[] =
     "nav ol{columns:2}footer.stamp{margin-top:2rem}th[scope=row] code{white-space:nowrap}\n"
     "@media print{body{max-width:none;padding:0;font-size:10.5pt}.wide{overflow:visible}"
     "table{font-size:8.5pt}thead{display:table-header-group}tr,dl,h3,h4{break-inside:"
-    "avoid}h2,h3,h4{break-after:avoid}h2{break-before:page}nav{break-after:page}"
-    "code,var.ph{background:none}footer.stamp{position:fixed;bottom:0;left:0;right:0;"
-    "margin:0;border:0;border-top:1px solid #999;background:#fff}"
-    "@page{margin:1.5cm 1.2cm 2cm}}\n";
+    "avoid}h2,h3,h4{break-after:avoid}main h2{break-before:page}"
+    "code,var.ph{background:none}}\n";
+
+/* Text inside a CSS string: anything but letters, digits and a few safe
+** marks as a CSS escape, so the stylesheet reads the same as HTML and as
+** XML (where <, & and quotes would mean something). */
+static void css_string(doc *d, const char *s)
+{
+    buf_putc(d->b, '"');
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            *p >= 0x80 || strchr(" .,:;_-+/()", *p))
+            buf_putc(d->b, (char)*p);
+        else
+            buf_printf(d->b, "\\%x ", *p);
+    }
+    buf_putc(d->b, '"');
+}
+
+/* On paper, every page's foot names the playbook, its version and digest,
+** and the page number. */
+static void print_stamp_style(doc *d)
+{
+    const lw_playbook *pb = d->pb;
+    char stamp[512];
+    snprintf(stamp, sizeof stamp, "%s %s, %s", pb->id, pb->version,
+             pb->digest ? pb->digest : "");
+    put(d, "@page{margin:1.5cm 1.2cm 2cm;@bottom-left{font:7pt sans-serif;color:#444;content:");
+    css_string(d, stamp);
+    put(d, "}@bottom-right{font:7pt sans-serif;color:#444;content:\"page \" counter(page) "
+           "\" of \" counter(pages)}}\n");
+}
 
 static void stamp(doc *d)
 {
@@ -1025,6 +1053,7 @@ static void page_top(doc *d)
         textf(d, ": staff handbook (%s %s)", pb->id, pb->version);
         put(d, "</title>\n<style>\n");
         put(d, style);
+        print_stamp_style(d);
         put(d, "</style>\n</head>\n<body>\n<header>\n<h1>");
         text(d, title);
         put(d, ": staff handbook</h1>\n<p class=\"stamp\">");
