@@ -426,7 +426,8 @@ static void ltext_put(doc *d, const ltext *m)
         if (d->md) {
             put(d, "`{");
             for (size_t k = 0; k < p->len; k++)
-                buf_putc(d->b, p->lit[k] == '`' || p->lit[k] == '\n' ? ' ' : p->lit[k]);
+                buf_putc(d->b, p->lit[k] == '`' || (unsigned char)p->lit[k] < 0x20 ? ' '
+                                                                                  : p->lit[k]);
             put(d, "}`");
         } else {
             put(d, "<var class=\"ph\" title=\"filled in from the case\">{");
@@ -516,7 +517,10 @@ static void who_may_apply(doc *d, const policy *p, const exception_rule *x)
 static void role_may_apply_cell(doc *d, size_t r)
 {
     const lw_playbook *pb = d->pb;
-    if (pb->roles[r].all) {
+    bool all = false; /* may_override: all, on this role or one before it */
+    for (size_t k = 0; k <= r; k++)
+        all |= pb->roles[k].all;
+    if (all) {
         text(d, "every discretionary exception (may_override: all)");
         return;
     }
