@@ -693,6 +693,10 @@ static void section_facts(doc *d)
     para(d, NULL,
          "What a case is made of. A fact with a default need not be asked for; the others "
          "are asked when a decision needs them (the decision lists them as still to ask).");
+    if (pb->n_facts == 0) {
+        para(d, NULL, "This playbook declares no facts.");
+        return;
+    }
     table_open(d, "facts", NULL);
     th(d, "Fact");
     th(d, "Type");
