@@ -225,15 +225,8 @@ const char *fact_value(arena *a, const lw_playbook *pb, const fact *f, const raw
                 out->idx = (int32_t)i;
                 return NULL;
             }
-        strbuf b;
-        lw_mem m = a->mem;
-        buf_init(&b, &m);
-        for (size_t i = 0; i < pb->n_roles; i++)
-            buf_printf(&b, "%s%s", i ? ", " : "", pb->roles[i].id);
-        const char *msg = arena_printf(a, "%s is not a role of this playbook (%s)",
-                                       raw_desc(a, r), b.p ? b.p : "none declared");
-        buf_free(&b);
-        return msg;
+        return arena_printf(a, "%s is not a role of this playbook %s", raw_desc(a, r),
+                            roles_hint(a, pb, text, n));
     }
     case T_LIST:
         return arena_printf(a, "expected a list like [\"a\", \"b\"], got %s", raw_desc(a, r));
@@ -459,19 +452,13 @@ static int put_raw(lw_case *c, int f, const raw *r)
 static int unknown_path(lw_case *c, const char *path)
 {
     const lw_playbook *pb = c->pb;
-    const char *best = NULL;
-    int bd = 4;
-    for (size_t i = 0; i < pb->n_facts && !problems_full(c); i++) {
-        int d = lw_edit_distance(path, pb->facts[i].path);
-        if (d < bd) {
-            bd = d;
-            best = pb->facts[i].path;
-        }
-    }
+    nearest near = nearest_start(path, 4);
+    for (size_t i = 0; i < pb->n_facts && !problems_full(c); i++)
+        nearest_offer(&near, pb->facts[i].path);
     if (!text_valid_utf8(path, strlen(path), NULL))
         case_problem(c, "a fact name is not valid UTF-8");
-    else if (best)
-        case_problem(c, "%s: not a fact of this playbook (did you mean %s?)", path, best);
+    else if (near.best)
+        case_problem(c, "%s: not a fact of this playbook (did you mean %s?)", path, near.best);
     else
         case_problem(c, "%s: not a fact of this playbook (declared facts are listed under "
                         "facts:)",

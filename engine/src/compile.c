@@ -61,19 +61,15 @@ static bool known_keys(compiler *c, const node *m, const char *const *allowed, c
             continue;
         strbuf b;
         buf_init(&b, &c->pb->mem);
-        const char *best = NULL;
-        int bd = 3;
+        nearest near = nearest_start(k->str, 3);
         for (const char *const *a = allowed; *a; a++) {
             buf_puts(&b, a == allowed ? "" : ", ");
             buf_puts(&b, *a);
-            int d = lw_edit_distance(k->str, *a);
-            if (d < bd) {
-                bd = d;
-                best = *a;
-            }
+            nearest_offer(&near, *a);
         }
-        if (best)
-            cerror(c, k, rule, "unknown key '%s' in %s (did you mean '%s'?)", k->str, what, best);
+        if (near.best)
+            cerror(c, k, rule, "unknown key '%s' in %s (did you mean '%s'?)", k->str, what,
+                   near.best);
         else
             cerror(c, k, rule, "unknown key '%s' in %s; the keys allowed here are: %s", k->str,
                    what, b.p ? b.p : "");
@@ -906,6 +902,21 @@ static bool compile_roles(compiler *c, node **lists, size_t nl)
     return ok;
 }
 
+/* The advice for a may_override entry that names no policy: the nearest
+** policy id, or `all`. */
+static const char *policy_hint(compiler *c, const char *name)
+{
+    nearest near = nearest_start(name, 3);
+    nearest_offer(&near, "all");
+    for (size_t p = 0; p < c->pb->n_policies; p++)
+        nearest_offer(&near, c->pb->policies[p].id);
+    if (!near.best)
+        return "check the spelling or remove it";
+    if (strcmp(near.best, "all") == 0)
+        return "did you mean may_override: all (every policy)?";
+    return arena_printf(&c->tmp, "did you mean '%s'?", near.best);
+}
+
 /* Each policy's overriders: the first role (in ladder order) whose
 ** may_override names it or says all; every role after it may override too. */
 static bool compile_may_override(compiler *c, node **lists, size_t nl)
@@ -946,8 +957,8 @@ static bool compile_may_override(compiler *c, node **lists, size_t nl)
                     const node *at = mo->kind == N_SEQ ? mo->items[k] : mo;
                     report_add(c->r, LW_WARNING, at->at, r->id,
                                "may_override names '%s', which is no policy of this playbook; "
-                               "check the spelling or remove it",
-                               ids[k]);
+                               "%s",
+                               ids[k], policy_hint(c, ids[k]));
                 }
             }
         }

@@ -705,8 +705,9 @@ int lw_decide(lw_engine *e, const lw_playbook *pb, const lw_case *c,
         if (c->n_problems)
             memcpy(p, c->problems, c->n_problems * sizeof *p);
         if (bad_role)
-            p[c->n_problems] = arena_printf(a, "role: '%s' is not a role of this playbook",
-                                            opt->role);
+            p[c->n_problems] = arena_printf(a, "role: '%s' is not a role of this playbook %s",
+                                            opt->role,
+                                            roles_hint(a, pb, opt->role, strlen(opt->role)));
         d->problems = p;
         d->n_problems = n;
         *out = d;

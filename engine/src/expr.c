@@ -310,6 +310,8 @@ static const char *tok_desc(parser *P, const token *t)
 {
     if (t->k == TK_EOF)
         return "the end of the expression";
+    if (t->k == TK_BAD && t->n == 1 && t->s[0] == '=')
+        return "'=' (to compare values, write '==')";
     return arena_printf(&P->c->tmp, "'%.*s'", (int)(t->n > 40 ? 40 : t->n), t->s);
 }
 
@@ -786,6 +788,40 @@ static const char *type_desc(checker *K, const expr *e)
     return ttype_name((ttype)e->type);
 }
 
+/* What a value of e's type is, in words: "a number", "money in EUR", "one
+** of basic, gold". */
+static const char *type_phrase(checker *K, const expr *e)
+{
+    arena *tmp = &K->c->tmp;
+    switch (e->type) {
+    case T_MONEY: return arena_printf(tmp, "money in %s", money_currency_at(e->cur)->code);
+    case T_BOOL: return "a true/false value";
+    case T_STR: return "text";
+    case T_ENUM: {
+        strbuf b;
+        buf_init(&b, &K->c->pb->mem);
+        for (size_t i = 0; e->set && i < e->set->n; i++)
+            buf_printf(&b, "%s%s", i ? ", " : "one of ", e->set->words[i]);
+        const char *words = arena_printf(tmp, "%s", b.p ? b.p : "an enum value");
+        buf_free(&b);
+        return words;
+    }
+    case T_OUTCOME: return "an outcome";
+    default: {
+        const char *name = ttype_name((ttype)e->type);
+        return arena_printf(tmp, "a %s", name);
+    }
+    }
+}
+
+/* A table cell that does not fit its column: "column 1 (incident.hours)
+** takes a number, but this cell is money in EUR". */
+static void cell_mismatch(checker *K, const expr *at, const char *cell_is)
+{
+    cerr(K, at, "%s takes %s, but this cell is %s", K->sc->cell_column,
+         type_phrase(K, K->sc->cell_input), cell_is);
+}
+
 /* " (did you mean 'FACT'?)" or "". Each suggestion compares the name with
 ** every fact, so after 100 errors (a playbook that is mostly wrong) there
 ** are none: that would cost facts x errors. */
@@ -794,18 +830,19 @@ static const char *suggest(checker *K, const char *name)
     const lw_playbook *pb = K->c->pb;
     if (K->c->r->errors >= 100)
         return "";
-    const char *best = NULL;
-    int bd = 4;
-    for (size_t i = 0; i < pb->n_facts; i++) {
-        int d = lw_edit_distance(name, pb->facts[i].path);
-        if (d < bd) {
-            bd = d;
-            best = pb->facts[i].path;
-        }
-    }
-    if (!best)
+    nearest near = nearest_start(name, 4);
+    for (size_t i = 0; i < pb->n_facts; i++)
+        nearest_offer(&near, pb->facts[i].path);
+    if (!near.best)
         return "";
-    return arena_printf(&K->c->tmp, " (did you mean '%s'?)", best);
+    return arena_printf(&K->c->tmp, " (did you mean '%s'?)", near.best);
+}
+
+/* A name that is probably a misspelt fact rather than a word: a dotted
+** path, or close to a declared fact. */
+static bool fact_like(checker *K, const expr *e)
+{
+    return strchr(e->k.u.s, '.') != NULL || *suggest(K, e->k.u.s) != 0;
 }
 
 static void set_enum_const(expr *e, const enumset *set, int idx)
@@ -927,6 +964,10 @@ static bool resolve_name(checker *K, expr *e, const enumset *hint, bool quiet)
         buf_free(&b);
         return false;
     }
+    if (K->sc && K->sc->cell_column) {
+        cell_mismatch(K, e, arena_printf(tmp, "'%s'", name));
+        return false;
+    }
     cerr(K, e, "unknown fact or word '%s'%s; declare it under facts: or quote it as \"%s\" if "
                "you meant text",
          name, suggest(K, name), name);
@@ -975,6 +1016,12 @@ static bool same_type(checker *K, expr *a, expr *b, const char *what)
         return true;
     if (!coerce_to(K, b, a) || !coerce_to(K, a, b))
         return false;
+    bool differ = a->type != b->type || (a->type == T_MONEY && a->cur != b->cur);
+    if (differ && K->sc && K->sc->cell_column && (a->op == X_INPUT || b->op == X_INPUT)) {
+        const expr *item = a->op == X_INPUT ? b : a;
+        cell_mismatch(K, item, type_phrase(K, item));
+        return false;
+    }
     if (a->type != b->type) {
         cerr(K, a, "cannot %s %s with %s", what, type_desc(K, a), type_desc(K, b));
         return false;
@@ -1007,7 +1054,12 @@ static bool check_pair(checker *K, expr *a, expr *b)
 {
     bool a_name = a->op == X_NAME, b_name = b->op == X_NAME;
     if (a_name && b_name && !resolve_name(K, a, NULL, true)) {
-        /* `gold == customer.tier`: the fact on the right tells what the word is */
+        /* `gold == customer.tier`: the fact on the right tells what the word
+        ** is. When neither side is known (`guest.teir == gold`), the one that
+        ** looks like a fact is the culprit, not the word the fact would have
+        ** explained. */
+        if (!resolve_name(K, b, NULL, true) && (!fact_like(K, b) || fact_like(K, a)))
+            return check(K, a, NULL);
         if (!check(K, b, NULL))
             return false;
         return check(K, a, b->type == T_ENUM ? b->set : NULL);
@@ -1033,7 +1085,8 @@ static bool check_pair(checker *K, expr *a, expr *b)
         }
         if (b->op == X_NAME && resolve_name(K, b, NULL, true))
             return true;
-        cerr(K, b, "'%s' is not a role declared under roles:", b->k.u.s);
+        cerr(K, b, "'%s' is not a role of this playbook %s", b->k.u.s,
+             roles_hint(&K->c->tmp, K->c->pb, b->k.u.s, strlen(b->k.u.s)));
         return false;
     }
     if (a->type == T_OUTCOME && (b->op == X_NAME || b->op == X_STRLIT)) {
@@ -1467,7 +1520,10 @@ const expr *expr_compile_text(compiler *c, const char *text, size_t len, pos at,
         return NULL;
     }
     expr *e = parse_or(&P);
-    if (e && !P.failed && P.t.k != TK_EOF)
+    if (e && !P.failed && P.t.k == TK_BAD && P.t.n == 1 && P.t.s[0] == '=')
+        perr(&P, P.t.off, "'=' does not compare values: write '==' instead, as in "
+                          "customer.tier == gold");
+    else if (e && !P.failed && P.t.k != TK_EOF)
         perr(&P, P.t.off, "unexpected %s after a complete expression (missing 'and', 'or' or "
                           "an operator?)",
              tok_desc(&P, &P.t));

@@ -126,6 +126,15 @@ char *text_lower(arena *a, const char *s, size_t n, size_t *out_len);
 /* A copy that is valid UTF-8 (bad bytes become '?'), cut at a character
 ** boundary to at most max bytes (then ending in "..."). */
 char *text_clean(arena *a, const char *s, size_t max);
+/* "Did you mean": offer every candidate in turn; best is the nearest one
+** within fewer than max_edits edits (NULL if none is that close). */
+typedef struct nearest {
+    const char *name;
+    const char *best;
+    int dist;
+} nearest;
+nearest nearest_start(const char *name, int max_edits);
+void nearest_offer(nearest *n, const char *candidate);
 
 /* ======================================================================
 ** Values (value.c, money.c)
@@ -549,6 +558,7 @@ typedef struct scope {
     const char *rule;        /* rule id for messages */
     const expr *cell_input;  /* compiling a table cell: the column's input, which
                                 the name CELL_INPUT stands for (table.c) */
+    const char *cell_column; /* and its name for messages: "column 1 (FACT)" */
 } scope;
 
 /* The name a table cell's text uses for its column's input: a byte that no
@@ -731,6 +741,9 @@ void val_to_public(const lw_playbook *pb, const val *v, lw_value *out, arena *a)
 int val_compare(const val *a, const val *b, bool *ok);  /* -1, 0, 1 */
 bool val_equal(const val *a, const val *b);
 bool val_is(const val *v, ttype t);   /* missing values are of every type */
+/* For a name that is no role: "(the roles are frontline, manager; did you
+** mean 'manager'?)", or "(no roles are declared under roles:)". In a. */
+const char *roles_hint(arena *a, const lw_playbook *pb, const char *name, size_t n);
 
 /* ======================================================================
 ** Engine (engine.c / decide.c)
