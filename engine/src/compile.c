@@ -464,6 +464,78 @@ static const enumset *compile_values(compiler *c, const node *v, const char *rul
     return set;
 }
 
+/* One bound (min: or max:) of a money fact, in the fact's currency, into
+** fine units. */
+static bool money_bound(compiler *c, const fact *f, const node *b, const char *name,
+                        int64_t *fine)
+{
+    const char *code = money_currency_at(f->cur)->code;
+    int cur = f->cur;
+    int64_t minor = 0;
+    const char *err = b->kind == N_SCALAR ? money_parse(b->str, b->len, f->cur, &minor, &cur)
+                                          : "it is not a single value";
+    if (!err)
+        err = money_to_fine(minor, fine);
+    if (err) {
+        cerror(c, b, NULL, "%s: of the money fact '%s' must be an amount like 0 or 50 %s: %s",
+               name, f->path, code, err);
+        return false;
+    }
+    if (cur != f->cur) {
+        cerror(c, b, NULL, "%s: of '%s' is in %s but the fact is money in %s; write the "
+                           "bound in %s",
+               name, f->path, money_currency_at(cur)->code, code, code);
+        return false;
+    }
+    return true;
+}
+
+/* min: and max: of number and money facts; a case value outside them is a
+** problem of the case. */
+static bool compile_fact_bounds(compiler *c, fact *f, const node *v)
+{
+    const char *bounds[2] = {"min", "max"};
+    for (int i = 0; i < 2; i++) {
+        const node *b = map_get(v, bounds[i]);
+        if (!b)
+            continue;
+        if (f->type == T_MONEY) {
+            if (!money_bound(c, f, b, bounds[i], i == 0 ? &f->min_money : &f->max_money))
+                return false;
+            *(i == 0 ? &f->has_min : &f->has_max) = true;
+            continue;
+        }
+        if (f->type != T_NUM) {
+            cerror(c, b, NULL, "%s: is only for number and money facts", bounds[i]);
+            return false;
+        }
+        raw r;
+        raw_from_node(b, &r);
+        if (r.k != RAW_NUM) {
+            cerror(c, b, NULL, "%s: must be a number", bounds[i]);
+            return false;
+        }
+        if (!(fabs(r.n) <= 1e15)) {
+            cerror(c, b, NULL, "%s: %s is too large (at most 1e15)", bounds[i], b->str);
+            return false;
+        }
+        if (i == 0) {
+            f->has_min = true;
+            f->min = r.n;
+        } else {
+            f->has_max = true;
+            f->max = r.n;
+        }
+    }
+    bool reversed = f->type == T_MONEY ? f->min_money > f->max_money : f->min > f->max;
+    if (f->has_min && f->has_max && reversed) {
+        cerror(c, map_get(v, "min"), NULL, "min is larger than max; write the smaller bound "
+                                           "as min:");
+        return false;
+    }
+    return true;
+}
+
 static bool compile_fact(compiler *c, fact *f, const node *k, const node *v)
 {
     f->path = k->str;
@@ -541,37 +613,8 @@ static bool compile_fact(compiler *c, fact *f, const node *k, const node *v)
         cerror(c, vals, NULL, "values: is only for type: enum");
         return false;
     }
-    const char *bounds[2] = {"min", "max"};
-    for (int i = 0; i < 2; i++) {
-        const node *b = map_get(v, bounds[i]);
-        if (!b)
-            continue;
-        if (f->type != T_NUM) {
-            cerror(c, b, NULL, "%s: is only for number facts", bounds[i]);
-            return false;
-        }
-        raw r;
-        raw_from_node(b, &r);
-        if (r.k != RAW_NUM) {
-            cerror(c, b, NULL, "%s: must be a number", bounds[i]);
-            return false;
-        }
-        if (!(fabs(r.n) <= 1e15)) {
-            cerror(c, b, NULL, "%s: %s is too large (at most 1e15)", bounds[i], b->str);
-            return false;
-        }
-        if (i == 0) {
-            f->has_min = true;
-            f->min = r.n;
-        } else {
-            f->has_max = true;
-            f->max = r.n;
-        }
-    }
-    if (f->has_min && f->has_max && f->min > f->max) {
-        cerror(c, v, NULL, "min is larger than max");
+    if (!compile_fact_bounds(c, f, v))
         return false;
-    }
     const node *ml = map_get(v, "max_length");
     if (ml) {
         raw r;

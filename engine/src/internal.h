@@ -300,7 +300,8 @@ typedef struct fact {
     int cur;                 /* money: currency_def */
     const enumset *set;      /* enum */
     bool has_min, has_max;
-    double min, max;
+    double min, max;         /* number */
+    int64_t min_money, max_money; /* money, fine units */
     size_t max_length;       /* strings, in graphemes; 0 = none */
     bool has_default;
     val def;
