@@ -374,6 +374,22 @@ static lw_money pub_money(int64_t fine, int cur)
     return m;
 }
 
+/* Goodwill is never below zero: a pipeline that ends there (a check-out
+** before the check-in, a credit larger than the base) is an error entry that
+** names the step that took it below zero, and no goodwill is granted. */
+static void goodwill_below_zero(dstate *s, const step_rule *st, int cur)
+{
+    eval_ctx *x = &s->x;
+    char amount[64];
+    money_format(money_to_minor(x->amount.u.i), cur, true, amount, sizeof amount);
+    x->rule = st->id;
+    eval_error(x, st->at, "the goodwill came out below zero (%s): step '%s' took it below "
+                          "zero, so no goodwill is granted; check the facts it uses, or add "
+                          "a step floor: 0 if below zero should mean none",
+               amount, st->id);
+    x->amount.u.i = 0;
+}
+
 static void decide_goodwill(dstate *s, int role)
 {
     eval_ctx *x = &s->x;
@@ -385,6 +401,7 @@ static void decide_goodwill(dstate *s, int role)
     x->amount.cur = (uint8_t)cur;
     lw_step_result *steps = (lw_step_result *)g->steps;
     lw_cap_result *caps = (lw_cap_result *)g->capped_by;
+    const step_rule *made_negative = NULL; /* the step that took the amount below zero */
     for (size_t i = 0; i < pb->n_steps; i++) {
         const step_rule *st = &pb->steps[i];
         if (!in_window(s, &st->eff))
@@ -453,6 +470,8 @@ static void decide_goodwill(dstate *s, int role)
         if (!st->when)
             trace_add(s, "goodwill", st->id, LW_TRUE, st->at);
         coverage_mark(x->e, pb, st->cov);
+        if (after < 0 && (before >= 0 || st->kind == STEP_TABLE || st->kind == STEP_AMOUNT))
+            made_negative = st;
         x->amount.u.i = after;
         lw_step_result *r = &steps[g->n_steps++];
         r->id = st->id;
@@ -462,6 +481,8 @@ static void decide_goodwill(dstate *s, int role)
     }
     /* the pipeline is exact; its result is rounded once, to the minor unit */
     x->amount.u.i = money_to_minor(x->amount.u.i) * MONEY_FINE;
+    if (x->amount.u.i < 0 && made_negative)
+        goodwill_below_zero(s, made_negative, cur);
     /* cumulative limits (§6.3) */
     for (size_t i = 0; i < pb->n_limits; i++) {
         const limit_rule *l = &pb->limits[i];
