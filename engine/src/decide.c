@@ -172,14 +172,18 @@ lw_truth cond_eval(eval_ctx *x, const expr *e)
 {
     if (!e)
         return LW_TRUE;
-    size_t mark = x->n_pending;
+    size_t mark = x->n_pending, settled = x->n_settled;
     val v = expr_eval(x, e);
     if (v.t == V_BOOL) {
         x->n_pending = mark;
         return v.u.b ? LW_TRUE : LW_FALSE;
     }
     if (v.t == V_MISSING) {
-        eval_keep_missing(x, mark);
+        /* a fact is asked for only if knowing it could make the condition hold */
+        if (eval_may_hold(x, e, v, mark, settled))
+            eval_keep_missing(x, mark);
+        else
+            x->n_pending = mark;
     } else {
         x->n_pending = mark;
         if (v.t != V_ERROR) /* a library function gave something else than true/false */
@@ -302,7 +306,7 @@ static void decide_policies(dstate *s, int role, int channel, int *overall)
     lw_policy_result *res = (lw_policy_result *)d->policies;
     for (size_t i = 0; i < pb->n_policies; i++) {
         const policy *p = &pb->policies[i];
-        x->policy_out[i] = -1;
+        x->policy_out[i] = POLICY_OUT_NONE;
         if (!in_window(s, &p->eff))
             continue;
         x->rule = p->id;
@@ -316,6 +320,8 @@ static void decide_policies(dstate *s, int role, int channel, int *overall)
         }
         trace_add(s, "policy", p->id, t, p->at);
         coverage_mark(x->e, pb, p->cov);
+        if (t == LW_UNKNOWN)
+            x->policy_out[i] = POLICY_OUT_UNKNOWN;
         if (t != LW_TRUE)
             continue;
         lw_policy_result *r = &res[d->n_policies++];
@@ -581,6 +587,8 @@ static void decide_outputs(dstate *s)
         }
         if (v.t == V_ERROR)
             v.t = V_MISSING;
+        if (w == LW_FALSE)
+            v.idx = SETTLED; /* no value, whatever the missing facts are */
         x->outputs[i] = v;
         x->outputs_done = i + 1;
         res[i].name = o->name;

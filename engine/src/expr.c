@@ -1594,6 +1594,53 @@ static inline bool unknown(const val *v)
     return v->t <= V_ERROR;
 }
 
+/* What an unknown condition may still become once its missing facts are
+** known, as a set of REACH_ bits. A condition that read missing facts may
+** become anything; one that read only settled unknowns (a policy not in
+** force, an output without a value) stays unknown. and, or and not combine
+** their sides' sets (three-valued logic) and keep the result in the missing
+** value's idx. */
+enum { REACH_TRUE = 1, REACH_FALSE = 2, REACH_UNKNOWN = 4, REACH_ANY = 7 };
+
+static unsigned reach(const expr *e, val v, size_t pending_from, size_t pending_to,
+                      size_t settled_from, size_t settled_to)
+{
+    if (v.t == V_BOOL)
+        return v.u.b ? REACH_TRUE : REACH_FALSE;
+    if (v.t != V_MISSING)
+        return REACH_UNKNOWN;
+    if (e->op == X_AND || e->op == X_OR || e->op == X_NOT)
+        return v.idx ? (unsigned)v.idx : REACH_ANY;
+    if (pending_to > pending_from || settled_to == settled_from)
+        return REACH_ANY;
+    return REACH_UNKNOWN;
+}
+
+static unsigned reach_not(unsigned r)
+{
+    return (r & REACH_UNKNOWN) | (r & REACH_TRUE ? REACH_FALSE : 0) |
+           (r & REACH_FALSE ? REACH_TRUE : 0);
+}
+
+static unsigned reach_and(unsigned a, unsigned b)
+{
+    unsigned r = 0;
+    if ((a & REACH_TRUE) && (b & REACH_TRUE))
+        r |= REACH_TRUE;
+    if ((a & REACH_FALSE) || (b & REACH_FALSE))
+        r |= REACH_FALSE;
+    if (((a & REACH_UNKNOWN) && (b & (REACH_TRUE | REACH_UNKNOWN))) ||
+        ((b & REACH_UNKNOWN) && (a & REACH_TRUE)))
+        r |= REACH_UNKNOWN;
+    return r;
+}
+
+bool eval_may_hold(const eval_ctx *x, const expr *e, val v, size_t pending_mark,
+                   size_t settled_mark)
+{
+    return reach(e, v, pending_mark, x->n_pending, settled_mark, x->n_settled) & REACH_TRUE;
+}
+
 static void push_pending(eval_ctx *x, int32_t slot)
 {
     if (x->n_pending == x->cap_pending) {
@@ -1828,13 +1875,21 @@ val expr_eval(eval_ctx *x, const expr *e)
     }
     case X_AMOUNT:
         return x->amount;
-    case X_OUTPUT:
-        return x->outputs ? x->outputs[e->slot] : vmissing();
+    case X_OUTPUT: {
+        val v = x->outputs ? x->outputs[e->slot] : vmissing();
+        if (v.t == V_MISSING && v.idx == SETTLED) {
+            x->n_settled++;
+            v.idx = 0;
+        }
+        return v;
+    }
     case X_POLICY: {
         val v = vmissing();
         if (x->policy_out && x->policy_out[e->slot] >= 0) {
             v.t = V_OUTCOME;
             v.idx = x->policy_out[e->slot];
+        } else if (x->policy_out && x->policy_out[e->slot] == POLICY_OUT_NONE) {
+            x->n_settled++;
         }
         return v;
     }
@@ -1842,13 +1897,14 @@ val expr_eval(eval_ctx *x, const expr *e)
         return x->goodwill_done ? x->goodwill_amount : vmissing();
     case X_AND:
     case X_OR: {
-        size_t mark = x->n_pending;
+        size_t mark = x->n_pending, settled = x->n_settled;
         bool is_and = e->op == X_AND;
         val a = expr_eval(x, e->args[0]);
         if (a.t == V_BOOL && a.u.b != is_and) {
             x->n_pending = mark;
             return a;
         }
+        size_t mark_b = x->n_pending, settled_b = x->n_settled;
         val b = expr_eval(x, e->args[1]);
         if (b.t == V_BOOL && b.u.b != is_and) {
             x->n_pending = mark;
@@ -1858,12 +1914,23 @@ val expr_eval(eval_ctx *x, const expr *e)
             x->n_pending = mark;
             return a;
         }
-        return a.t == V_ERROR || b.t == V_ERROR ? err_val() : vmissing();
+        if (a.t == V_ERROR || b.t == V_ERROR)
+            return err_val();
+        unsigned ra = reach(e->args[0], a, mark, mark_b, settled, settled_b);
+        unsigned rb = reach(e->args[1], b, mark_b, x->n_pending, settled_b, x->n_settled);
+        val v = vmissing();
+        v.idx = (int32_t)(is_and ? reach_and(ra, rb) : reach_not(reach_and(reach_not(ra),
+                                                                           reach_not(rb))));
+        return v;
     }
     case X_NOT: {
+        size_t mark = x->n_pending, settled = x->n_settled;
         val a = expr_eval(x, e->args[0]);
         if (a.t == V_BOOL)
             a.u.b = !a.u.b;
+        else if (a.t == V_MISSING)
+            a.idx = (int32_t)reach_not(
+                reach(e->args[0], a, mark, x->n_pending, settled, x->n_settled));
         return a;
     }
     case X_NEG: {

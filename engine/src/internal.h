@@ -708,8 +708,10 @@ typedef struct eval_ctx {
     const lw_case *c;
     const val *slots;
     val amount;
-    val *outputs;
-    int *policy_out;          /* outcome index per policy, -1 not in force */
+    val *outputs;             /* V_MISSING with idx SETTLED: no value, whatever
+                                 the missing facts turn out to be */
+    int *policy_out;          /* outcome index per policy; POLICY_OUT_NONE not in
+                                 force, POLICY_OUT_UNKNOWN not known yet */
     val goodwill_amount;
     bool goodwill_done;
     const char *rule;         /* rule being evaluated, for errors */
@@ -721,6 +723,8 @@ typedef struct eval_ctx {
     size_t outputs_done;      /* outputs computed so far */
     int32_t *pending;         /* missing facts read by the condition in progress */
     size_t n_pending, cap_pending;
+    size_t n_settled;         /* settled unknowns read so far (a policy not in
+                                 force, an output without a value) */
     arena *a;
 } eval_ctx;
 
@@ -728,6 +732,13 @@ val expr_eval(eval_ctx *x, const expr *e);
 /* Evaluate a condition; LW_TRUE/FALSE/UNKNOWN. Missing facts of an unknown
 ** result are added to the decision's missing list. NULL e is true. */
 lw_truth cond_eval(eval_ctx *x, const expr *e);
+/* A condition that came out unknown (v): can knowing the missing facts it
+** read (since the marks) still make it true? If not, they are not asked. */
+bool eval_may_hold(const eval_ctx *x, const expr *e, val v, size_t pending_mark,
+                   size_t settled_mark);
+#define POLICY_OUT_NONE (-1)
+#define POLICY_OUT_UNKNOWN (-2)
+#define SETTLED 1
 void eval_error(eval_ctx *x, pos at, const char *fmt, ...) LW_PRINTF(3, 4);
 void eval_keep_missing(eval_ctx *x, size_t mark);
 

@@ -1012,6 +1012,73 @@ static void test_channel_not_asked_when_policy_does_not_apply(void **state)
     assert_int_equal(d->n_missing, 0);
 }
 
+/* A fact is asked for only if knowing it could make a condition hold: a
+** promise on the channel that also needs a policy not in force, or an output
+** whose when: is false, can never be made, so the channel is not asked. When
+** the policy is not known yet, or under not, the channel can matter. */
+static const char *const REACH_PB =
+    "playbook: reach\n"
+    "version: \"1\"\n"
+    "currency: EUR\n"
+    "facts:\n"
+    "  channel: { type: enum, values: [store, phone] }\n"
+    "  stay.hours_late: { type: number }\n"
+    "  guest.vip: { type: bool, default: false }\n"
+    "policies:\n"
+    "  - { id: late, applies: stay.hours_late > 2, outcome: allow }\n"
+    "outputs:\n"
+    "  voucher: { when: guest.vip, value: 10 EUR }\n"
+    "promises:\n"
+    "  - id: call_back\n"
+    "    when: channel == store and policies.late.outcome == allow\n"
+    "    text: We will call you.\n"
+    "  - id: voucher_mail\n"
+    "    when: outputs.voucher > 5 EUR and (channel == store or channel == phone)\n"
+    "    text: The voucher comes by mail.\n";
+
+static bool is_missing(const lw_decision *d, const char *path)
+{
+    for (size_t i = 0; i < d->n_missing; i++)
+        if (strcmp(d->missing[i], path) == 0)
+            return true;
+    return false;
+}
+
+static void test_missing_only_if_it_could_make_a_condition_hold(void **state)
+{
+    (void)state;
+    tu_open_pb(REACH_PB);
+    /* late not in force, no voucher: neither promise can be made */
+    const lw_decision *d = RUN("stay.hours_late", "1");
+    assert_int_equal(d->n_missing, 0);
+    assert_int_equal(d->n_promises, 0);
+    /* late not known yet: the channel could make call_back hold */
+    d = RUN("guest.vip", "false");
+    assert_int_equal(d->n_missing, 2);
+    assert_true(is_missing(d, "stay.hours_late"));
+    assert_true(is_missing(d, "channel"));
+    /* a VIP's voucher: the channel can make voucher_mail hold */
+    d = RUN("stay.hours_late", "1", "guest.vip", "true");
+    assert_int_equal(d->n_missing, 1);
+    assert_true(is_missing(d, "channel"));
+    /* under not, an and that cannot hold can still be false: the channel
+    ** matters (phone makes the promise) */
+    tu_open_pb("playbook: reach_not\nversion: \"1\"\n"
+               "facts:\n"
+               "  channel: { type: enum, values: [store, phone] }\n"
+               "  stay.hours_late: { type: number }\n"
+               "policies:\n"
+               "  - { id: late, applies: stay.hours_late > 2, outcome: allow }\n"
+               "promises:\n"
+               "  - id: not_both\n"
+               "    when: not (channel == store and policies.late.outcome == allow)\n"
+               "    text: We will write.\n");
+    d = RUN("stay.hours_late", "1");
+    assert_int_equal(d->n_missing, 1);
+    assert_true(is_missing(d, "channel"));
+    assert_int_equal(d->n_promises, 0);
+}
+
 static void test_effective_windows(void **state)
 {
     (void)state;
@@ -1463,6 +1530,7 @@ int main(void)
         cmocka_unit_test(test_channels),
         cmocka_unit_test(test_channel_missing_is_asked),
         cmocka_unit_test(test_channel_not_asked_when_policy_does_not_apply),
+        cmocka_unit_test(test_missing_only_if_it_could_make_a_condition_hold),
         cmocka_unit_test(test_effective_windows),
         cmocka_unit_test(test_effective_default_date_is_today),
         cmocka_unit_test(test_effective_needs_date_fact),
