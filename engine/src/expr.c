@@ -1520,7 +1520,11 @@ const expr *expr_compile_text(compiler *c, const char *text, size_t len, pos at,
         return NULL;
     }
     expr *e = parse_or(&P);
-    if (e && !P.failed && P.t.k == TK_BAD && P.t.n == 1 && P.t.s[0] == '=')
+    bool single_eq = e && !P.failed && P.t.k == TK_BAD && P.t.n == 1 && P.t.s[0] == '=';
+    if (single_eq && len <= 80 && !(sc && sc->cell_input)) /* the condition, corrected */
+        perr(&P, P.t.off, "'=' does not compare values: write '==' instead: %.*s==%.*s",
+             (int)P.t.off, text, (int)(len - P.t.off - 1), text + P.t.off + 1);
+    else if (single_eq)
         perr(&P, P.t.off, "'=' does not compare values: write '==' instead, as in "
                           "customer.tier == gold");
     else if (e && !P.failed && P.t.k != TK_EOF)
