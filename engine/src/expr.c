@@ -1521,7 +1521,10 @@ const expr *expr_compile_text(compiler *c, const char *text, size_t len, pos at,
     }
     expr *e = parse_or(&P);
     bool single_eq = e && !P.failed && P.t.k == TK_BAD && P.t.n == 1 && P.t.s[0] == '=';
-    if (single_eq && len <= 80 && !(sc && sc->cell_input)) /* the condition, corrected */
+    char after = single_eq && P.t.off + 1 < len ? text[P.t.off + 1] : 0;
+    if (after == '<' || after == '>')
+        perr(&P, P.t.off, "'=%c' is not an operator: write '%c='", after, after);
+    else if (single_eq && len <= 80 && !(sc && sc->cell_input)) /* the condition, corrected */
         perr(&P, P.t.off, "'=' does not compare values: write '==' instead: %.*s==%.*s",
              (int)P.t.off, text, (int)(len - P.t.off - 1), text + P.t.off + 1);
     else if (single_eq)
