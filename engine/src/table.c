@@ -340,8 +340,9 @@ table *table_compile(compiler *c, const node *n, const scope *sc, ttype out_type
         t->in[i] = expr_compile(c, ins->items[i], sc, T_ANY);
         if (!t->in[i])
             return NULL;
-        column[i] = ins->items[i]->kind == N_SCALAR
-                        ? arena_printf(&c->tmp, "column %zu (%s)", i + 1, ins->items[i]->str)
+        const node *in = ins->items[i]; /* a long or multi-line input is not quoted */
+        column[i] = in->kind == N_SCALAR && in->len <= 60 && !memchr(in->str, '\n', in->len)
+                        ? arena_printf(&c->tmp, "column %zu (%s)", i + 1, in->str)
                         : arena_printf(&c->tmp, "column %zu", i + 1);
     }
     const node *outn = map_get(n, "output");
