@@ -722,6 +722,10 @@ static void section_facts(doc *d)
         }
         if (f->has_min || f->has_max) {
             val lo = {.t = V_NUM, .u.n = f->min}, hi = {.t = V_NUM, .u.n = f->max};
+            if (f->type == T_MONEY) {
+                lo = (val){.t = V_MONEY, .cur = (uint8_t)f->cur, .u.i = f->min_money};
+                hi = (val){.t = V_MONEY, .cur = (uint8_t)f->cur, .u.i = f->max_money};
+            }
             if (f->has_min && f->has_max) {
                 value(d, &lo);
                 text(d, " to ");
