@@ -906,13 +906,118 @@ static bool compile_roles(compiler *c, node **lists, size_t nl)
     return ok;
 }
 
-/* Each policy's overriders: the first role (in ladder order) whose
-** may_override names it or says all; every role after it may override too. */
+/* The word of words[0..n) (each `stride` bytes after the last) nearest to
+** name, for a "did you mean", or NULL when none is near; and all of them,
+** comma-separated, in *all (on c->tmp). */
+static const char *nearest_word(compiler *c, const char *name, const char *const *words,
+                                size_t n, size_t stride, const char **all)
+{
+    strbuf b;
+    buf_init(&b, &c->pb->mem);
+    const char *best = NULL;
+    int bd = 3;
+    for (size_t i = 0; i < n; i++) {
+        const char *w = *(const char *const *)((const char *)words + i * stride);
+        buf_puts(&b, i ? ", " : "");
+        buf_puts(&b, w);
+        int d = lw_edit_distance(name, w);
+        if (d < bd) {
+            bd = d;
+            best = w;
+        }
+    }
+    *all = arena_strdup(&c->tmp, b.p ? b.p : "");
+    buf_free(&b);
+    return best;
+}
+
+/* " (did you mean 'W'?)" or "". */
+static const char *did_you_mean(compiler *c, const char *best)
+{
+    return best ? arena_printf(&c->tmp, " (did you mean '%s'?)", best) : "";
+}
+
+/* The index of the role `what` names at n, or -1 after reporting. */
+static int role_ref(compiler *c, const node *n, const char *what, const char *rule)
+{
+    const char *id = scalar_str(c, n, what, rule);
+    if (!id)
+        return -1;
+    const role_def *r = role_by_id(c, id, strlen(id));
+    if (r)
+        return (int)(r - c->pb->roles);
+    const lw_playbook *pb = c->pb;
+    if (pb->n_roles == 0) {
+        cerror(c, n, rule, "%s names the role '%s', but the playbook has no roles: declare them "
+                           "under roles:",
+               what, id);
+        return -1;
+    }
+    const char *all;
+    const char *best = nearest_word(c, id, (const char *const *)&pb->roles[0].id, pb->n_roles, sizeof *pb->roles, &all);
+    cerror(c, n, rule, "%s names '%s', which is not a role of this playbook%s; the roles are: %s",
+           what, id, did_you_mean(c, best), all ? all : "");
+    return -1;
+}
+
+/* escalate_to: ROLE on a policy or an exception whose outcome is escalate. */
+static bool compile_escalate_to(compiler *c, const node *m, int outcome, const char *rule,
+                                int *out)
+{
+    *out = -1;
+    const node *n = map_get(m, "escalate_to");
+    if (!n)
+        return true;
+    if (outcome >= 0 && outcome != OUT_ESCALATE) {
+        cerror(c, n, rule, "escalate_to: says who an escalation goes to, but the outcome of "
+                           "'%s' is %s; make the outcome escalate or remove escalate_to:",
+               rule, c->pb->outcomes[outcome].word);
+        return false;
+    }
+    *out = role_ref(c, n, "escalate_to:", rule);
+    return *out >= 0;
+}
+
+/* may_override: POLICY.EXCEPTION -- the exception, or NULL after reporting. */
+static exception_rule *exception_ref(compiler *c, const node *at, const policy *p,
+                                     const char *entry, const char *id, const char *role)
+{
+    exception_rule *x = p->n_exc ? strtab_get(&c->ids, p->exc, id, strlen(id)) : NULL;
+    if (!x) {
+        if (!p->n_exc) {
+            cerror(c, at, role, "may_override names '%s', but the policy '%s' has no "
+                                "exceptions",
+                   entry, p->id);
+            return NULL;
+        }
+        const char *all;
+        const char *best = nearest_word(c, id, (const char *const *)&p->exc[0].id, p->n_exc, sizeof *p->exc, &all);
+        cerror(c, at, role, "may_override names '%s', but the policy '%s' has no exception "
+                            "'%s'%s; its exceptions are: %s",
+               entry, p->id, id, did_you_mean(c, best), all ? all : "");
+        return NULL;
+    }
+    if (!x->discretionary) {
+        cerror(c, at, role, "may_override names '%s', but that exception is automatic: it "
+                            "applies whoever acts; make it discretionary: true or remove it "
+                            "from may_override",
+               entry);
+        return NULL;
+    }
+    return x;
+}
+
+/* Who may apply each discretionary exception: the first role (in ladder
+** order) whose may_override names its policy, the exception itself
+** (POLICY.EXCEPTION) or says all; every role after it may too. */
 static bool compile_may_override(compiler *c, node **lists, size_t nl)
 {
     lw_playbook *pb = c->pb;
-    for (size_t p = 0; p < pb->n_policies; p++)
+    for (size_t p = 0; p < pb->n_policies; p++) {
         pb->policies[p].overriders = -1;
+        for (size_t k = 0; k < pb->policies[p].n_exc; k++)
+            pb->policies[p].exc[k].overriders = -1;
+    }
     int all_from = -1; /* the first role that may override every policy */
     bool ok = true;
     size_t ri = 0;
@@ -938,12 +1043,20 @@ static bool compile_may_override(compiler *c, node **lists, size_t nl)
                 continue;
             }
             for (size_t k = 0; k < n; k++) {
-                policy *p = policy_by_id(c, ids[k], strlen(ids[k]));
-                if (p) {
+                const node *at = mo->kind == N_SEQ ? mo->items[k] : mo;
+                const char *dot = strchr(ids[k], '.');
+                size_t plen = dot ? (size_t)(dot - ids[k]) : strlen(ids[k]);
+                policy *p = policy_by_id(c, ids[k], plen);
+                if (p && dot) {
+                    exception_rule *x = exception_ref(c, at, p, ids[k], dot + 1, r->id);
+                    if (!x)
+                        ok = false;
+                    else if (x->overriders < 0)
+                        x->overriders = (int)(ri - 1);
+                } else if (p) {
                     if (p->overriders < 0)
                         p->overriders = (int)(ri - 1);
                 } else {
-                    const node *at = mo->kind == N_SEQ ? mo->items[k] : mo;
                     report_add(c->r, LW_WARNING, at->at, r->id,
                                "may_override names '%s', which is no policy of this playbook; "
                                "check the spelling or remove it",
@@ -952,10 +1065,16 @@ static bool compile_may_override(compiler *c, node **lists, size_t nl)
             }
         }
     }
-    if (all_from >= 0)
-        for (size_t p = 0; p < pb->n_policies; p++)
-            if (pb->policies[p].overriders < 0 || pb->policies[p].overriders > all_from)
-                pb->policies[p].overriders = all_from;
+    for (size_t i = 0; i < pb->n_policies; i++) {
+        policy *p = &pb->policies[i];
+        if (all_from >= 0 && (p->overriders < 0 || p->overriders > all_from))
+            p->overriders = all_from;
+        for (size_t k = 0; k < p->n_exc; k++) {
+            exception_rule *x = &p->exc[k];
+            if (p->overriders >= 0 && (x->overriders < 0 || x->overriders > p->overriders))
+                x->overriders = p->overriders;
+        }
+    }
     return ok;
 }
 
@@ -966,7 +1085,8 @@ static bool compile_exception(compiler *c, policy *p, exception_rule *x, const n
                               const scope *sc)
 {
     static const char *const keys[] = {"id", "title", "when", "outcome", "discretionary",
-                                       "requires", "reason", "say", "effective", "doc", NULL};
+                                       "requires", "escalate_to", "reason", "say", "effective",
+                                       "doc", NULL};
     if (!want_kind(c, m, N_MAP, "an exception", p->id))
         return false;
     x->id = rule_id(c, m, "exception");
@@ -987,6 +1107,7 @@ static bool compile_exception(compiler *c, policy *p, exception_rule *x, const n
     x->outcome = o ? outcome_index(c, o, x->id) : OUT_ALLOW;
     if (x->outcome < 0)
         ok = false;
+    ok = compile_escalate_to(c, m, x->outcome, x->id, &x->escalate_to) && ok;
     const node *d = map_get(m, "discretionary");
     if (d && !parse_bool(c, d, &x->discretionary, "discretionary", x->id))
         ok = false;
@@ -1002,9 +1123,9 @@ static bool compile_exception(compiler *c, policy *p, exception_rule *x, const n
 
 static bool compile_policy(compiler *c, policy *p, const node *m)
 {
-    static const char *const keys[] = {"id", "title", "applies", "outcome", "reason", "say",
-                                       "exceptions", "channels", "channel_specific", "effective",
-                                       "doc", NULL};
+    static const char *const keys[] = {"id", "title", "applies", "outcome", "escalate_to",
+                                       "reason", "say", "exceptions", "channels",
+                                       "channel_specific", "effective", "doc", NULL};
     if (!want_kind(c, m, N_MAP, "a policy", NULL))
         return false;
     p->id = rule_id(c, m, "policy");
@@ -1040,6 +1161,7 @@ static bool compile_policy(compiler *c, policy *p, const node *m)
     } else if ((p->outcome = outcome_index(c, o, p->id)) < 0) {
         ok = false;
     }
+    ok = compile_escalate_to(c, m, o ? p->outcome : -1, p->id, &p->escalate_to) && ok;
     ok = compile_msg(c, map_get(m, "reason"), &s, &p->reason) && ok;
     ok = compile_msg(c, map_get(m, "say"), &s, &p->say) && ok;
     ok = compile_window(c, map_get(m, "effective"), &p->eff, p->id) && ok;

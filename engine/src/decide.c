@@ -336,18 +336,24 @@ static void decide_policies(dstate *s, int role, int channel, int *overall)
                 break;
             }
         }
+        int escalate_to = p->escalate_to;
         if (chosen) {
             r->exception = chosen->id;
             r->discretionary = chosen->discretionary;
             r->requires = chosen->requires;
             r->n_requires = chosen->n_requires;
+            if (chosen->escalate_to >= 0)
+                escalate_to = chosen->escalate_to;
             if (!chosen->discretionary) {
                 outcome = chosen->outcome;
-            } else if (p->overriders >= 0 && role >= p->overriders) {
+            } else if (chosen->overriders >= 0 && role >= chosen->overriders) {
                 outcome = chosen->outcome;
             } else {
+                /* the escalation goes to the lowest role that may apply it */
                 outcome = OUT_ESCALATE;
-                r->needs_role = p->overriders >= 0 ? pb->roles[p->overriders].id : NULL;
+                escalate_to = chosen->overriders;
+                r->needs_role = chosen->overriders >= 0 ? pb->roles[chosen->overriders].id
+                                                        : NULL;
                 if (role < 0)
                     add_missing_fact(s, pb->f_role);
             }
@@ -358,6 +364,8 @@ static void decide_policies(dstate *s, int role, int channel, int *overall)
             r->say = render(s, &p->say);
         }
         r->outcome = pb->outcomes[outcome].word;
+        if (outcome == OUT_ESCALATE && escalate_to >= 0)
+            r->escalate_to = pb->roles[escalate_to].id;
         x->policy_out[i] = outcome;
         if (*overall < 0 || outcome_rank(pb, outcome) > outcome_rank(pb, *overall))
             *overall = outcome;
@@ -485,6 +493,7 @@ static void decide_goodwill(dstate *s, int role)
     /* authority (§6.2) */
     int64_t amount = x->amount.u.i;
     g->needs_role = NULL;
+    x->goodwill_needs_role = -1;
     bool any_limit = false;
     for (size_t r = 0; r < pb->n_roles; r++)
         any_limit |= pb->roles[r].has_limit;
@@ -514,8 +523,10 @@ static void decide_goodwill(dstate *s, int role)
             if (!g->within_authority)
                 add_missing_fact(s, pb->f_role);
         }
-        if (!g->within_authority && covering >= 0)
+        if (!g->within_authority && covering >= 0) {
             g->needs_role = pb->roles[covering].id;
+            x->goodwill_needs_role = covering;
+        }
     }
     g->amount = pub_money(amount, cur);
     x->amount.u.i = amount;

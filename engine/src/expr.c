@@ -889,11 +889,33 @@ static bool resolve_name(checker *K, expr *e, const enumset *hint, bool quiet)
                  name);
         return false;
     }
-    if (strcmp(name, "goodwill.amount") == 0 && K->sc && K->sc->goodwill) {
-        e->op = X_GOODWILL;
-        e->type = T_MONEY;
-        e->cur = pb->cur;
-        return true;
+    if (strncmp(name, "goodwill.", 9) == 0) {
+        /* the goodwill result and the authority it needs (§6.2) */
+        static const char *const parts[] = {"amount", "within_authority", "needs_role"};
+        static const uint8_t types[] = {T_MONEY, T_BOOL, T_ROLE};
+        for (int i = 0; i < 3; i++)
+            if (strcmp(name + 9, parts[i]) == 0) {
+                if (!K->sc || !K->sc->goodwill) {
+                    if (!quiet)
+                        cerr(K, e, "'%s' is known only after the goodwill pipeline and the "
+                                   "limits: outputs and promises may read it; a goodwill step "
+                                   "reads the running value as amount",
+                             name);
+                    return false;
+                }
+                e->op = X_GOODWILL;
+                e->slot = (int32_t)i;
+                e->type = types[i];
+                e->cur = pb->cur;
+                return true;
+            }
+        if (K->sc && K->sc->goodwill) {
+            if (!quiet)
+                cerr(K, e, "'%s' is not part of the goodwill result; read goodwill.amount, "
+                           "goodwill.within_authority or goodwill.needs_role",
+                     name);
+            return false;
+        }
     }
     arena *tmp = &c->tmp;
     char *folded = text_fold(tmp, name, n);
@@ -1782,8 +1804,20 @@ val expr_eval(eval_ctx *x, const expr *e)
         }
         return v;
     }
-    case X_GOODWILL:
-        return x->goodwill_done ? x->goodwill_amount : vmissing();
+    case X_GOODWILL: {
+        if (!x->goodwill_done)
+            return vmissing();
+        if (e->slot == 0)
+            return x->goodwill_amount;
+        if (e->slot == 1)
+            return vbool(x->d->goodwill.within_authority != 0);
+        val v = vmissing(); /* needs_role: null when no (other) role is needed */
+        if (x->goodwill_needs_role >= 0) {
+            v.t = V_ROLE;
+            v.idx = x->goodwill_needs_role;
+        }
+        return v;
+    }
     case X_AND:
     case X_OR: {
         size_t mark = x->n_pending;

@@ -336,6 +336,9 @@ typedef struct exception_rule {
     window eff;
     pos at;
     int cov;                 /* coverage index */
+    int overriders;          /* discretionary: lowest role index that may apply
+                                it (may_override: POLICY, POLICY.ID or all), -1 none */
+    int escalate_to;         /* outcome escalate: the role it goes to, -1 not said */
 } exception_rule;
 
 typedef struct policy {
@@ -351,7 +354,9 @@ typedef struct policy {
     window eff;
     pos at;
     int cov;
-    int overriders;          /* lowest role index that may override, -1 none */
+    int overriders;          /* lowest role index that may override all its
+                                discretionary exceptions, -1 none */
+    int escalate_to;         /* outcome escalate: the role it goes to, -1 not said */
 } policy;
 
 /* Decision tables (table.c). */
@@ -700,6 +705,7 @@ typedef struct eval_ctx {
     val *outputs;
     int *policy_out;          /* outcome index per policy, -1 not in force */
     val goodwill_amount;
+    int goodwill_needs_role;  /* role index of goodwill.needs_role, -1 null */
     bool goodwill_done;
     const char *rule;         /* rule being evaluated, for errors */
     pos rule_at;
