@@ -986,7 +986,7 @@ static exception_rule *exception_ref(compiler *c, const node *at, const policy *
     if (!x) {
         if (!p->n_exc) {
             cerror(c, at, role, "may_override names '%s', but the policy '%s' has no "
-                                "exceptions",
+                                "exceptions; name the policy alone or remove it",
                    entry, p->id);
             return NULL;
         }

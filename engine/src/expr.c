@@ -898,8 +898,8 @@ static bool resolve_name(checker *K, expr *e, const enumset *hint, bool quiet)
                 if (!K->sc || !K->sc->goodwill) {
                     if (!quiet)
                         cerr(K, e, "'%s' is known only after the goodwill pipeline and the "
-                                   "limits: outputs and promises may read it; a goodwill step "
-                                   "reads the running value as amount",
+                                   "limits, so only outputs and promises may read it (in a "
+                                   "goodwill step, the amount so far is amount)",
                              name);
                     return false;
                 }
@@ -910,10 +910,17 @@ static bool resolve_name(checker *K, expr *e, const enumset *hint, bool quiet)
                 return true;
             }
         if (K->sc && K->sc->goodwill) {
+            int best = 0;
+            for (int i = 1; i < 3; i++)
+                if (lw_edit_distance(name + 9, parts[i]) < lw_edit_distance(name + 9, parts[best]))
+                    best = i;
             if (!quiet)
-                cerr(K, e, "'%s' is not part of the goodwill result; read goodwill.amount, "
+                cerr(K, e, "'%s' is not part of the goodwill result%s; read goodwill.amount, "
                            "goodwill.within_authority or goodwill.needs_role",
-                     name);
+                     name,
+                     lw_edit_distance(name + 9, parts[best]) < 4
+                         ? arena_printf(&c->tmp, " (did you mean 'goodwill.%s'?)", parts[best])
+                         : "");
             return false;
         }
     }
