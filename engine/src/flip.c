@@ -105,8 +105,7 @@ static void print_expr(strbuf *b, const lw_playbook *pb, const expr *e, int oute
         buf_printf(b, "policies.%s.outcome", pb->policies[e->slot].id);
         break;
     case X_GOODWILL:
-        buf_puts(b, e->slot == 0 ? "goodwill.amount"
-                    : e->slot == 1 ? "goodwill.within_authority" : "goodwill.needs_role");
+        buf_printf(b, "goodwill.%s", goodwill_parts[e->slot]);
         break;
     case X_NOT:
         buf_puts(b, "not ");
