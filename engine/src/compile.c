@@ -994,7 +994,8 @@ static int role_ref(compiler *c, const node *n, const char *what, const char *ru
         return -1;
     }
     const char *all;
-    const char *best = nearest_word(c, id, (const char *const *)&pb->roles[0].id, pb->n_roles, sizeof *pb->roles, &all);
+    const char *best = nearest_word(c, id, (const char *const *)&pb->roles[0].id, pb->n_roles,
+                                    sizeof *pb->roles, &all);
     cerror(c, n, rule, "%s names '%s', which is not a role of this playbook%s; the roles are: %s",
            what, id, did_you_mean(c, best), all ? all : "");
     return -1;
@@ -1031,7 +1032,8 @@ static exception_rule *exception_ref(compiler *c, const node *at, const policy *
             return NULL;
         }
         const char *all;
-        const char *best = nearest_word(c, id, (const char *const *)&p->exc[0].id, p->n_exc, sizeof *p->exc, &all);
+        const char *best = nearest_word(c, id, (const char *const *)&p->exc[0].id, p->n_exc,
+                                        sizeof *p->exc, &all);
         cerror(c, at, role, "may_override names '%s', but the policy '%s' has no exception "
                             "'%s'%s; its exceptions are: %s",
                entry, p->id, id, did_you_mean(c, best), all ? all : "");

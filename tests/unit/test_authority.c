@@ -226,8 +226,9 @@ static void test_compile_errors(void **state)
              "%scurrency: EUR\nroles:\n  - { id: agent, goodwill_limit: 5 EUR }\n"
              "goodwill:\n  - { id: g, amount: 'if(goodwill.within_authority, 1 EUR, 2 EUR)' }\n",
              head);
-    assert_non_null(strstr(first_error(text, &line, &col),
-                           "'goodwill.within_authority' is known only after the goodwill pipeline"));
+    assert_non_null(strstr(first_error(text, &line, &col), "'goodwill.within_authority' is "
+                                                          "known only after the goodwill "
+                                                          "pipeline"));
 }
 
 /* `band` feeds the voucher step; `approver` reads the goodwill result; `late`
