@@ -1,6 +1,6 @@
 /*
-** output_order.c -- which outputs the goodwill pipeline needs (PLAYBOOK.md
-** §6.4). Outputs are computed after policies and goodwill, in the order
+** output_order.c -- which outputs the goodwill pipeline needs
+** (docs/playbook-format.md §6.4). Outputs are computed after policies and goodwill, in the order
 ** written, except those a goodwill step reads (and the outputs these read):
 ** they are computed before the pipeline. An output that needs the goodwill
 ** result -- it reads goodwill.amount, goodwill.within_authority or

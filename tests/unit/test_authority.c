@@ -1,10 +1,11 @@
 /*
-** test_authority.c -- who may do what (PLAYBOOK.md §4, §5, §6.2): authority
-** per exception (may_override: POLICY.EXCEPTION beside POLICY and all), the
-** role an escalation goes to (escalate_to), goodwill authority seen by
-** outputs and promises (goodwill.within_authority, goodwill.needs_role), and
-** the order that makes it possible: outputs goodwill steps read come before
-** the pipeline, outputs that read goodwill after it, and never both.
+** test_authority.c -- who may do what (docs/playbook-format.md §4, §5,
+** §6.2, §6.4): authority per exception (may_override: POLICY.EXCEPTION
+** beside POLICY and all), the role an escalation goes to (escalate_to),
+** goodwill authority seen by outputs and promises (goodwill.within_authority,
+** goodwill.needs_role), and the order that makes it possible: outputs
+** goodwill steps read come before the pipeline, outputs that read goodwill
+** after it, and never both.
 */
 #include "lw_test_util.h"
 
