@@ -2,10 +2,11 @@
 ** decide.c -- engines and the decision procedure of docs/playbook-format.md §5-§7, §11.
 **
 ** Order: policies in force and their exceptions (against the acting role),
-** the overall outcome, the goodwill pipeline, cumulative limits, authority,
-** outputs, promises. Everything a decision holds lives in the engine's arena,
-** which is reset at the start of the next decision: after the first few
-** decisions, deciding allocates nothing.
+** the overall outcome, the outputs goodwill steps read, the goodwill
+** pipeline, cumulative limits, authority, the other outputs, promises.
+** Everything a decision holds lives in the engine's arena, which is reset at
+** the start of the next decision: after the first few decisions, deciding
+** allocates nothing.
 */
 #include "internal.h"
 
@@ -342,18 +343,24 @@ static void decide_policies(dstate *s, int role, int channel, int *overall)
                 break;
             }
         }
+        int escalate_to = p->escalate_to;
         if (chosen) {
             r->exception = chosen->id;
             r->discretionary = chosen->discretionary;
             r->requires = chosen->requires;
             r->n_requires = chosen->n_requires;
+            if (chosen->escalate_to >= 0)
+                escalate_to = chosen->escalate_to;
             if (!chosen->discretionary) {
                 outcome = chosen->outcome;
-            } else if (p->overriders >= 0 && role >= p->overriders) {
+            } else if (chosen->overriders >= 0 && role >= chosen->overriders) {
                 outcome = chosen->outcome;
             } else {
+                /* the escalation goes to the lowest role that may apply it */
                 outcome = OUT_ESCALATE;
-                r->needs_role = p->overriders >= 0 ? pb->roles[p->overriders].id : NULL;
+                escalate_to = chosen->overriders;
+                r->needs_role = chosen->overriders >= 0 ? pb->roles[chosen->overriders].id
+                                                        : NULL;
                 if (role < 0)
                     add_missing_fact(s, pb->f_role);
             }
@@ -364,6 +371,8 @@ static void decide_policies(dstate *s, int role, int channel, int *overall)
             r->say = render(s, &p->say);
         }
         r->outcome = pb->outcomes[outcome].word;
+        if (outcome == OUT_ESCALATE && escalate_to >= 0)
+            r->escalate_to = pb->roles[escalate_to].id;
         x->policy_out[i] = outcome;
         if (*overall < 0 || outcome_rank(pb, outcome) > outcome_rank(pb, *overall))
             *overall = outcome;
@@ -512,6 +521,7 @@ static void decide_goodwill(dstate *s, int role)
     /* authority (§6.2) */
     int64_t amount = x->amount.u.i;
     g->needs_role = NULL;
+    x->goodwill_needs_role = -1;
     bool any_limit = false;
     for (size_t r = 0; r < pb->n_roles; r++)
         any_limit |= pb->roles[r].has_limit;
@@ -541,8 +551,10 @@ static void decide_goodwill(dstate *s, int role)
             if (!g->within_authority)
                 add_missing_fact(s, pb->f_role);
         }
-        if (!g->within_authority && covering >= 0)
+        if (!g->within_authority && covering >= 0) {
             g->needs_role = pb->roles[covering].id;
+            x->goodwill_needs_role = covering;
+        }
     }
     g->amount = pub_money(amount, cur);
     x->amount.u.i = amount;
@@ -553,13 +565,16 @@ static void decide_goodwill(dstate *s, int role)
 /* ======================================================================
 ** Outputs and promises (§6.4, §7)
 */
-static void decide_outputs(dstate *s)
+/* The outputs goodwill steps read (early) or the others, in the order written. */
+static void decide_outputs(dstate *s, bool early)
 {
     eval_ctx *x = &s->x;
     const lw_playbook *pb = x->pb;
     lw_output_result *res = (lw_output_result *)s->d->outputs;
     for (size_t i = 0; i < pb->n_outputs; i++) {
         const output_rule *o = &pb->outputs[i];
+        if (o->early != early)
+            continue;
         x->rule = o->name;
         val v;
         memset(&v, 0, sizeof v);
@@ -590,7 +605,7 @@ static void decide_outputs(dstate *s)
         if (w == LW_FALSE)
             v.idx = SETTLED; /* no value, whatever the missing facts are */
         x->outputs[i] = v;
-        x->outputs_done = i + 1;
+        x->output_ready[i] = 1;
         res[i].name = o->name;
         val_to_public(pb, &v, &res[i].value, x->a);
     }
@@ -668,6 +683,7 @@ int lw_decide(lw_engine *e, const lw_playbook *pb, const lw_case *c,
                                      sizeof *d->promises);
     d->outputs = arena_alloc(a, (pb->n_outputs ? pb->n_outputs : 1) * sizeof *d->outputs);
     x->outputs = arena_alloc(a, (pb->n_outputs ? pb->n_outputs : 1) * sizeof *x->outputs);
+    x->output_ready = arena_alloc(a, pb->n_outputs ? pb->n_outputs : 1);
     x->policy_out = arena_alloc(a, (pb->n_policies ? pb->n_policies : 1) *
                                        sizeof *x->policy_out);
     if (s.trace)
@@ -765,8 +781,9 @@ int lw_decide(lw_engine *e, const lw_playbook *pb, const lw_case *c,
     int overall = -1;
     decide_policies(&s, role, channel, &overall);
     d->outcome = overall < 0 ? "allow" : pb->outcomes[overall].word;
+    decide_outputs(&s, true);
     decide_goodwill(&s, role);
-    decide_outputs(&s);
+    decide_outputs(&s, false);
     decide_promises(&s);
     if (a->failed)
         return LW_ERR_NOMEM;

@@ -855,6 +855,8 @@ static void set_enum_const(expr *e, const enumset *set, int idx)
     e->k.u.set = set;
 }
 
+const char *const goodwill_parts[3] = {"amount", "within_authority", "needs_role"};
+
 /* Resolve a bare name. hint: an enum set the word may belong to. */
 static bool resolve_name(checker *K, expr *e, const enumset *hint, bool quiet)
 {
@@ -926,11 +928,40 @@ static bool resolve_name(checker *K, expr *e, const enumset *hint, bool quiet)
                  name);
         return false;
     }
-    if (strcmp(name, "goodwill.amount") == 0 && K->sc && K->sc->goodwill) {
-        e->op = X_GOODWILL;
-        e->type = T_MONEY;
-        e->cur = pb->cur;
-        return true;
+    if (strncmp(name, "goodwill.", 9) == 0) {
+        /* the goodwill result and the authority it needs (§6.2) */
+        const char *const *parts = goodwill_parts;
+        static const uint8_t types[] = {T_MONEY, T_BOOL, T_ROLE};
+        for (int i = 0; i < 3; i++)
+            if (strcmp(name + 9, parts[i]) == 0) {
+                if (!K->sc || !K->sc->goodwill) {
+                    if (!quiet)
+                        cerr(K, e, "'%s' is known only after the goodwill pipeline and the "
+                                   "limits, so only outputs and promises may read it (in a "
+                                   "goodwill step, the amount so far is amount)",
+                             name);
+                    return false;
+                }
+                e->op = X_GOODWILL;
+                e->slot = (int32_t)i;
+                e->type = types[i];
+                e->cur = pb->cur;
+                return true;
+            }
+        if (K->sc && K->sc->goodwill) {
+            int best = 0;
+            for (int i = 1; i < 3; i++)
+                if (lw_edit_distance(name + 9, parts[i]) < lw_edit_distance(name + 9, parts[best]))
+                    best = i;
+            if (!quiet)
+                cerr(K, e, "'%s' is not part of the goodwill result%s; read goodwill.amount, "
+                           "goodwill.within_authority or goodwill.needs_role",
+                     name,
+                     lw_edit_distance(name + 9, parts[best]) < 4
+                         ? arena_printf(&c->tmp, " (did you mean 'goodwill.%s'?)", parts[best])
+                         : "");
+            return false;
+        }
     }
     arena *tmp = &c->tmp;
     char *folded = text_fold(tmp, name, n);
@@ -1900,8 +1931,20 @@ val expr_eval(eval_ctx *x, const expr *e)
         }
         return v;
     }
-    case X_GOODWILL:
-        return x->goodwill_done ? x->goodwill_amount : vmissing();
+    case X_GOODWILL: {
+        if (!x->goodwill_done)
+            return vmissing();
+        if (e->slot == 0)
+            return x->goodwill_amount;
+        if (e->slot == 1)
+            return vbool(x->d->goodwill.within_authority != 0);
+        val v = vmissing(); /* needs_role: null when no (other) role is needed */
+        if (x->goodwill_needs_role >= 0) {
+            v.t = V_ROLE;
+            v.idx = x->goodwill_needs_role;
+        }
+        return v;
+    }
     case X_AND:
     case X_OR: {
         size_t mark = x->n_pending, settled = x->n_settled;

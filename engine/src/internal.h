@@ -347,6 +347,9 @@ typedef struct exception_rule {
     window eff;
     pos at;
     int cov;                 /* coverage index */
+    int overriders;          /* discretionary: lowest role index that may apply
+                                it (may_override: POLICY, POLICY.ID or all), -1 none */
+    int escalate_to;         /* outcome escalate: the role it goes to, -1 not said */
 } exception_rule;
 
 typedef struct policy {
@@ -362,7 +365,9 @@ typedef struct policy {
     window eff;
     pos at;
     int cov;
-    int overriders;          /* lowest role index that may override, -1 none */
+    int overriders;          /* lowest role index that may override all its
+                                discretionary exceptions, -1 none */
+    int escalate_to;         /* outcome escalate: the role it goes to, -1 not said */
 } policy;
 
 /* Decision tables (table.c). */
@@ -444,6 +449,10 @@ typedef struct output_rule {
     const enumset *set;
     pos at;
     int cov;
+    const char *needs_goodwill; /* what makes it need the goodwill result
+                                   ("goodwill.amount", "outputs.NAME, which reads
+                                   goodwill.amount"), or NULL */
+    bool early;              /* a goodwill step reads it: computed before goodwill */
 } output_rule;
 
 typedef struct promise_rule {
@@ -652,6 +661,13 @@ void script_charge(struct lua_State *L, size_t steps);
 ** of the stack (the real string table of a script engine). */
 void lua_pattern_install(struct lua_State *L);
 
+/* output_order.c: mark the outputs goodwill steps read (output_rule.early)
+** and report an output that needs goodwill and feeds it; false then. */
+bool outputs_order(compiler *c);
+
+/* goodwill.PART, by X_GOODWILL slot: amount, within_authority, needs_role. */
+extern const char *const goodwill_parts[3];
+
 /* A coverage slot for a rule, named for `leeway test --coverage`. */
 int cov_new(compiler *c, const char *fmt, ...) LW_PRINTF(2, 3);
 
@@ -714,6 +730,7 @@ typedef struct eval_ctx {
     int *policy_out;          /* outcome index per policy; POLICY_OUT_NONE not in
                                  force, POLICY_OUT_UNKNOWN not known yet */
     val goodwill_amount;
+    int goodwill_needs_role;  /* role index of goodwill.needs_role, -1 null */
     bool goodwill_done;
     const char *rule;         /* rule being evaluated, for errors */
     pos rule_at;
@@ -721,7 +738,7 @@ typedef struct eval_ctx {
     lw_error_entry *errors;
     size_t cap_errors;
     int64_t now;              /* the case's date (or today), for os.time in scripts */
-    size_t outputs_done;      /* outputs computed so far */
+    uint8_t *output_ready;    /* per output: computed already */
     int32_t *pending;         /* missing facts read by the condition in progress */
     size_t n_pending, cap_pending;
     size_t n_settled;         /* settled unknowns read so far (a policy not in
