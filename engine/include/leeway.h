@@ -314,6 +314,8 @@ typedef struct lw_policy_result {
     size_t n_requires;
     const char *reason;      /* for staff, in the case's locale */
     const char *say;         /* for the customer, or NULL */
+    const char *escalate_to; /* outcome escalate: the role it goes to (needs_role, or
+                                the rule's escalate_to:), or NULL */
 } lw_policy_result;
 
 typedef struct lw_step_result {

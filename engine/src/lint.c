@@ -161,7 +161,7 @@ static bool lint_exceptions(const lw_playbook *pb, const policy *p, lw_report *r
         seen_exc *slot = seen_find(&s, key, &x->eff, kh ^ window_hash(&x->eff));
         if (!slot->x)
             *slot = (seen_exc){x, key, kh ^ window_hash(&x->eff)};
-        if (x->discretionary && p->overriders < 0)
+        if (x->discretionary && x->overriders < 0)
             report_add(r, LW_WARNING, x->at, x->id,
                        "the exception '%s' is discretionary but no role may override the "
                        "policy '%s'; add it to a role's may_override",
