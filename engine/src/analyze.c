@@ -2,8 +2,9 @@
 ** analyze.c -- lw_playbook_analyze, the analysis behind `leeway check`
 ** (issue 10): conditions turned into unions of boxes over the facts'
 ** declared domains, and the counterexamples its warnings give. The findings
-** themselves are in analyze_table.c (decision tables) and analyze_rules.c
-** (policies, exceptions, conditions, windows).
+** themselves are in analyze_table.c (decision tables), analyze_rules.c
+** (policies, exceptions, conditions) and analyze_versions.c (versions of a
+** policy by effective window).
 */
 #include "analyze.h"
 
@@ -408,8 +409,10 @@ int lw_playbook_analyze(const lw_playbook *pb, lw_report *r)
     buf_init(&an.text, &pb->mem);
     int rc = LW_OK;
     size_t before = r->n;
-    if (space_init(&an.sp, pb, &an.work, &an.keep))
+    if (space_init(&an.sp, pb, &an.work, &an.keep)) {
         analyze_rules(&an);
+        analyze_versions(&an);
+    }
     sort_findings(r, before);
     if (an.work.failed || an.rule.failed || an.keep.failed || an.text.failed || r->nomem)
         rc = LW_ERR_NOMEM;

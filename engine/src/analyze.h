@@ -67,5 +67,7 @@ void words_from_cell(analysis *an, size_t dim, const cell *c);
 void analyze_table(analysis *an, const table *t, const char *rule, const expr *when,
                    const window *eff, bool keeps);
 void analyze_rules(analysis *an);
+/* analyze_versions.c: policies that share an id, by effective window */
+void analyze_versions(analysis *an);
 
 #endif

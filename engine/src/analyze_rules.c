@@ -3,9 +3,8 @@
 ** exceptions that can never fire (an earlier exception of the policy always
 ** wins, or their condition contradicts the policy's applies), conditions
 ** that are always true or always false over the facts' declared values; and
-** every decision table, through analyze_table. (Policy ids are unique -- a
-** compile error otherwise -- so versions of a policy by effective window
-** cannot overlap.)
+** every decision table, through analyze_table. (Versions of a policy by
+** effective window are analyze_versions.c's.)
 */
 #include "analyze.h"
 

@@ -1099,6 +1099,30 @@ static exception_rule *exception_ref(compiler *c, const node *at, const policy *
     return x;
 }
 
+static policy *next_version(lw_playbook *pb, const policy *p)
+{
+    return p->next_version >= 0 ? &pb->policies[p->next_version] : NULL;
+}
+
+/* may_override: [POLICY.EXCEPTION] for the role r: the exception of that id
+** in every version of the policy that has one. */
+static bool override_exception(compiler *c, const node *at, policy *p, const char *entry,
+                               const char *id, const role_def *r)
+{
+    bool found = false;
+    for (policy *v = p; v; v = next_version(c->pb, v)) {
+        if (!v->n_exc || !strtab_get(&c->ids, v->exc, id, strlen(id)))
+            continue;
+        exception_rule *x = exception_ref(c, at, v, entry, id, r->id);
+        if (!x)
+            return false;
+        if (x->overriders < 0)
+            x->overriders = (int)(r - c->pb->roles);
+        found = true;
+    }
+    return found || exception_ref(c, at, p, entry, id, r->id) != NULL;
+}
+
 /* Who may apply each discretionary exception: the first role (in ladder
 ** order) whose may_override names its policy, the exception itself
 ** (POLICY.EXCEPTION) or says all; every role after it may too. */
@@ -1140,14 +1164,11 @@ static bool compile_may_override(compiler *c, node **lists, size_t nl)
                 size_t plen = dot ? (size_t)(dot - ids[k]) : strlen(ids[k]);
                 policy *p = policy_by_id(c, ids[k], plen);
                 if (p && dot) {
-                    exception_rule *x = exception_ref(c, at, p, ids[k], dot + 1, r->id);
-                    if (!x)
-                        ok = false;
-                    else if (x->overriders < 0)
-                        x->overriders = (int)(ri - 1);
+                    ok = override_exception(c, at, p, ids[k], dot + 1, r) && ok;
                 } else if (p) {
-                    if (p->overriders < 0)
-                        p->overriders = (int)(ri - 1);
+                    for (; p; p = next_version(pb, p))
+                        if (p->overriders < 0)
+                            p->overriders = (int)(ri - 1);
                 } else {
                     report_add(c->r, LW_WARNING, at->at, r->id,
                                "may_override names '%s', which is no policy of this playbook; "
@@ -1173,6 +1194,67 @@ static bool compile_may_override(compiler *c, node **lists, size_t nl)
 /* ======================================================================
 ** Policies and exceptions (§5)
 */
+static bool has_window(const window *w)
+{
+    return w->has_from || w->has_until;
+}
+
+/* " [from 2026-01-01 until 2026-07-01]" for a version of a policy (its
+** window tells the versions apart in coverage), "" for a policy alone. */
+static const char *version_label(compiler *c, const policy *p)
+{
+    const policy *first = policy_by_id(c, p->id, strlen(p->id));
+    if (!first || (first == p && p->next_version < 0))
+        return "";
+    char from[32] = "", until[32] = "";
+    if (p->eff.has_from)
+        date_format(p->eff.from, from, sizeof from);
+    if (p->eff.has_until)
+        date_format(p->eff.until, until, sizeof until);
+    return arena_printf(c->a, " [%s%s%s%s%s]", *from ? "from " : "", from,
+                        *from && *until ? " " : "", *until ? "until " : "", until);
+}
+
+/* The coverage names of a policy and its exceptions, once a second version
+** shows that they need its window. */
+static void label_version(compiler *c, const policy *p)
+{
+    const char *label = version_label(c, p);
+    c->pb->cov_names[p->cov] = arena_printf(c->a, "policy %s%s", p->id, label);
+    for (size_t k = 0; k < p->n_exc; k++)
+        c->pb->cov_names[p->exc[k].cov] =
+            arena_printf(c->a, "exception %s.%s%s", p->id, p->exc[k].id, label);
+}
+
+/* A policy whose id is taken is a new version of that policy: it and every
+** earlier version must have an effective window. */
+static bool version_allowed(compiler *c, const policy *p, const node *id)
+{
+    for (const policy *w = policy_by_id(c, p->id, strlen(p->id)); w;
+         w = w->next_version >= 0 ? &c->pb->policies[w->next_version] : NULL)
+        if (!has_window(&w->eff) || !has_window(&p->eff)) {
+            cerror(c, id, p->id,
+                   "the policy id '%s' is used twice (also at %s:%d); two policies may share "
+                   "an id only as versions of one policy: give each an effective: window "
+                   "(from:, until:) for the dates it is in force, or give this one its own id",
+                   p->id, w->at.file, w->at.line);
+            return false;
+        }
+    return true;
+}
+
+/* Link a compiled version after the last of its id. */
+static void link_version(compiler *c, policy *p)
+{
+    policy *v = policy_by_id(c, p->id, strlen(p->id));
+    policy *first = v;
+    while (v->next_version >= 0)
+        v = &c->pb->policies[v->next_version];
+    v->next_version = (int)(p - c->pb->policies);
+    if (v == first)
+        label_version(c, first); /* its second version: the first needs its window too */
+}
+
 static bool compile_exception(compiler *c, policy *p, exception_rule *x, const node *m,
                               const scope *sc)
 {
@@ -1209,7 +1291,7 @@ static bool compile_exception(compiler *c, policy *p, exception_rule *x, const n
     ok = compile_msg(c, map_get(m, "reason"), &s, &x->reason) && ok;
     ok = compile_msg(c, map_get(m, "say"), &s, &x->say) && ok;
     ok = compile_window(c, map_get(m, "effective"), &x->eff, x->id) && ok;
-    x->cov = cov_new(c, "exception %s.%s", p->id, x->id);
+    x->cov = cov_new(c, "exception %s.%s%s", p->id, x->id, version_label(c, p));
     return ok;
 }
 
@@ -1224,14 +1306,8 @@ static bool compile_policy(compiler *c, policy *p, const node *m)
     if (!p->id || !known_keys(c, m, keys, "a policy", p->id))
         return false;
     p->at = m->at;
+    p->next_version = -1;
     lw_playbook *pb = c->pb;
-    const policy *same = policy_by_id(c, p->id, strlen(p->id));
-    if (same) {
-        cerror(c, map_get(m, "id"), p->id,
-               "the policy id '%s' is used twice (also at %s:%d); ids must be unique", p->id,
-               same->at.file, same->at.line);
-        return false;
-    }
     scope s = {.rule = p->id};
     bool ok = true;
     const node *t = map_get(m, "title");
@@ -1257,6 +1333,8 @@ static bool compile_policy(compiler *c, policy *p, const node *m)
     ok = compile_msg(c, map_get(m, "reason"), &s, &p->reason) && ok;
     ok = compile_msg(c, map_get(m, "say"), &s, &p->say) && ok;
     ok = compile_window(c, map_get(m, "effective"), &p->eff, p->id) && ok;
+    if (!version_allowed(c, p, map_get(m, "id")))
+        return false;
     const node *cs = map_get(m, "channel_specific");
     if (cs) {
         p->channel_specific = true;
@@ -1292,7 +1370,7 @@ static bool compile_policy(compiler *c, policy *p, const node *m)
             }
         }
     }
-    p->cov = cov_new(c, "policy %s", p->id);
+    p->cov = cov_new(c, "policy %s%s", p->id, version_label(c, p));
     const node *ex = map_get(m, "exceptions");
     if (ex) {
         if (!want_kind(c, ex, N_SEQ, "exceptions", p->id))
@@ -1909,10 +1987,14 @@ static bool compile_root(compiler *c, node *root, const yaml_limits *lim)
             memset(p, 0, sizeof *p);
             if (!compile_policy(c, p, S.policies[i]->items[j]))
                 ok = false;
-            else if (strtab_add(&c->ids, K_POLICY, p->id, strlen(p->id), p, NULL) < 0)
-                return false;
-            else
+            else {
+                int added = strtab_add(&c->ids, K_POLICY, p->id, strlen(p->id), p, NULL);
+                if (added < 0)
+                    return false;
+                if (added == 0)
+                    link_version(c, p);
                 pb->n_policies++;
+            }
         }
     /* Stop here if a policy failed: what refers to it (may_override,
     ** policies.ID.outcome) would only repeat the error in other words. */

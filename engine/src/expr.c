@@ -1922,13 +1922,23 @@ val expr_eval(eval_ctx *x, const expr *e)
         return v;
     }
     case X_POLICY: {
+        /* every version of the id: the most restrictive outcome of those in
+        ** force; unknown while one may still be; none when none is */
         val v = vmissing();
-        if (x->policy_out && x->policy_out[e->slot] >= 0) {
-            v.t = V_OUTCOME;
-            v.idx = x->policy_out[e->slot];
-        } else if (x->policy_out && x->policy_out[e->slot] == POLICY_OUT_NONE) {
-            x->n_settled++;
+        bool unknown = !x->policy_out;
+        for (int i = e->slot; i >= 0 && x->policy_out; i = x->pb->policies[i].next_version) {
+            int o = x->policy_out[i];
+            if (o >= 0 && (v.t != V_OUTCOME ||
+                           x->pb->outcomes[o].rank > x->pb->outcomes[v.idx].rank)) {
+                v.t = V_OUTCOME;
+                v.idx = o;
+            }
+            unknown |= o == POLICY_OUT_UNKNOWN;
         }
+        if (unknown)
+            return vmissing();
+        if (v.t != V_OUTCOME)
+            x->n_settled++;
         return v;
     }
     case X_GOODWILL: {

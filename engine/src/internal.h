@@ -368,6 +368,8 @@ typedef struct policy {
     int overriders;          /* lowest role index that may override all its
                                 discretionary exceptions, -1 none */
     int escalate_to;         /* outcome escalate: the role it goes to, -1 not said */
+    int next_version;        /* index of the next policy with this id (versions by
+                                effective window, in playbook order), -1 none */
 } policy;
 
 /* Decision tables (table.c). */
