@@ -1110,7 +1110,10 @@ static bool override_exception(compiler *c, const node *at, policy *p, const cha
                                const char *id, const role_def *r)
 {
     bool found = false;
+    policy *with_exc = p; /* for the error: a version that has exceptions */
     for (policy *v = p; v; v = next_version(c->pb, v)) {
+        if (!with_exc->n_exc)
+            with_exc = v;
         if (!v->n_exc || !strtab_get(&c->ids, v->exc, id, strlen(id)))
             continue;
         exception_rule *x = exception_ref(c, at, v, entry, id, r->id);
@@ -1120,7 +1123,7 @@ static bool override_exception(compiler *c, const node *at, policy *p, const cha
             x->overriders = (int)(r - c->pb->roles);
         found = true;
     }
-    return found || exception_ref(c, at, p, entry, id, r->id) != NULL;
+    return found || exception_ref(c, at, with_exc, entry, id, r->id) != NULL;
 }
 
 /* Who may apply each discretionary exception: the first role (in ladder

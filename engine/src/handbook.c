@@ -822,6 +822,22 @@ static void section_roles(doc *d)
     table_close(d);
 }
 
+/* "Version 2 of 3": a policy that shares its id with others, each in force
+** on other dates (its window follows). */
+static void version_def(doc *d, const policy *p)
+{
+    const lw_playbook *pb = d->pb;
+    size_t n = 0, at = 0;
+    for (size_t i = 0; i < pb->n_policies; i++)
+        if (strcmp(pb->policies[i].id, p->id) == 0 && ++n && &pb->policies[i] == p)
+            at = n;
+    if (n < 2)
+        return;
+    def_open(d, "Version");
+    textf(d, "%zu of %zu of this policy, each in force on other dates", at, n);
+    def_close(d);
+}
+
 static void channels_def(doc *d, const policy *p)
 {
     const lw_playbook *pb = d->pb;
@@ -891,6 +907,7 @@ static void section_policies(doc *d)
             text(d, "always");
         def_close(d);
         channels_def(d, p);
+        version_def(d, p);
         window_def(d, &p->eff);
         def_open(d, "Outcome");
         outcome_to(d, p->outcome, p->escalate_to);
