@@ -447,9 +447,10 @@ static const char *window_text(arena *a, const lw_playbook *pb, const lw_case *c
         date_format(w->until, until, sizeof until);
     if (pb->f_date >= 0 && c->slots[pb->f_date].t == V_DATE)
         date_format(c->slots[pb->f_date].u.i, now, sizeof now);
-    return arena_printf(a, "date%s%s%s%s (now %s): the rule is not in force on the case's date",
-                        w->has_from ? " >= " : "", from, w->has_until ? " and date < " : "",
-                        until, now);
+    return arena_printf(a, "%s%s%s%s%s (now %s): the rule is not in force on the case's date",
+                        w->has_from ? "date >= " : "", from,
+                        w->has_from && w->has_until ? " and " : "",
+                        w->has_until ? "date < " : "", until, now);
 }
 
 int lw_flip(lw_engine *e, const lw_playbook *pb, const lw_case *c, const lw_decide_options *opt,
