@@ -1409,6 +1409,57 @@ static const char *const OUTPUTS_PB =
     "  voucher: { type: money, value: 'goodwill.amount * 2' }\n"
     "  fixed: { type: money, value: '15' }\n";
 
+/* Versions of a policy (one id, several effective windows): the decision
+** lists the versions in force; policies.ID.outcome reads the most
+** restrictive of them, and null when none is in force or known. */
+static const char *const VERSIONS_PB =
+    "playbook: versions\n"
+    "version: \"1\"\n"
+    "facts:\n"
+    "  k: { type: bool }\n"
+    "  date: { type: date }\n"
+    "policies:\n"
+    "  - { id: p, applies: k, outcome: allow, effective: { until: 2026-07-01 } }\n"
+    "  - { id: p, applies: k, outcome: deny, effective: { from: 2026-06-01, until: 2026-09-01 } }\n"
+    "  - { id: p, applies: k, outcome: escalate, effective: { from: 2026-10-01 } }\n"
+    "outputs:\n"
+    "  seen: { value: policies.p.outcome }\n";
+
+static void test_versions_of_a_policy(void **state)
+{
+    (void)state;
+    tu_open_pb(VERSIONS_PB);
+    const lw_decision *d = RUN("k", "true", "date", "2026-05-01");
+    assert_int_equal(d->n_policies, 1);
+    assert_string_equal(d->policies[0].outcome, "allow");
+    assert_string_equal(tu_value(&tu_output(d, "seen")->value), "allow");
+    d = RUN("k", "true", "date", "2026-06-15"); /* two versions in force */
+    assert_int_equal(d->n_policies, 2);
+    assert_string_equal(d->policies[0].id, "p");
+    assert_string_equal(d->policies[1].id, "p");
+    assert_string_equal(tu_value(&tu_output(d, "seen")->value), "deny");
+    d = RUN("k", "true", "date", "2026-09-15"); /* the gap: no version */
+    assert_int_equal(d->n_policies, 0);
+    assert_string_equal(tu_value(&tu_output(d, "seen")->value), "null");
+    d = RUN("k", "true", "date", "2026-10-01");
+    assert_string_equal(tu_value(&tu_output(d, "seen")->value), "escalate");
+    d = RUN("date", "2026-06-15"); /* k unknown: so is the outcome */
+    assert_int_equal(tu_output(d, "seen")->value.type, LW_V_NULL);
+    assert_non_null(strstr(tu_missing(d), "k"));
+}
+
+/* A second policy with the id but no window is no version: an error. */
+static void test_version_needs_a_window(void **state)
+{
+    (void)state;
+    lw_report *r = tu_load_fail("playbook: v\nversion: \"1\"\nfacts:\n  k: { type: bool }\n"
+                                "  date: { type: date }\npolicies:\n"
+                                "  - { id: p, applies: k, outcome: allow, effective: { until: 2026-07-01 } }\n"
+                                "  - { id: p, applies: k, outcome: deny }\n");
+    assert_true(tu_report_has(r, LW_ERROR, "give each an effective: window"));
+    tu_report_free(r);
+}
+
 static void test_outputs_read_earlier_outputs_policies_goodwill(void **state)
 {
     (void)state;
@@ -1547,6 +1598,8 @@ int main(void)
         cmocka_unit_test(test_outputs_read_earlier_outputs_policies_goodwill),
         cmocka_unit_test(test_outputs_may_not_read_later_outputs),
         cmocka_unit_test(test_decision_json_shape),
+        cmocka_unit_test(test_versions_of_a_policy),
+        cmocka_unit_test(test_version_needs_a_window),
     };
     return cmocka_run_group_tests(tests, NULL, tu_teardown);
 }
