@@ -330,46 +330,6 @@ int cov_new(compiler *c, const char *fmt, ...)
     return (int)pb->n_cov++;
 }
 
-/* Coverage is listed in the order slots were made. Outputs are compiled
-** before the goodwill steps but are listed after them, as a playbook writes
-** them: move the slots [from, mid) (outputs) after [mid, to) (steps). */
-static int cov_moved(int i, size_t from, size_t mid, size_t to)
-{
-    if ((size_t)i >= from && (size_t)i < mid)
-        return i + (int)(to - mid);
-    if ((size_t)i >= mid && (size_t)i < to)
-        return i - (int)(mid - from);
-    return i;
-}
-
-static void table_cov_move(table *t, size_t from, size_t mid, size_t to)
-{
-    for (size_t r = 0; t && r < t->n_rows; r++)
-        t->rows[r].cov = cov_moved(t->rows[r].cov, from, mid, to);
-}
-
-static bool cov_swap(compiler *c, size_t from, size_t mid, size_t to)
-{
-    lw_playbook *pb = c->pb;
-    if (from == mid || mid == to)
-        return true;
-    const char **names = arena_alloc(&c->tmp, (to - from) * sizeof *names);
-    if (!names)
-        return false;
-    for (size_t i = from; i < to; i++)
-        names[cov_moved((int)i, from, mid, to) - (int)from] = pb->cov_names[i];
-    memcpy(pb->cov_names + from, names, (to - from) * sizeof *names);
-    for (size_t i = 0; i < pb->n_outputs; i++) {
-        pb->outputs[i].cov = cov_moved(pb->outputs[i].cov, from, mid, to);
-        table_cov_move(pb->outputs[i].tab, from, mid, to);
-    }
-    for (size_t i = 0; i < pb->n_steps; i++) {
-        pb->steps[i].cov = cov_moved(pb->steps[i].cov, from, mid, to);
-        table_cov_move(pb->steps[i].tab, from, mid, to);
-    }
-    return true;
-}
-
 policy *policy_by_id(const compiler *c, const char *id, size_t n)
 {
     return strtab_get(&c->ids, K_POLICY, id, n);
@@ -1338,8 +1298,7 @@ static bool compile_step(compiler *c, step_rule *st, const node *m)
     if (!st->id || !known_keys(c, m, keys, "a goodwill step", st->id))
         return false;
     st->at = m->at;
-    scope s = {.amount = true, .n_outputs = c->pb->n_outputs, .policies = true,
-               .rule = st->id};
+    scope s = {.amount = true, .policies = true, .rule = st->id};
     int found = -1;
     for (int k = 0; k < 8; k++)
         if (map_get(m, kinds[k])) {
@@ -1921,33 +1880,6 @@ static bool compile_root(compiler *c, node *root, const yaml_limits *lim)
     if (!compile_may_override(c, S.roles, S.n_roles))
         ok = false;
 
-    /* outputs before the goodwill steps that may read them (output_order.c);
-    ** their coverage is listed after the steps', as written */
-    size_t cov_outputs = pb->n_cov;
-    size_t no = 0;
-    for (size_t i = 0; i < S.n_outputs; i++)
-        no += S.outputs[i]->n;
-    pb->outputs = arena_alloc(c->a, (no ? no : 1) * sizeof *pb->outputs);
-    if (!pb->outputs)
-        return false;
-    for (size_t i = 0; i < S.n_outputs; i++)
-        for (size_t j = 0; j < S.outputs[i]->n; j++) {
-            output_rule *o = &pb->outputs[pb->n_outputs];
-            memset(o, 0, sizeof *o);
-            const node *k = MAP_KEY(S.outputs[i], j);
-            if (output_by_name(c, k->str, strlen(k->str))) {
-                cerror(c, k, k->str, "the output '%s' is declared twice", k->str);
-                ok = false;
-            }
-            if (!compile_output(c, o, k, MAP_VAL(S.outputs[i], j)))
-                ok = false;
-            else if (strtab_add(&c->ids, K_OUTPUT, o->name, strlen(o->name), o, NULL) < 0)
-                return false;
-            else
-                pb->n_outputs++;
-        }
-
-    size_t cov_steps = pb->n_cov;
     size_t ns = 0;
     for (size_t i = 0; i < S.n_goodwill; i++)
         ns += S.goodwill[i]->n;
@@ -1980,12 +1912,31 @@ static bool compile_root(compiler *c, node *root, const yaml_limits *lim)
             }
             pb->n_steps++;
         }
-    if (!cov_swap(c, cov_outputs, cov_steps, pb->n_cov))
-        return false;
-    if (ok && !outputs_order(c))
-        ok = false;
     if (!compile_limits(c, S.limits, S.n_limits))
         ok = false;
+
+    size_t no = 0;
+    for (size_t i = 0; i < S.n_outputs; i++)
+        no += S.outputs[i]->n;
+    pb->outputs = arena_alloc(c->a, (no ? no : 1) * sizeof *pb->outputs);
+    if (!pb->outputs)
+        return false;
+    for (size_t i = 0; i < S.n_outputs; i++)
+        for (size_t j = 0; j < S.outputs[i]->n; j++) {
+            output_rule *o = &pb->outputs[pb->n_outputs];
+            memset(o, 0, sizeof *o);
+            const node *k = MAP_KEY(S.outputs[i], j);
+            if (output_by_name(c, k->str, strlen(k->str))) {
+                cerror(c, k, k->str, "the output '%s' is declared twice", k->str);
+                ok = false;
+            }
+            if (!compile_output(c, o, k, MAP_VAL(S.outputs[i], j)))
+                ok = false;
+            else if (strtab_add(&c->ids, K_OUTPUT, o->name, strlen(o->name), o, NULL) < 0)
+                return false;
+            else
+                pb->n_outputs++;
+        }
 
     size_t npr = 0;
     for (size_t i = 0; i < S.n_promises; i++)

@@ -2,11 +2,10 @@
 ** decide.c -- engines and the decision procedure of docs/playbook-format.md §5-§7, §11.
 **
 ** Order: policies in force and their exceptions (against the acting role),
-** the overall outcome, the outputs goodwill steps read, the goodwill
-** pipeline, cumulative limits, authority, the other outputs, promises.
-** Everything a decision holds lives in the engine's arena, which is reset at
-** the start of the next decision: after the first few decisions, deciding
-** allocates nothing.
+** the overall outcome, the goodwill pipeline, cumulative limits, authority,
+** outputs, promises. Everything a decision holds lives in the engine's arena,
+** which is reset at the start of the next decision: after the first few
+** decisions, deciding allocates nothing.
 */
 #include "internal.h"
 
@@ -565,16 +564,13 @@ static void decide_goodwill(dstate *s, int role)
 /* ======================================================================
 ** Outputs and promises (§6.4, §7)
 */
-/* The outputs goodwill steps read (early) or the others, in the order written. */
-static void decide_outputs(dstate *s, bool early)
+static void decide_outputs(dstate *s)
 {
     eval_ctx *x = &s->x;
     const lw_playbook *pb = x->pb;
     lw_output_result *res = (lw_output_result *)s->d->outputs;
     for (size_t i = 0; i < pb->n_outputs; i++) {
         const output_rule *o = &pb->outputs[i];
-        if (o->early != early)
-            continue;
         x->rule = o->name;
         val v;
         memset(&v, 0, sizeof v);
@@ -605,7 +601,7 @@ static void decide_outputs(dstate *s, bool early)
         if (w == LW_FALSE)
             v.idx = SETTLED; /* no value, whatever the missing facts are */
         x->outputs[i] = v;
-        x->output_ready[i] = 1;
+        x->outputs_done = i + 1;
         res[i].name = o->name;
         val_to_public(pb, &v, &res[i].value, x->a);
     }
@@ -683,7 +679,6 @@ int lw_decide(lw_engine *e, const lw_playbook *pb, const lw_case *c,
                                      sizeof *d->promises);
     d->outputs = arena_alloc(a, (pb->n_outputs ? pb->n_outputs : 1) * sizeof *d->outputs);
     x->outputs = arena_alloc(a, (pb->n_outputs ? pb->n_outputs : 1) * sizeof *x->outputs);
-    x->output_ready = arena_alloc(a, pb->n_outputs ? pb->n_outputs : 1);
     x->policy_out = arena_alloc(a, (pb->n_policies ? pb->n_policies : 1) *
                                        sizeof *x->policy_out);
     if (s.trace)
@@ -781,9 +776,8 @@ int lw_decide(lw_engine *e, const lw_playbook *pb, const lw_case *c,
     int overall = -1;
     decide_policies(&s, role, channel, &overall);
     d->outcome = overall < 0 ? "allow" : pb->outcomes[overall].word;
-    decide_outputs(&s, true);
     decide_goodwill(&s, role);
-    decide_outputs(&s, false);
+    decide_outputs(&s);
     decide_promises(&s);
     if (a->failed)
         return LW_ERR_NOMEM;

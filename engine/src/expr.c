@@ -855,8 +855,6 @@ static void set_enum_const(expr *e, const enumset *set, int idx)
     e->k.u.set = set;
 }
 
-const char *const goodwill_parts[3] = {"amount", "within_authority", "needs_role"};
-
 /* Resolve a bare name. hint: an enum set the word may belong to. */
 static bool resolve_name(checker *K, expr *e, const enumset *hint, bool quiet)
 {
@@ -930,7 +928,7 @@ static bool resolve_name(checker *K, expr *e, const enumset *hint, bool quiet)
     }
     if (strncmp(name, "goodwill.", 9) == 0) {
         /* the goodwill result and the authority it needs (§6.2) */
-        const char *const *parts = goodwill_parts;
+        static const char *const parts[] = {"amount", "within_authority", "needs_role"};
         static const uint8_t types[] = {T_MONEY, T_BOOL, T_ROLE};
         for (int i = 0; i < 3; i++)
             if (strcmp(name + 9, parts[i]) == 0) {

@@ -450,10 +450,6 @@ typedef struct output_rule {
     const enumset *set;
     pos at;
     int cov;
-    const char *needs_goodwill; /* what makes it need the goodwill result
-                                   ("goodwill.amount", "outputs.NAME, which reads
-                                   goodwill.amount"), or NULL */
-    bool early;              /* a goodwill step reads it: computed before goodwill */
 } output_rule;
 
 typedef struct promise_rule {
@@ -662,13 +658,6 @@ void script_charge(struct lua_State *L, size_t steps);
 ** of the stack (the real string table of a script engine). */
 void lua_pattern_install(struct lua_State *L);
 
-/* output_order.c: mark the outputs goodwill steps read (output_rule.early)
-** and report an output that needs goodwill and feeds it; false then. */
-bool outputs_order(compiler *c);
-
-/* goodwill.PART, by X_GOODWILL slot: amount, within_authority, needs_role. */
-extern const char *const goodwill_parts[3];
-
 /* A coverage slot for a rule, named for `leeway test --coverage`. */
 int cov_new(compiler *c, const char *fmt, ...) LW_PRINTF(2, 3);
 
@@ -741,7 +730,7 @@ typedef struct eval_ctx {
     lw_error_entry *errors;
     size_t cap_errors;
     int64_t now;              /* the case's date (or today), for os.time in scripts */
-    uint8_t *output_ready;    /* per output: computed already */
+    size_t outputs_done;      /* outputs computed so far */
     int32_t *pending;         /* missing facts read by the condition in progress */
     size_t n_pending, cap_pending;
     size_t n_settled;         /* settled unknowns read so far (a policy not in
