@@ -402,7 +402,15 @@ static void decide_goodwill(dstate *s, int role)
         size_t missing_before = s->d->n_missing;
         if (st->kind == STEP_TABLE) {
             size_t mark = x->n_pending;
-            v = table_eval(x, st->tab, &row, &row_id);
+            val res_buf[8];
+            val *res = st->tab->n_out <= 8
+                           ? res_buf
+                           : arena_alloc(x->a, st->tab->n_out * sizeof *res);
+            memset(&v, 0, sizeof v);
+            if (res) {
+                table_eval(x, st->tab, res, &row, &row_id);
+                v = res[st->col];
+            }
             eval_keep_missing(x, mark); /* facts that left rows unknown, if they mattered */
         } else {
             v = value_eval(x, st->arg);
@@ -536,16 +544,24 @@ static void decide_outputs(dstate *s)
         x->rule = o->name;
         val v;
         memset(&v, 0, sizeof v);
-        lw_truth w = cond_eval(x, o->when);
-        if (o->when)
-            trace_add(s, "output", o->name, w, o->at);
+        lw_truth w = LW_FALSE;
+        if (o->col > 0) {
+            v = x->outputs[i]; /* the group's first output evaluated the table */
+        } else {
+            w = cond_eval(x, o->when);
+            if (o->when)
+                trace_add(s, "output", o->name, w, o->at);
+            if (o->tab)
+                memset(&x->outputs[i], 0, o->tab->n_out * sizeof x->outputs[i]);
+        }
         if (w == LW_TRUE) {
             coverage_mark(x->e, pb, o->cov);
             if (o->tab) {
                 int row;
                 const char *row_id;
                 size_t mark = x->n_pending;
-                v = table_eval(x, o->tab, &row, &row_id);
+                table_eval(x, o->tab, &x->outputs[i], &row, &row_id);
+                v = x->outputs[i];
                 eval_keep_missing(x, mark); /* facts that left rows unknown, if they mattered */
             } else {
                 v = value_eval(x, o->value);

@@ -356,7 +356,8 @@ typedef struct policy {
 
 /* Decision tables (table.c). */
 typedef enum {
-    HIT_FIRST, HIT_UNIQUE, HIT_ANY, HIT_PRIORITY, HIT_COLLECT, HIT_RULE_ORDER
+    HIT_FIRST, HIT_UNIQUE, HIT_ANY, HIT_PRIORITY, HIT_COLLECT, HIT_RULE_ORDER,
+    HIT_OUTPUT_ORDER
 } hit_policy;
 typedef enum { AGG_NONE, AGG_SUM, AGG_MIN, AGG_MAX, AGG_COUNT } aggregate;
 
@@ -377,10 +378,19 @@ struct cell {
 typedef struct table_row {
     const char *id;          /* optional row id */
     cell **cells;
-    const expr *out;
+    const expr **out;        /* one per result column */
     pos at;
     int cov;
 } table_row;
+
+/* A result column: `output: NAME` gives one, `outputs:` several. */
+typedef struct table_result {
+    const char *name;
+    ttype type;
+    const enumset *set;      /* declared words: priority ranking, bare words */
+    const expr *def;         /* `default:` when no row matches, or NULL */
+    pos at;
+} table_result;
 
 typedef struct table {
     hit_policy hit;
@@ -389,8 +399,8 @@ typedef struct table {
     const expr **in;
     size_t n_rows;
     table_row *rows;
-    ttype out_type;
-    const enumset *out_set;  /* priority ordering / declared words */
+    size_t n_out;
+    table_result *out;
     pos at;
 } table;
 
@@ -404,6 +414,7 @@ typedef struct step_rule {
     const expr *when;
     const expr *arg;
     table *tab;
+    size_t col;              /* tab's result column that is the amount */
     window eff;
     pos at;
     int cov;
@@ -429,6 +440,8 @@ typedef struct output_rule {
     const expr *when;
     const expr *value;
     table *tab;
+    size_t col;              /* tab's result column; the outputs of a table with
+                                several results follow each other, col 0 first */
     ttype type;
     const enumset *set;
     pos at;
@@ -720,10 +733,22 @@ lw_truth cond_eval(eval_ctx *x, const expr *e);
 void eval_error(eval_ctx *x, pos at, const char *fmt, ...) LW_PRINTF(3, 4);
 void eval_keep_missing(eval_ctx *x, size_t mark);
 
-/* Tables: result value; *row = 1-based row that decided (0 none). */
-val table_eval(eval_ctx *x, const table *t, int *row, const char **row_id);
+/* Tables: the results, one per result column, into res[0..t->n_out-1];
+** *row = 1-based row that decided (0 none). */
+void table_eval(eval_ctx *x, const table *t, val *res, int *row, const char **row_id);
+/* The one comparison of two rows' results (res_a, res_b: n_out values each):
+** the sign says which comes first by priority -- the results' values: order,
+** column by column from the left (columns without values: do not rank) --
+** and *same says whether every result is equal. */
+int table_results_compare(const table *t, const val *res_a, const val *res_b, bool *same);
+/* The index of the result column called name, or -1. */
+int table_result_index(const table *t, const char *name);
+/* out_type and out_set are the rule's: they apply to a table's one result, or,
+** in a table with several results, to the one called typed (NULL: none). */
 table *table_compile(compiler *c, const node *n, const scope *sc, ttype out_type,
-                     const enumset *out_set, const char *rule);
+                     const enumset *out_set, const char *typed, const char *rule);
+/* A `values:` list of words (compile.c). */
+const enumset *compile_values(compiler *c, const node *v, const char *rule);
 
 /* Value helpers (value.c). */
 size_t val_format(const lw_playbook *pb, const val *v, char *buf, size_t size);
