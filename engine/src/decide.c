@@ -541,7 +541,7 @@ static void decide_outputs(dstate *s)
     lw_output_result *res = (lw_output_result *)s->d->outputs;
     for (size_t i = 0; i < pb->n_outputs; i++) {
         const output_rule *o = &pb->outputs[i];
-        x->rule = o->name;
+        x->rule = o->tab ? o->tab->rule : o->name;
         val v;
         memset(&v, 0, sizeof v);
         lw_truth w = LW_FALSE;

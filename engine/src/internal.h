@@ -401,6 +401,7 @@ typedef struct table {
     table_row *rows;
     size_t n_out;
     table_result *out;
+    const char *rule;        /* the rule that holds the table, for error entries */
     pos at;
 } table;
 

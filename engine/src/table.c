@@ -380,7 +380,8 @@ static bool compile_results(compiler *c, table *t, const node *n, ttype out_type
     }
     if ((out_type != T_ANY || out_set) && !typed_found) {
         report_add(c->r, LW_ERROR, many->at, rule,
-                   typed ? "one of the table's results must be called %s"
+                   typed ? "a goodwill table with several results needs one called %s: it "
+                           "is the step's new amount"
                          : "a table with several results types each one: put values: under "
                            "outputs:, not on the rule%s",
                    typed ? typed : "");
@@ -402,15 +403,14 @@ static bool compile_default(compiler *c, table *t, size_t i, const node *d, cons
                    t->agg == AGG_COUNT ? "count" : "list (empty when no row matches)");
         return false;
     }
-    ttype want = res->type == T_ENUM ? T_ANY : res->type;
-    res->def = d->kind == N_SCALAR
-                   ? expr_compile_text(c, d->str, d->len,
-                                       (pos){d->at.file, d->at.line,
-                                             d->at.col + (d->plain ? 0 : 1)},
-                                       sc, want, res->set)
-                   : NULL;
-    if (d->kind != N_SCALAR)
+    if (d->kind != N_SCALAR) {
         report_add(c->r, LW_ERROR, d->at, rule, "default: must be a single value");
+        return false;
+    }
+    pos at = {d->at.file, d->at.line, d->at.col + (d->plain ? 0 : 1)};
+    res->def = expr_compile_text(c, d->str, d->len, at, sc, T_ANY, res->set);
+    if (res->def && res->type == T_MONEY && res->def->type == T_NUM) /* 25 is 25 EUR */
+        res->def = expr_compile_text(c, d->str, d->len, at, sc, T_MONEY, NULL);
     if (!res->def)
         return false;
     if (res->def->type != res->type && res->def->type != T_NULL && res->type != T_NULL &&
@@ -614,6 +614,7 @@ table *table_compile(compiler *c, const node *n, const scope *sc, ttype out_type
         !check_ranking(c, t, n, rule))
         return NULL;
     t->at = n->at;
+    t->rule = rule;
     if (t->agg != AGG_NONE && t->n_out > 1) {
         report_add(c->r, LW_ERROR, map_get(n, "aggregate")->at, rule,
                    "aggregate: needs a table with one result, but this one has %zu; split "
