@@ -378,13 +378,18 @@ static bool compile_results(compiler *c, table *t, const node *n, ttype out_type
             }
         }
     }
-    if ((out_type != T_ANY || out_set) && !typed_found) {
+    if (typed && !typed_found) {
         report_add(c->r, LW_ERROR, many->at, rule,
-                   typed ? "a goodwill table with several results needs one called %s: it "
-                           "is the step's new amount"
-                         : "a table with several results types each one: put values: under "
-                           "outputs:, not on the rule%s",
-                   typed ? typed : "");
+                   "a goodwill table with several results needs one called %s: it is the "
+                   "step's new amount",
+                   typed);
+        return false;
+    }
+    if (!typed && (out_type != T_ANY || out_set)) {
+        report_add(c->r, LW_ERROR, many->at, rule,
+                   "values: and type: describe one result, but this table has %zu; put "
+                   "values: on each result under outputs:",
+                   t->n_out);
         return false;
     }
     return true;

@@ -910,6 +910,26 @@ static void test_output_order_sorts_rows(void **state)
     assert_string_equal(out(d, "hours"), "[\"24\",\"48\"]");
 }
 
+static void test_multi_when_applies_to_every_result(void **state)
+{
+    (void)state;
+    tu_open_pb(HEAD
+        "outputs:\n"
+        "  routing:\n"
+        "    when: \"incident.severity > 1\"\n"
+        "    table:\n"
+        "      inputs: [customer.tier]\n"
+        "      outputs: [desk, callback]\n"
+        "      rows:\n"
+        "        - [\"-\", '\"front\"', true]\n");
+    const lw_decision *d = RUN("incident.severity", "1");
+    assert_string_equal(out(d, "desk"), "null");
+    assert_string_equal(out(d, "callback"), "null");
+    d = RUN("incident.severity", "2");
+    assert_string_equal(out(d, "desk"), "front");
+    assert_string_equal(out(d, "callback"), "true");
+}
+
 static void test_results_compare(void **state)
 {
     (void)state;
@@ -977,6 +997,7 @@ int main(void)
         cmocka_unit_test(test_multi_defaults_per_result),
         cmocka_unit_test(test_multi_priority_ranks_whole_rows),
         cmocka_unit_test(test_output_order_sorts_rows),
+        cmocka_unit_test(test_multi_when_applies_to_every_result),
         cmocka_unit_test(test_results_compare),
     };
     return cmocka_run_group_tests(tests, NULL, tu_teardown);
