@@ -338,6 +338,11 @@ policy *policy_by_id(const compiler *c, const char *id, size_t n)
     return strtab_get(&c->ids, K_POLICY, id, n);
 }
 
+const step_rule *step_by_id(const compiler *c, const char *id, size_t n)
+{
+    return strtab_get(&c->ids, K_STEP, id, n);
+}
+
 const role_def *role_by_id(const compiler *c, const char *id, size_t n)
 {
     return strtab_get(&c->ids, K_ROLE, id, n);
@@ -1164,8 +1169,11 @@ static bool compile_step(compiler *c, step_rule *st, const node *m)
     switch (st->kind) {
     case STEP_TABLE:
         st->tab = table_compile(c, arg, &s, T_MONEY, NULL, "amount", st->id);
-        if (st->tab && st->tab->n_out > 1)
+        if (st->tab && st->tab->n_out > 1) {
             st->col = (size_t)table_result_index(st->tab, "amount");
+            st->res_slot = c->pb->n_step_results;
+            c->pb->n_step_results += st->tab->n_out;
+        }
         if (st->tab && ((st->tab->hit == HIT_COLLECT && st->tab->agg == AGG_NONE) ||
                         st->tab->hit == HIT_RULE_ORDER || st->tab->hit == HIT_OUTPUT_ORDER ||
                         st->tab->agg == AGG_COUNT)) {

@@ -410,6 +410,8 @@ static void decide_goodwill(dstate *s, int role)
             if (res) {
                 table_eval(x, st->tab, res, &row, &row_id);
                 v = res[st->col];
+                if (st->tab->n_out > 1 && x->step_results) /* goodwill.STEP.RESULT */
+                    memcpy(&x->step_results[st->res_slot], res, st->tab->n_out * sizeof *res);
             }
             eval_keep_missing(x, mark); /* facts that left rows unknown, if they mattered */
         } else {
@@ -655,6 +657,8 @@ int lw_decide(lw_engine *e, const lw_playbook *pb, const lw_case *c,
                                      sizeof *d->promises);
     d->outputs = arena_alloc(a, (pb->n_outputs ? pb->n_outputs : 1) * sizeof *d->outputs);
     x->outputs = arena_alloc(a, (pb->n_outputs ? pb->n_outputs : 1) * sizeof *x->outputs);
+    if (pb->n_step_results)
+        x->step_results = arena_alloc(a, pb->n_step_results * sizeof *x->step_results);
     x->policy_out = arena_alloc(a, (pb->n_policies ? pb->n_policies : 1) *
                                        sizeof *x->policy_out);
     if (s.trace)

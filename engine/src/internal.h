@@ -416,6 +416,8 @@ typedef struct step_rule {
     const expr *arg;
     table *tab;
     size_t col;              /* tab's result column that is the amount */
+    size_t res_slot;         /* a table with several results: where its results
+                                go in the step results (goodwill.STEP.RESULT) */
     window eff;
     pos at;
     int cov;
@@ -500,6 +502,7 @@ struct lw_playbook {
     size_t n_policies;
     step_rule *steps;
     size_t n_steps;
+    size_t n_step_results;   /* results of goodwill tables with several results */
     limit_rule *limits;
     size_t n_limits;
     output_rule *outputs;
@@ -531,6 +534,7 @@ int fact_lookup(const lw_playbook *pb, const char *path, size_t n);
 */
 typedef enum {
     X_CONST, X_FACT, X_AMOUNT, X_OUTPUT, X_POLICY, X_GOODWILL,
+    X_STEP_RESULT, /* goodwill.STEP.RESULT (slot: index in the step results) */
     X_AND, X_OR, X_NOT, X_NEG,
     X_EQ, X_NE, X_LT, X_LE, X_GT, X_GE,
     X_IN_SET, X_IN_RANGE, X_IN_LIST,
@@ -600,6 +604,7 @@ policy *policy_by_id(const compiler *c, const char *id, size_t n);
 const role_def *role_by_id(const compiler *c, const char *id, size_t n);
 const output_rule *output_by_name(const compiler *c, const char *name, size_t n);
 const outcome_word *outcome_by_word(const compiler *c, const char *word, size_t n);
+const step_rule *step_by_id(const compiler *c, const char *id, size_t n);
 
 /* ======================================================================
 ** Lua scripts (script.c)
@@ -715,6 +720,7 @@ typedef struct eval_ctx {
     int *policy_out;          /* outcome index per policy, -1 not in force */
     val goodwill_amount;
     bool goodwill_done;
+    val *step_results;        /* goodwill.STEP.RESULT, by step_rule.res_slot */
     const char *rule;         /* rule being evaluated, for errors */
     pos rule_at;
     lw_decision *d;           /* the decision being made: errors go here */
