@@ -552,7 +552,7 @@ static void decide_outputs(dstate *s)
         } else {
             w = cond_eval(x, o->when);
             if (o->when)
-                trace_add(s, "output", o->name, w, o->at);
+                trace_add(s, "output", x->rule, w, o->at);
             if (o->tab)
                 memset(&x->outputs[i], 0, o->tab->n_out * sizeof x->outputs[i]);
         }
