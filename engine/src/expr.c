@@ -1,5 +1,5 @@
 /*
-** expr.c -- the expression language of PLAYBOOK.md §3: lexer, parser, type
+** expr.c -- the expression language of docs/playbook-format.md §3: lexer, parser, type
 ** checker and evaluator.
 **
 ** An expression is parsed and type-checked once, when the playbook is
@@ -819,7 +819,7 @@ static void set_enum_const(expr *e, const enumset *set, int idx)
 }
 
 /* STEP.RESULT: a result of the goodwill step STEP's table with several
-** results (PLAYBOOK.md §6 extended): 1 and e set; -1 if STEP is such a step
+** results (docs/playbook-format.md §6): 1 and e set; -1 if STEP is such a step
 ** but RESULT is not one of its results; 0 if STEP is not such a step. */
 static int step_result(const compiler *c, expr *e, const char *ref, size_t n)
 {

@@ -1,8 +1,9 @@
 /*
-** table.c -- decision tables (PLAYBOOK.md §6): unary-test cells compiled to
-** masks and constants, one or several result columns with their defaults,
-** and the DMN 1.3 hit policies first, unique, any, priority, collect (sum,
-** min, max, count), rule_order and output_order, each on the whole row.
+** table.c -- decision tables (docs/playbook-format.md §6): unary-test cells
+** compiled to masks and constants, one or several result columns with their
+** defaults, and the DMN 1.3 hit policies first, unique, any, priority,
+** collect (sum, min, max, count), rule_order and output_order, each on the
+** whole row.
 **
 ** Inputs are evaluated once per table; a cell test on an enum is a bit test.
 */

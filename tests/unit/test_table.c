@@ -1,6 +1,6 @@
 /*
-** test_table.c -- decision tables (PLAYBOOK.md §6): hit policies first,
-** unique, any, priority, collect (sum/min/max/count), rule_order and
+** test_table.c -- decision tables (docs/playbook-format.md §6): hit policies
+** first, unique, any, priority, collect (sum/min/max/count), rule_order and
 ** output_order; tables with several results; defaults; the unary-test
 ** cells; row ids in the goodwill step results.
 */
@@ -53,7 +53,7 @@ static const char *out(const lw_decision *d, const char *name)
 }
 
 /* ---------------------------------------------------------------------- */
-/* hit: first -- the example of PLAYBOOK.md §6                            */
+/* hit: first -- the example of docs/playbook-format.md §6                */
 
 static const char *const FIRST_PB = HEAD
     "goodwill:\n"
@@ -608,7 +608,7 @@ static void test_cell_missing_input_is_unknown(void **state)
     assert_non_null(strstr(tu_missing(d), "flight.intra_eu"));
 }
 
-/* Duration ranges in a cell, written like the `1..3` of PLAYBOOK.md §6. */
+/* Duration ranges in a cell, written like the `1..3` of docs/playbook-format.md §6. */
 static void test_cell_duration_range(void **state)
 {
     (void)state;
