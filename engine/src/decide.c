@@ -2,11 +2,10 @@
 ** decide.c -- engines and the decision procedure of docs/playbook-format.md §5-§7, §11.
 **
 ** Order: policies in force and their exceptions (against the acting role),
-** the overall outcome, the outputs goodwill steps read, the goodwill
-** pipeline, cumulative limits, authority, the other outputs, promises.
-** Everything a decision holds lives in the engine's arena, which is reset at
-** the start of the next decision: after the first few decisions, deciding
-** allocates nothing.
+** the overall outcome, the goodwill pipeline, cumulative limits, authority,
+** outputs, promises. Everything a decision holds lives in the engine's arena,
+** which is reset at the start of the next decision: after the first few
+** decisions, deciding allocates nothing.
 */
 #include "internal.h"
 
@@ -434,7 +433,17 @@ static void decide_goodwill(dstate *s, int role)
         size_t missing_before = s->d->n_missing;
         if (st->kind == STEP_TABLE) {
             size_t mark = x->n_pending;
-            v = table_eval(x, st->tab, &row, &row_id);
+            val res_buf[8];
+            val *res = st->tab->n_out <= 8
+                           ? res_buf
+                           : arena_alloc(x->a, st->tab->n_out * sizeof *res);
+            memset(&v, 0, sizeof v);
+            if (res) {
+                table_eval(x, st->tab, res, &row, &row_id);
+                v = res[st->col];
+                if (st->tab->n_out > 1 && x->step_results) /* goodwill.STEP.RESULT */
+                    memcpy(&x->step_results[st->res_slot], res, st->tab->n_out * sizeof *res);
+            }
             eval_keep_missing(x, mark); /* facts that left rows unknown, if they mattered */
         } else {
             v = value_eval(x, st->arg);
@@ -565,29 +574,34 @@ static void decide_goodwill(dstate *s, int role)
 /* ======================================================================
 ** Outputs and promises (§6.4, §7)
 */
-/* The outputs goodwill steps read (early) or the others, in the order written. */
-static void decide_outputs(dstate *s, bool early)
+static void decide_outputs(dstate *s)
 {
     eval_ctx *x = &s->x;
     const lw_playbook *pb = x->pb;
     lw_output_result *res = (lw_output_result *)s->d->outputs;
     for (size_t i = 0; i < pb->n_outputs; i++) {
         const output_rule *o = &pb->outputs[i];
-        if (o->early != early)
-            continue;
-        x->rule = o->name;
+        x->rule = o->tab ? o->tab->rule : o->name;
         val v;
         memset(&v, 0, sizeof v);
-        lw_truth w = cond_eval(x, o->when);
-        if (o->when)
-            trace_add(s, "output", o->name, w, o->at);
+        lw_truth w = LW_FALSE;
+        if (o->col > 0) {
+            v = x->outputs[i]; /* the group's first output evaluated the table */
+        } else {
+            w = cond_eval(x, o->when);
+            if (o->when)
+                trace_add(s, "output", x->rule, w, o->at);
+            if (o->tab)
+                memset(&x->outputs[i], 0, o->tab->n_out * sizeof x->outputs[i]);
+        }
         if (w == LW_TRUE) {
             coverage_mark(x->e, pb, o->cov);
             if (o->tab) {
                 int row;
                 const char *row_id;
                 size_t mark = x->n_pending;
-                v = table_eval(x, o->tab, &row, &row_id);
+                table_eval(x, o->tab, &x->outputs[i], &row, &row_id);
+                v = x->outputs[i];
                 eval_keep_missing(x, mark); /* facts that left rows unknown, if they mattered */
             } else {
                 v = value_eval(x, o->value);
@@ -602,10 +616,13 @@ static void decide_outputs(dstate *s, bool early)
         }
         if (v.t == V_ERROR)
             v.t = V_MISSING;
-        if (w == LW_FALSE)
-            v.idx = SETTLED; /* no value, whatever the missing facts are */
+        if (o->col == 0 && w == LW_FALSE) { /* no value, whatever the missing facts are */
+            v.idx = SETTLED;
+            for (size_t k = 1; o->tab && k < o->tab->n_out; k++)
+                x->outputs[i + k].idx = SETTLED; /* the rest of the group */
+        }
         x->outputs[i] = v;
-        x->output_ready[i] = 1;
+        x->outputs_done = i + 1;
         res[i].name = o->name;
         val_to_public(pb, &v, &res[i].value, x->a);
     }
@@ -683,7 +700,8 @@ int lw_decide(lw_engine *e, const lw_playbook *pb, const lw_case *c,
                                      sizeof *d->promises);
     d->outputs = arena_alloc(a, (pb->n_outputs ? pb->n_outputs : 1) * sizeof *d->outputs);
     x->outputs = arena_alloc(a, (pb->n_outputs ? pb->n_outputs : 1) * sizeof *x->outputs);
-    x->output_ready = arena_alloc(a, pb->n_outputs ? pb->n_outputs : 1);
+    if (pb->n_step_results)
+        x->step_results = arena_alloc(a, pb->n_step_results * sizeof *x->step_results);
     x->policy_out = arena_alloc(a, (pb->n_policies ? pb->n_policies : 1) *
                                        sizeof *x->policy_out);
     if (s.trace)
@@ -781,9 +799,8 @@ int lw_decide(lw_engine *e, const lw_playbook *pb, const lw_case *c,
     int overall = -1;
     decide_policies(&s, role, channel, &overall);
     d->outcome = overall < 0 ? "allow" : pb->outcomes[overall].word;
-    decide_outputs(&s, true);
     decide_goodwill(&s, role);
-    decide_outputs(&s, false);
+    decide_outputs(&s);
     decide_promises(&s);
     if (a->failed)
         return LW_ERR_NOMEM;

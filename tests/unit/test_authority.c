@@ -1,11 +1,9 @@
 /*
 ** test_authority.c -- who may do what (docs/playbook-format.md §4, §5,
-** §6.2, §6.4): authority per exception (may_override: POLICY.EXCEPTION
-** beside POLICY and all), the role an escalation goes to (escalate_to),
-** goodwill authority seen by outputs and promises (goodwill.within_authority,
-** goodwill.needs_role), and the order that makes it possible: outputs
-** goodwill steps read come before the pipeline, outputs that read goodwill
-** after it, and never both.
+** §6.2): authority per exception (may_override: POLICY.EXCEPTION beside
+** POLICY and all), the role an escalation goes to (escalate_to), and goodwill
+** authority seen by outputs and promises (goodwill.within_authority,
+** goodwill.needs_role).
 */
 #include "lw_test_util.h"
 
@@ -232,80 +230,6 @@ static void test_compile_errors(void **state)
                                                           "pipeline"));
 }
 
-/* `band` feeds the voucher step; `approver` reads the goodwill result; `late`
-** reads neither and stays after goodwill; a Lua output reads `band`. */
-static const char *const ORDER_PB =
-    "playbook: order\n"
-    "version: \"1\"\n"
-    "currency: EUR\n"
-    "facts:\n"
-    "  wait: { type: number }\n"
-    "  staff.role: { type: role }\n"
-    "roles:\n"
-    "  - { id: agent, goodwill_limit: 30 EUR }\n"
-    "  - { id: lead, goodwill_limit: 100 EUR }\n"
-    "outputs:\n"
-    "  late: { value: 'wait > 8' }\n"
-    "  band: { values: [short, long], value: 'if(wait >= 3, long, short)' }\n"
-    "  approver: { value: goodwill.needs_role }\n"
-    "  band_text: { lua: 'return \"band \" .. tostring(outputs.band)' }\n"
-    "goodwill:\n"
-    "  - id: voucher\n"
-    "    table:\n"
-    "      hit: first\n"
-    "      inputs: [outputs.band]\n"
-    "      output: amount\n"
-    "      rows: [[long, 40 EUR], [short, 10 EUR]]\n";
-
-static void test_goodwill_steps_read_outputs(void **state)
-{
-    (void)state;
-    tu_open_pb(ORDER_PB);
-    lw_case_reset(tu_F.c);
-    tu_set(tu_F.c, "wait", "4", NULL);
-    const lw_decision *d = tu_decide_opt(&tu_F, "agent", 1);
-    assert_string_equal(tu_errors(d), "");
-    assert_string_equal(tu_money(d->goodwill.amount), "40.00 EUR");
-    assert_string_equal(tu_value(&tu_output(d, "band")->value), "long");
-    assert_string_equal(tu_value(&tu_output(d, "approver")->value), "lead");
-    assert_string_equal(tu_value(&tu_output(d, "band_text")->value), "band long");
-    /* the decision lists outputs as written */
-    assert_string_equal(d->outputs[0].name, "late");
-    assert_string_equal(d->outputs[3].name, "band_text");
-    /* evaluated: band (no condition, so no trace entry) before the voucher
-    ** step, which comes first in the trace */
-    assert_true(d->n_trace >= 1);
-    assert_string_equal(d->trace[0].rule, "voucher");
-
-    lw_case_reset(tu_F.c);
-    tu_set(tu_F.c, "wait", "1", NULL);
-    d = tu_decide_opt(&tu_F, "agent", 0);
-    assert_string_equal(tu_money(d->goodwill.amount), "10.00 EUR");
-    assert_int_equal(tu_output(d, "approver")->value.type, LW_V_NULL);
-}
-
-static void test_output_feeding_and_needing_goodwill(void **state)
-{
-    (void)state;
-    int line, col;
-    const char *msg = first_error(
-        "playbook: c\nversion: \"1\"\ncurrency: EUR\n"
-        "facts: { wait: { type: number } }\n"
-        "outputs:\n"
-        "  big: { value: 'goodwill.amount > 50 EUR' }\n"
-        "  big_text: { when: outputs.big, value: '\"big\"' }\n"
-        "goodwill:\n"
-        "  - { id: base, amount: 60 EUR }\n"
-        "  - { id: trim, when: 'has(outputs.big_text)', cap: 50 EUR }\n",
-        &line, &col);
-    assert_string_equal(msg, "the goodwill step 'trim' reads outputs.big_text, which reads "
-                             "outputs.big, which reads goodwill.amount: the output needs the "
-                             "goodwill result and the step is part of it; compute the output "
-                             "without goodwill, or read it in a promise or a later output "
-                             "instead");
-    assert_int_equal(line, 10);
-}
-
 /* A discretionary exception no role may apply is a lint warning; one named
 ** by POLICY.EXCEPTION is not. */
 static void test_lint_counts_exception_authority(void **state)
@@ -341,8 +265,6 @@ int main(void)
         cmocka_unit_test(test_goodwill_authority_in_outputs_and_promises),
         cmocka_unit_test(test_compile_errors),
         cmocka_unit_test(test_lint_counts_exception_authority),
-        cmocka_unit_test(test_goodwill_steps_read_outputs),
-        cmocka_unit_test(test_output_feeding_and_needing_goodwill),
     };
     return cmocka_run_group_tests(tests, NULL, tu_teardown);
 }
