@@ -280,9 +280,10 @@ typedef struct lw_money {
 typedef struct lw_value {
     lw_vtype type;
     int b;             /* LW_V_BOOL */
-    double number;     /* LW_V_NUMBER */
+    double number;     /* LW_V_NUMBER: the nearest double */
     lw_money money;    /* LW_V_MONEY */
-    const char *text;  /* LW_V_STRING, LW_V_ENUM; for LW_V_LIST a JSON array */
+    const char *text;  /* LW_V_STRING, LW_V_ENUM; for LW_V_LIST a JSON array;
+                          LW_V_NUMBER: the exact decimal ("0.3"), or NULL */
     int64_t seconds;   /* LW_V_DURATION; LW_V_DATE: seconds since 1970-01-01 */
 } lw_value;
 

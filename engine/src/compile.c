@@ -560,19 +560,17 @@ static bool compile_fact(compiler *c, fact *f, const node *k, const node *v)
             cerror(c, b, NULL, "%s: must be a number", bounds[i]);
             return false;
         }
-        if (!(fabs(r.n) <= 1e15)) {
-            cerror(c, b, NULL, "%s: %s is too large (at most 1e15)", bounds[i], b->str);
+        const char *err = raw_number(&r, i == 0 ? &f->min : &f->max);
+        if (err) {
+            cerror(c, b, NULL, "%s: %s: %s", bounds[i], b->str, err);
             return false;
         }
-        if (i == 0) {
+        if (i == 0)
             f->has_min = true;
-            f->min = r.n;
-        } else {
+        else
             f->has_max = true;
-            f->max = r.n;
-        }
     }
-    if (f->has_min && f->has_max && f->min > f->max) {
+    if (f->has_min && f->has_max && dec_compare(f->min, f->max) > 0) {
         cerror(c, v, NULL, "min is larger than max");
         return false;
     }

@@ -459,8 +459,8 @@ static lw_truth cell_match(const cell *x, const val *v)
         return (x->mask >> v->idx) & 1 ? LW_TRUE : LW_FALSE;
     case CELL_EQ:
     case CELL_CMP:
-        if (v->t == V_NUM)
-            c = (v->u.n > x->a.u.n) - (v->u.n < x->a.u.n);
+        if (v->t == V_NUM && x->a.t == V_NUM)
+            c = num_compare(v, &x->a);
         else
             c = val_compare(v, &x->a, &ok);
         if (!ok)
@@ -474,8 +474,8 @@ static lw_truth cell_match(const cell *x, const val *v)
         default: return c >= 0 ? LW_TRUE : LW_FALSE;
         }
     case CELL_RANGE: {
-        if (v->t == V_NUM)
-            return v->u.n >= x->a.u.n && v->u.n <= x->b.u.n ? LW_TRUE : LW_FALSE;
+        if (v->t == V_NUM && x->a.t == V_NUM && x->b.t == V_NUM)
+            return num_compare(v, &x->a) >= 0 && num_compare(v, &x->b) <= 0 ? LW_TRUE : LW_FALSE;
         int lo = val_compare(v, &x->a, &ok);
         int hi = val_compare(v, &x->b, &ok);
         return ok && lo >= 0 && hi <= 0 ? LW_TRUE : LW_FALSE;
@@ -542,10 +542,8 @@ val table_eval(eval_ctx *x, const table *t, int *row, const char **row_id)
             if (t->hit == HIT_FIRST)
                 break;
             if (t->hit == HIT_COLLECT || t->hit == HIT_RULE_ORDER) {
-                if (t->agg == AGG_COUNT) {
-                    result.t = V_NUM;
-                    result.u.n = 1;
-                }
+                if (t->agg == AGG_COUNT)
+                    result = num_int(1);
             }
             continue;
         }
@@ -575,12 +573,17 @@ val table_eval(eval_ctx *x, const table *t, int *row, const char **row_id)
             break;
         case HIT_COLLECT:
             if (t->agg == AGG_COUNT) {
-                result.u.n += 1;
+                result.u.i += 1;
             } else if (t->agg == AGG_SUM) {
+                const char *err;
                 if (out.t <= V_ERROR || result.t <= V_ERROR) {
                     result.t = V_ERROR;
                 } else if (out.t == V_NUM) {
-                    result.u.n += out.u.n;
+                    if ((err = num_add(x->a, &result, &out, false, &result))) {
+                        eval_error(x, t->rows[r].at, "the sum of the table's results: %s", err);
+                        result.t = V_ERROR;
+                        goto done;
+                    }
                 } else if (__builtin_add_overflow(result.u.i, out.u.i, &result.u.i)) {
                     eval_error(x, t->rows[r].at, "the sum of the table's results overflows");
                     result.t = V_ERROR;
@@ -626,6 +629,8 @@ val table_eval(eval_ctx *x, const table *t, int *row, const char **row_id)
             result.u.list = l;
         }
     }
+    if (hit < 0 && t->hit == HIT_COLLECT && t->agg == AGG_COUNT && !unknown_seen)
+        result = num_int(0); /* DMN: the count of no rows is 0 (a sum of none is null) */
 done:
     if (hit >= 0) {
         *row = hit + 1;
