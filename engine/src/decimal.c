@@ -101,10 +101,10 @@ static u256 u256_mul(u128 a, u128 b)
 }
 
 /* The number (-1)^neg x m x 10^e, where `sticky` says nonzero digits were
-** already dropped below m's last digit, rounded to 34 digits half to even. */
-static const char *finish(bool neg, u256 m, int64_t e, bool sticky, dec *out)
+** already dropped below m's last digit, rounded half to even to a coefficient
+** below limit (10^34; powers work with 10^38, four guard digits). */
+static const char *finish_to(bool neg, u256 m, int64_t e, bool sticky, u128 limit, dec *out)
 {
-    static const u128 limit = (u128)10000000000000000ULL * 10000000000000000ULL * 100; /* 10^34 */
     unsigned guard = 0;
     while (!u256_fits(&m, limit)) {
         sticky |= guard != 0;
@@ -123,11 +123,19 @@ static const char *finish(bool neg, u256 m, int64_t e, bool sticky, dec *out)
         e = 0;
     else if (LW_UNLIKELY(e < DEC_EMIN))
         return TOO_SMALL;
-    else if (LW_UNLIKELY(e > DEC_EMAX - 34) && e + digits_of(c) - 1 > DEC_EMAX)
+    else if (LW_UNLIKELY(e > DEC_EMAX - 38) && e + digits_of(c) - 1 > DEC_EMAX)
         return TOO_LARGE;
     out->c = neg ? -(__int128)c : (__int128)c;
     out->e = (int32_t)e;
     return NULL;
+}
+
+static const u128 LIMIT34 = (u128)10000000000000000ULL * 10000000000000000ULL * 100;
+static const u128 LIMIT38 = (u128)10000000000000000ULL * 10000000000000000ULL * 1000000;
+
+static const char *finish(bool neg, u256 m, int64_t e, bool sticky, dec *out)
+{
+    return finish_to(neg, m, e, sticky, LIMIT34, out);
 }
 
 static const char *finish128(bool neg, u128 m, int64_t e, bool sticky, dec *out)
@@ -230,7 +238,15 @@ const char *dec_div(dec a, dec b, dec *out)
     return finish128(neg, q, e, r != 0, out);
 }
 
-/* a ** n for a whole n, by squaring (each step rounded to 34 digits). */
+static const char *mul38(dec a, dec b, dec *out)
+{
+    bool neg = (a.c < 0) != (b.c < 0);
+    return finish_to(neg, u256_mul(magnitude(a.c), magnitude(b.c)), (int64_t)a.e + b.e, false,
+                     LIMIT38, out);
+}
+
+/* a ** n for a whole n, by squaring with 38 digits, then rounded to 34: within
+** one unit of the 34th digit for any power up to a billion. */
 const char *dec_pow(dec a, dec n, dec *out)
 {
     dec k;
@@ -245,12 +261,14 @@ const char *dec_pow(dec a, dec n, dec *out)
     u128 left = (u128)(p < 0 ? -p : p);
     dec result = dec_int(1), base = a;
     while (left) {
-        if (left & 1 && (err = dec_mul(result, base, &result)))
+        if (left & 1 && (err = mul38(result, base, &result)))
             return err;
         left >>= 1;
-        if (left && (err = dec_mul(base, base, &base)))
+        if (left && (err = mul38(base, base, &base)))
             return err;
     }
+    if ((err = finish128(result.c < 0, magnitude(result.c), result.e, false, &result)))
+        return err;
     if (p < 0)
         return dec_div(dec_int(1), result, out);
     *out = result;
