@@ -551,10 +551,20 @@ val num_int(int64_t i)
     return v;
 }
 
-int num_compare(const val *a, const val *b)
+int num_compare_aligned(const val *a, const val *b)
 {
-    if (LW_LIKELY(a->cur != DEC_WIDE && b->cur != DEC_WIDE && a->idx == b->idx))
-        return (a->u.i > b->u.i) - (a->u.i < b->u.i);
+    static const int64_t p10[] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000,
+                                  100000000, 1000000000, 10000000000, 100000000000,
+                                  1000000000000, 10000000000000, 100000000000000,
+                                  1000000000000000, 10000000000000000, 100000000000000000,
+                                  1000000000000000000};
+    if (a->cur != DEC_WIDE && b->cur != DEC_WIDE) {
+        int32_t gap = a->idx - b->idx; /* 1.5 against 2: 15 tenths against 20 */
+        int64_t x = a->u.i, y = b->u.i;
+        if (gap > 0 && gap <= 18 ? !__builtin_mul_overflow(x, p10[gap], &x)
+                                 : gap < 0 && gap >= -18 && !__builtin_mul_overflow(y, p10[-gap], &y))
+            return (x > y) - (x < y);
+    }
     return dec_compare(num_get(a), num_get(b));
 }
 

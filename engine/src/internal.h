@@ -199,7 +199,14 @@ const char *dec_from_double(double d, dec *out); /* the shortest decimal that re
 dec num_get(const val *v);
 const char *num_put(arena *a, dec d, val *out);
 val num_int(int64_t i);
-int num_compare(const val *a, const val *b);
+int num_compare_aligned(const val *a, const val *b);
+/* The one comparison of two numbers (val_compare uses it): -1, 0 or 1. */
+static inline int num_compare(const val *a, const val *b)
+{
+    if (LW_LIKELY(a->idx == b->idx && a->cur == 0 && b->cur == 0)) /* same exponent */
+        return (a->u.i > b->u.i) - (a->u.i < b->u.i);
+    return num_compare_aligned(a, b);
+}
 const char *num_add(arena *a, const val *x, const val *y, bool subtract, val *out);
 const char *num_mul(arena *a, const val *x, const val *y, val *out);
 size_t num_format(const val *v, char *buf, size_t size);
