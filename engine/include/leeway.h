@@ -212,7 +212,10 @@ LW_API void lw_case_reset(lw_case *c);
 ** undeclared path is recorded as a problem of the case (the decision will be
 ** `invalid` and list it) and the call returns LW_ERR_CASE or LW_ERR_NOTFOUND;
 ** LW_ERR_NOMEM when out of memory (the case may then lack a value or a
-** problem: reset it). Strings are copied. */
+** problem: reset it). Strings are copied. Numbers are exact decimals inside
+** the engine: v is taken as the shortest decimal that reads back as v (0.1 is
+** 0.1); a number with more digits than a double holds goes through
+** lw_case_set_text ("0.1234567890123456789"). */
 LW_API int lw_case_set_number(lw_case *c, const char *path, double v);
 LW_API int lw_case_set_bool(lw_case *c, const char *path, int v);
 LW_API int lw_case_set_string(lw_case *c, const char *path, const char *s);
