@@ -174,7 +174,10 @@ int enumset_find_text(arena *scratch, const enumset *s, const char *text, size_t
 ** (a result beyond 10^6144, division by zero, ...). +, -, * and dec_round are
 ** exact while the result fits in 34 digits; quotients and powers are rounded
 ** to 34 significant digits, half to even (DMN FEEL's decimal128). */
-typedef struct dec {
+/* 8-byte aligned, not 16: decs live in arenas and structs (fact min/max)
+** whose memory an application's allocator gives 8-aligned (PostgreSQL's
+** palloc); aligned SSE loads of a 16-aligned __int128 would fault there. */
+typedef struct __attribute__((packed, aligned(8))) dec {
     __int128 c;
     int32_t e;
 } dec;

@@ -320,8 +320,11 @@ static const char *lua_dec(lua_State *L, int idx, dec *out)
         *out = dec_int((int64_t)lua_tointeger(L, idx));
         return NULL;
     }
+    double d = (double)lua_tonumber(L, idx);
+    if (!isfinite(d))
+        return "the number is not finite";
     char buf[40];
-    snprintf(buf, sizeof buf, "%.15g", (double)lua_tonumber(L, idx));
+    snprintf(buf, sizeof buf, "%.15g", d);
     return dec_parse(buf, strlen(buf), out);
 }
 

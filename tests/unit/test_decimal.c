@@ -224,6 +224,9 @@ static void test_numbers_in_vals(void **state)
     assert_null(num_put(&a, D("0.1"), &x));
     assert_int_equal(x.t, V_NUM);
     assert_int_equal(sizeof(val), 16);
+    /* decs sit in memory an application's allocator aligns to 8 (palloc) */
+    assert_true(_Alignof(dec) <= 8);
+    assert_true(_Alignof(fact) <= 8);
     assert_null(num_put(&a, D("1234567890123456789012345678901234"), &y));
     assert_int_equal(dec_compare(num_get(&y), D("1234567890123456789012345678901234")), 0);
     assert_null(num_add(&a, &x, &x, false, &r));
