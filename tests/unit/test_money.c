@@ -1,6 +1,6 @@
 /*
 ** test_money.c -- money as integer minor units (money.c): parsing, exact
-** conversion from doubles, multiplication and division rounding half away
+** conversion from decimal numbers, multiplication and division rounding half away
 ** from zero, rounding to steps, formatting.
 */
 #include "lw_test_util.h"
@@ -225,7 +225,7 @@ static const char *div_d(int64_t a, double f, int64_t *out)
 }
 
 /* ---------------------------------------------------------------------- */
-/* money_from_double                                                      */
+/* money_from_dec (numbers written as doubles, see to_dec)              */
 
 static void from_double_ok(double d, int cur, int64_t want)
 {
