@@ -503,6 +503,18 @@ const char *dec_from_double(double d, dec *out)
         *out = dec_int((int64_t)d);
         return NULL;
     }
+    /* fast path: m / 10^k with m below 10^15 (so at most one such decimal
+    ** reads back as d); the division is correctly rounded, as strtod is */
+    static const double p10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8,
+                                 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+    for (int k = 1; k <= 15 && fabs(d) * p10[k] < 1e15; k++) {
+        double m = nearbyint(d * p10[k]);
+        if (m / p10[k] == d) {
+            out->c = (int64_t)m;
+            out->e = -k;
+            return NULL;
+        }
+    }
     char buf[40];
     /* a decimal of 15 digits or fewer that reads back as d is what %.15g prints */
     for (int prec = 15; prec <= 17; prec++) {
