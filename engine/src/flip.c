@@ -107,7 +107,8 @@ void print_expr(strbuf *b, const lw_playbook *pb, const expr *e, int outer)
         buf_printf(b, "policies.%s.outcome", pb->policies[e->slot].id);
         break;
     case X_GOODWILL:
-        buf_puts(b, "goodwill.amount");
+        buf_puts(b, e->slot == 0 ? "goodwill.amount"
+                    : e->slot == 1 ? "goodwill.within_authority" : "goodwill.needs_role");
         break;
     case X_NOT:
         buf_puts(b, "not ");

@@ -1,7 +1,8 @@
 /*
 ** text.c -- Unicode text: validation, NFC normalisation, case folding for
-** enum words, grapheme counting for len(), display width for aligned output.
-** All of it through utf8proc; ASCII takes a fast path that needs no copy.
+** enum words, grapheme counting for len(), display width for aligned output,
+** the nearest word for "did you mean" hints. All of it through utf8proc;
+** ASCII takes a fast path that needs no copy.
 */
 #include "internal.h"
 
@@ -165,6 +166,20 @@ int lw_edit_distance(const char *a, const char *b)
         }
     }
     return row[lb];
+}
+
+nearest nearest_start(const char *name, int max_edits)
+{
+    return (nearest){.name = name, .best = NULL, .dist = max_edits};
+}
+
+void nearest_offer(nearest *n, const char *candidate)
+{
+    int d = lw_edit_distance(n->name, candidate);
+    if (d < n->dist) {
+        n->dist = d;
+        n->best = candidate;
+    }
 }
 
 char *text_clean(arena *a, const char *s, size_t max)
