@@ -293,11 +293,14 @@ void analyze_rules(analysis *an)
     }
     for (size_t i = 0; i < pb->n_outputs; i++) {
         const output_rule *o = &pb->outputs[i];
+        if (o->col > 0)
+            continue; /* a later result of a table with several: analysed with the first */
+        const char *name = o->tab ? o->tab->rule : o->name;
         rule_start(an);
-        check_condition(an, o->when, o->at, o->name, "the when: condition of the output");
+        check_condition(an, o->when, o->at, name, "the when: condition of the output");
         rule_start(an);
         if (o->tab)
-            analyze_table(an, o->tab, o->name, o->when, &always, false);
+            analyze_table(an, o->tab, name, o->when, &always, false);
     }
     for (size_t i = 0; i < pb->n_promises; i++) {
         const promise_rule *pr = &pb->promises[i];

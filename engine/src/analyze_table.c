@@ -45,21 +45,37 @@ static bool cell_set(analysis *an, size_t dim, const cell *c, dset *out)
 }
 
 /* Every row's results are compared here, and only here. */
-static bool same_result(const table_row *a, const table_row *b)
+static bool same_result(const table *t, const table_row *a, const table_row *b)
 {
-    if (a->out->op == X_CONST && b->out->op == X_CONST)
-        return val_equal(&a->out->k, &b->out->k) ||
-               (a->out->k.t == V_MISSING && b->out->k.t == V_MISSING);
-    return expr_same(a->out, b->out);
+    for (size_t i = 0; i < t->n_out; i++) {
+        const expr *x = a->out[i], *y = b->out[i];
+        bool same = x->op == X_CONST && y->op == X_CONST
+                        ? val_equal(&x->k, &y->k) || (x->k.t == V_MISSING && y->k.t == V_MISSING)
+                        : expr_same(x, y);
+        if (!same)
+            return false;
+    }
+    return true;
 }
 
-/* A row's place in hit: priority: its result's rank in the output's values,
-** or -1 when the result is not a fixed value. */
-static int priority_rank(const table *t, const table_row *r)
+/* Does row i decide instead of row j under hit: priority (its results come
+** first in the outputs' values, column by column from the left, or tie and
+** it comes first)? -1 when a ranking result of either is not a fixed value. */
+static int priority_wins(const table *t, size_t i, size_t j)
 {
-    if (!t->out_set || r->out->op != X_CONST || r->out->k.t != V_ENUM)
+    val a[16], b[16];
+    if (t->n_out > sizeof a / sizeof a[0])
         return -1;
-    return r->out->k.idx;
+    for (size_t k = 0; k < t->n_out; k++) {
+        const expr *x = t->rows[i].out[k], *y = t->rows[j].out[k];
+        if (t->out[k].set && (x->op != X_CONST || y->op != X_CONST))
+            return -1;
+        a[k] = x->op == X_CONST ? x->k : (val){0};
+        b[k] = y->op == X_CONST ? y->k : (val){0};
+    }
+    bool same;
+    int order = table_results_compare(t, a, b, &same);
+    return order < 0 || (order == 0 && i < j);
 }
 
 static const char *row_name(analysis *an, const table *t, size_t i)
@@ -230,7 +246,7 @@ void analyze_table(analysis *an, const table *t, const char *rule, const expr *w
         if (t->hit == HIT_UNIQUE || t->hit == HIT_ANY) {
             for (size_t i = 0; i < j; i++) {
                 boxes other = {0, 0, NULL}, both;
-                if (t->hit == HIT_ANY && same_result(&t->rows[i], rj))
+                if (t->hit == HIT_ANY && same_result(t, &t->rows[i], rj))
                     continue;
                 if (!boxes_add(sp, &other, &rows.b[i]) || !boxes_meet(sp, &here, &other, &both))
                     return;
@@ -256,16 +272,17 @@ void analyze_table(analysis *an, const table *t, const char *rule, const expr *w
         if (t->hit != HIT_FIRST && t->hit != HIT_PRIORITY)
             continue;
         /* the rows that decide instead of j whenever they match */
-        int rank = t->hit == HIT_PRIORITY ? priority_rank(t, rj) : 0;
-        if (rank < 0)
-            continue;
         boxes winners = {0, 0, NULL};
-        for (size_t i = 0; i < t->n_rows; i++) {
-            int ri = t->hit == HIT_PRIORITY ? priority_rank(t, &t->rows[i]) : 0;
-            before[i] = i != j && ri >= 0 && (ri < rank || (ri == rank && i < j));
+        bool ranked = true;
+        for (size_t i = 0; ranked && i < t->n_rows; i++) {
+            int w = i == j ? 0 : t->hit == HIT_PRIORITY ? priority_wins(t, i, j) : i < j;
+            ranked = w >= 0;
+            before[i] = w > 0;
             if (before[i] && !boxes_add(sp, &winners, &rows.b[i]))
                 return;
         }
+        if (!ranked)
+            continue;
         bool covered = true;
         for (size_t k = 0; covered && k < here.n; k++)
             covered = boxes_cover(sp, &here.b[k], &winners, NULL);
@@ -281,9 +298,14 @@ void analyze_table(analysis *an, const table *t, const char *rule, const expr *w
              row_name(an, t, j), rows_meeting(an, t, &rows, j, before), ex ? ex : "any case",
              opaque_note(an));
     }
-    /* gaps: cases that reach the table and match no row (for collect and
-    ** rule_order no match is an answer: the empty list, or no sum) */
-    bool gaps = !keeps && t->hit != HIT_COLLECT && t->hit != HIT_RULE_ORDER;
+    /* gaps: cases that reach the table and match no row (for collect,
+    ** rule_order and output_order no match is an answer: the empty list, or
+    ** no sum; with a default for every result, the defaults are) */
+    bool defaults = true;
+    for (size_t i = 0; i < t->n_out; i++)
+        defaults = defaults && t->out[i].def;
+    bool gaps = !keeps && !defaults && t->hit != HIT_COLLECT && t->hit != HIT_RULE_ORDER &&
+                t->hit != HIT_OUTPUT_ORDER;
     for (size_t k = 0; gaps && k < ctx.n; k++) {
         boxes rest;
         if (boxes_cover(sp, &ctx.b[k], &rows, &rest) || sp->gave_up)

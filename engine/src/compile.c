@@ -335,6 +335,11 @@ policy *policy_by_id(const compiler *c, const char *id, size_t n)
     return strtab_get(&c->ids, K_POLICY, id, n);
 }
 
+const step_rule *step_by_id(const compiler *c, const char *id, size_t n)
+{
+    return strtab_get(&c->ids, K_STEP, id, n);
+}
+
 const role_def *role_by_id(const compiler *c, const char *id, size_t n)
 {
     return strtab_get(&c->ids, K_ROLE, id, n);
@@ -423,7 +428,7 @@ static ttype type_by_name(const char *s)
     return T_ANY;
 }
 
-static const enumset *compile_values(compiler *c, const node *v, const char *rule)
+const enumset *compile_values(compiler *c, const node *v, const char *rule)
 {
     if (!want_kind(c, v, N_SEQ, "values", rule))
         return NULL;
@@ -1333,9 +1338,15 @@ static bool compile_step(compiler *c, step_rule *st, const node *m)
     st->cov = cov_new(c, "goodwill %s", st->id);
     switch (st->kind) {
     case STEP_TABLE:
-        st->tab = table_compile(c, arg, &s, T_MONEY, NULL, st->id);
+        st->tab = table_compile(c, arg, &s, T_MONEY, NULL, "amount", st->id);
+        if (st->tab && st->tab->n_out > 1) {
+            st->col = (size_t)table_result_index(st->tab, "amount");
+            st->res_slot = c->pb->n_step_results;
+            c->pb->n_step_results += st->tab->n_out;
+        }
         if (st->tab && ((st->tab->hit == HIT_COLLECT && st->tab->agg == AGG_NONE) ||
-                        st->tab->hit == HIT_RULE_ORDER || st->tab->agg == AGG_COUNT)) {
+                        st->tab->hit == HIT_RULE_ORDER || st->tab->hit == HIT_OUTPUT_ORDER ||
+                        st->tab->agg == AGG_COUNT)) {
             cerror(c, arg, st->id, "a goodwill table gives one amount: use hit: first, unique, "
                                    "any or priority, or collect with aggregate: sum, min or max");
             ok = false;
@@ -1407,7 +1418,32 @@ static bool compile_limits(compiler *c, node **maps, size_t nm)
     return ok;
 }
 
-static bool compile_output(compiler *c, output_rule *o, const node *k, const node *v)
+/* How many outputs the entry v makes: one, or one per result of its table. */
+static size_t output_count(const node *v)
+{
+    const node *tab = v->kind == N_MAP ? map_get(v, "table") : NULL;
+    const node *many = tab && tab->kind == N_MAP ? map_get(tab, "outputs") : NULL;
+    return many && many->kind != N_SCALAR && many->n > 1 ? many->n : 1;
+}
+
+/* The outputs o[1..] of a table with several results: one per result column,
+** named by it; o[0] evaluates the table for all of them. */
+static void output_group(output_rule *o)
+{
+    const table *t = o->tab;
+    for (size_t i = t->n_out; i-- > 0;) {
+        o[i] = o[0];
+        o[i].col = i;
+        o[i].name = t->out[i].name;
+        o[i].at = t->out[i].at;
+        o[i].type = t->out[i].type;
+        o[i].set = t->out[i].set;
+    }
+}
+
+/* Compiles the output entry k: v into o (and, for a table with several
+** results, the outputs after it); the number of outputs, 0 on error. */
+static size_t compile_output(compiler *c, output_rule *o, const node *k, const node *v)
 {
     static const char *const keys[] = {"value", "table", "lua", "when", "type", "values", "doc",
                                        NULL};
@@ -1416,11 +1452,11 @@ static bool compile_output(compiler *c, output_rule *o, const node *k, const nod
     if (!valid_id(o->name)) {
         cerror(c, k, NULL, "'%s' is not a valid output name (letters, digits, _ and -)",
                o->name);
-        return false;
+        return 0;
     }
     if (!want_kind(c, v, N_MAP, "an output", o->name) ||
         !known_keys(c, v, keys, "an output", o->name))
-        return false;
+        return 0;
     lw_playbook *pb = c->pb;
     size_t idx = (size_t)(o - pb->outputs);
     scope s = {.n_outputs = idx, .policies = true, .goodwill = true, .rule = o->name};
@@ -1429,7 +1465,7 @@ static bool compile_output(compiler *c, output_rule *o, const node *k, const nod
     if (vals) {
         o->set = compile_values(c, vals, o->name);
         if (!o->set)
-            return false;
+            return 0;
         o->type = T_ENUM;
         s.words = o->set;
     }
@@ -1441,7 +1477,7 @@ static bool compile_output(compiler *c, output_rule *o, const node *k, const nod
             cerror(c, t, o->name, "'%s' is not a type for an output (bool, number, money, "
                                   "string, duration, date, or enum with values:)",
                    tn ? tn : "");
-            return false;
+            return 0;
         }
         o->type = ty;
     }
@@ -1452,45 +1488,49 @@ static bool compile_output(compiler *c, output_rule *o, const node *k, const nod
     if ((vn != NULL) + (tab != NULL) + (lua != NULL) != 1) {
         cerror(c, v, o->name, "the output '%s' needs exactly one of value:, table: or lua:",
                o->name);
-        return false;
+        return 0;
     }
     o->cov = cov_new(c, "output %s", o->name);
     if (lua) {
         o->value = script_compile(c, lua, &s, o->type, o->set);
-        return o->value != NULL && ok;
+        return o->value && ok ? 1 : 0;
     }
     if (vn) {
         if (vn->kind != N_SCALAR) {
             cerror(c, vn, o->name, "value: must be an expression (one line of text)");
-            return false;
+            return 0;
         }
         o->value = expr_compile_text(c, vn->str, vn->len,
                                      (pos){vn->at.file, vn->at.line,
                                            vn->at.col + (vn->plain ? 0 : 1)},
                                      &s, T_ANY, o->set);
         if (!o->value)
-            return false;
+            return 0;
         if (o->type == T_MONEY && o->value->type == T_NUM && o->value->op == X_CONST) {
             o->value = expr_compile_text(c, vn->str, vn->len, vn->at, &s, T_MONEY, NULL);
             if (!o->value)
-                return false;
+                return 0;
         }
         if (o->type != T_ANY && o->value->type != o->type && o->value->type != T_NULL &&
             o->value->type != T_ANY) { /* a library function's result is checked later */
             cerror(c, vn, o->name, "the output '%s' is declared as %s but its value gives %s",
                    o->name, ttype_name(o->type), ttype_name((ttype)o->value->type));
-            return false;
+            return 0;
         }
         if (o->type == T_ANY)
             o->type = (ttype)o->value->type;
     } else {
-        o->tab = table_compile(c, tab, &s, o->type, o->set, o->name);
+        o->tab = table_compile(c, tab, &s, o->type, o->set, NULL, o->name);
         if (!o->tab)
-            return false;
+            return 0;
+        if (o->tab->n_out > 1) {
+            output_group(o);
+            return ok ? o->tab->n_out : 0;
+        }
         if (o->type == T_ANY)
-            o->type = o->tab->out_type;
+            o->type = o->tab->out[0].type;
     }
-    return ok;
+    return ok ? 1 : 0;
 }
 
 static bool compile_promise(compiler *c, promise_rule *p, const node *m)
@@ -1913,7 +1953,8 @@ static bool compile_root(compiler *c, node *root, const yaml_limits *lim)
 
     size_t no = 0;
     for (size_t i = 0; i < S.n_outputs; i++)
-        no += S.outputs[i]->n;
+        for (size_t j = 0; j < S.outputs[i]->n; j++)
+            no += output_count(MAP_VAL(S.outputs[i], j));
     pb->outputs = arena_alloc(c->a, (no ? no : 1) * sizeof *pb->outputs);
     if (!pb->outputs)
         return false;
@@ -1922,16 +1963,19 @@ static bool compile_root(compiler *c, node *root, const yaml_limits *lim)
             output_rule *o = &pb->outputs[pb->n_outputs];
             memset(o, 0, sizeof *o);
             const node *k = MAP_KEY(S.outputs[i], j);
-            if (output_by_name(c, k->str, strlen(k->str))) {
-                cerror(c, k, k->str, "the output '%s' is declared twice", k->str);
+            size_t made = compile_output(c, o, k, MAP_VAL(S.outputs[i], j));
+            if (!made)
                 ok = false;
-            }
-            if (!compile_output(c, o, k, MAP_VAL(S.outputs[i], j)))
-                ok = false;
-            else if (strtab_add(&c->ids, K_OUTPUT, o->name, strlen(o->name), o, NULL) < 0)
-                return false;
-            else
+            for (size_t m = 0; m < made; m++, o++) {
+                if (output_by_name(c, o->name, strlen(o->name))) {
+                    cerror(c, k, k->str, "the output '%s' is declared twice", o->name);
+                    ok = false;
+                } else if (strtab_add(&c->ids, K_OUTPUT, o->name, strlen(o->name), o, NULL) <
+                           0) {
+                    return false;
+                }
                 pb->n_outputs++;
+            }
         }
 
     size_t npr = 0;

@@ -433,7 +433,17 @@ static void decide_goodwill(dstate *s, int role)
         size_t missing_before = s->d->n_missing;
         if (st->kind == STEP_TABLE) {
             size_t mark = x->n_pending;
-            v = table_eval(x, st->tab, &row, &row_id);
+            val res_buf[8];
+            val *res = st->tab->n_out <= 8
+                           ? res_buf
+                           : arena_alloc(x->a, st->tab->n_out * sizeof *res);
+            memset(&v, 0, sizeof v);
+            if (res) {
+                table_eval(x, st->tab, res, &row, &row_id);
+                v = res[st->col];
+                if (st->tab->n_out > 1 && x->step_results) /* goodwill.STEP.RESULT */
+                    memcpy(&x->step_results[st->res_slot], res, st->tab->n_out * sizeof *res);
+            }
             eval_keep_missing(x, mark); /* facts that left rows unknown, if they mattered */
         } else {
             v = value_eval(x, st->arg);
@@ -571,19 +581,27 @@ static void decide_outputs(dstate *s)
     lw_output_result *res = (lw_output_result *)s->d->outputs;
     for (size_t i = 0; i < pb->n_outputs; i++) {
         const output_rule *o = &pb->outputs[i];
-        x->rule = o->name;
+        x->rule = o->tab ? o->tab->rule : o->name;
         val v;
         memset(&v, 0, sizeof v);
-        lw_truth w = cond_eval(x, o->when);
-        if (o->when)
-            trace_add(s, "output", o->name, w, o->at);
+        lw_truth w = LW_FALSE;
+        if (o->col > 0) {
+            v = x->outputs[i]; /* the group's first output evaluated the table */
+        } else {
+            w = cond_eval(x, o->when);
+            if (o->when)
+                trace_add(s, "output", x->rule, w, o->at);
+            if (o->tab)
+                memset(&x->outputs[i], 0, o->tab->n_out * sizeof x->outputs[i]);
+        }
         if (w == LW_TRUE) {
             coverage_mark(x->e, pb, o->cov);
             if (o->tab) {
                 int row;
                 const char *row_id;
                 size_t mark = x->n_pending;
-                v = table_eval(x, o->tab, &row, &row_id);
+                table_eval(x, o->tab, &x->outputs[i], &row, &row_id);
+                v = x->outputs[i];
                 eval_keep_missing(x, mark); /* facts that left rows unknown, if they mattered */
             } else {
                 v = value_eval(x, o->value);
@@ -598,8 +616,11 @@ static void decide_outputs(dstate *s)
         }
         if (v.t == V_ERROR)
             v.t = V_MISSING;
-        if (w == LW_FALSE)
-            v.idx = SETTLED; /* no value, whatever the missing facts are */
+        if (o->col == 0 && w == LW_FALSE) { /* no value, whatever the missing facts are */
+            v.idx = SETTLED;
+            for (size_t k = 1; o->tab && k < o->tab->n_out; k++)
+                x->outputs[i + k].idx = SETTLED; /* the rest of the group */
+        }
         x->outputs[i] = v;
         x->outputs_done = i + 1;
         res[i].name = o->name;
@@ -679,6 +700,8 @@ int lw_decide(lw_engine *e, const lw_playbook *pb, const lw_case *c,
                                      sizeof *d->promises);
     d->outputs = arena_alloc(a, (pb->n_outputs ? pb->n_outputs : 1) * sizeof *d->outputs);
     x->outputs = arena_alloc(a, (pb->n_outputs ? pb->n_outputs : 1) * sizeof *x->outputs);
+    if (pb->n_step_results)
+        x->step_results = arena_alloc(a, pb->n_step_results * sizeof *x->step_results);
     x->policy_out = arena_alloc(a, (pb->n_policies ? pb->n_policies : 1) *
                                        sizeof *x->policy_out);
     if (s.trace)

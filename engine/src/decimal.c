@@ -587,8 +587,9 @@ const char *num_add(arena *a, const val *x, const val *y, bool subtract, val *ou
                   !(subtract ? __builtin_sub_overflow(x->u.i, y->u.i, &r)
                              : __builtin_add_overflow(x->u.i, y->u.i, &r)) &&
                   r != INT64_MIN)) {
+        int32_t e = x->idx; /* out may be x */
         *out = num_int(r);
-        out->idx = x->idx;
+        out->idx = e;
         return NULL;
     }
     dec d;

@@ -877,6 +877,30 @@ static void set_enum_const(expr *e, const enumset *set, int idx)
     e->k.u.set = set;
 }
 
+/* STEP.RESULT: a result of the goodwill step STEP's table with several
+** results (docs/playbook-format.md §6): 1 and e set; -1 if STEP is such a step
+** but RESULT is not one of its results; 0 if STEP is not such a step. */
+static int step_result(const compiler *c, expr *e, const char *ref, size_t n)
+{
+    const char *dot = memchr(ref, '.', n);
+    const step_rule *st = dot ? step_by_id(c, ref, (size_t)(dot - ref)) : NULL;
+    if (!st || !st->tab || st->tab->n_out < 2)
+        return 0;
+    for (size_t i = 0; i < st->tab->n_out; i++) {
+        const table_result *res = &st->tab->out[i];
+        if (strlen(res->name) == n - (size_t)(dot + 1 - ref) &&
+            memcmp(res->name, dot + 1, n - (size_t)(dot + 1 - ref)) == 0) {
+            e->op = X_STEP_RESULT;
+            e->slot = (int32_t)(st->res_slot + i);
+            e->type = (uint8_t)res->type;
+            e->set = res->set;
+            e->cur = c->pb->cur;
+            return 1;
+        }
+    }
+    return -1;
+}
+
 /* Resolve a bare name. hint: an enum set the word may belong to. */
 static bool resolve_name(checker *K, expr *e, const enumset *hint, bool quiet)
 {
@@ -968,7 +992,7 @@ static bool resolve_name(checker *K, expr *e, const enumset *hint, bool quiet)
                 e->cur = pb->cur;
                 return true;
             }
-        if (K->sc && K->sc->goodwill) {
+        if (K->sc && K->sc->goodwill && !memchr(name + 9, '.', n - 9)) {
             int best = 0;
             for (int i = 1; i < 3; i++)
                 if (lw_edit_distance(name + 9, parts[i]) < lw_edit_distance(name + 9, parts[best]))
@@ -982,6 +1006,18 @@ static bool resolve_name(checker *K, expr *e, const enumset *hint, bool quiet)
                          : "");
             return false;
         }
+    }
+    int res = strncmp(name, "goodwill.", 9) == 0 && K->sc && K->sc->goodwill
+                  ? step_result(c, e, name + 9, n - 9)
+                  : 0;
+    if (res > 0)
+        return true;
+    if (res < 0) {
+        if (!quiet)
+            cerr(K, e, "'%s' is not a result of that goodwill step's table; write "
+                       "goodwill.STEP.RESULT with one of the names under its outputs:",
+                 name);
+        return false;
     }
     arena *tmp = &c->tmp;
     char *folded = text_fold(tmp, name, n);
@@ -1988,6 +2024,8 @@ val expr_eval(eval_ctx *x, const expr *e)
         }
         return v;
     }
+    case X_STEP_RESULT:
+        return x->step_results ? x->step_results[e->slot] : vmissing();
     case X_AND:
     case X_OR: {
         size_t mark = x->n_pending, settled = x->n_settled;

@@ -110,6 +110,15 @@ void print_expr(strbuf *b, const lw_playbook *pb, const expr *e, int outer)
         buf_puts(b, e->slot == 0 ? "goodwill.amount"
                     : e->slot == 1 ? "goodwill.within_authority" : "goodwill.needs_role");
         break;
+    case X_STEP_RESULT:
+        for (size_t i = 0; i < pb->n_steps; i++) {
+            const step_rule *st = &pb->steps[i];
+            if (st->tab && st->tab->n_out > 1 && (size_t)e->slot >= st->res_slot &&
+                (size_t)e->slot < st->res_slot + st->tab->n_out)
+                buf_printf(b, "goodwill.%s.%s", st->id,
+                           st->tab->out[(size_t)e->slot - st->res_slot].name);
+        }
+        break;
     case X_NOT:
         buf_puts(b, "not ");
         print_expr(b, pb, e->args[0], p);

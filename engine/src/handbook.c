@@ -582,6 +582,9 @@ static const char *hit_words(const table *t)
         default: return "hit policy collect: the results of every matching row, in row order";
         }
     case HIT_RULE_ORDER: return "hit policy rule_order: the results of every matching row, in row order";
+    case HIT_OUTPUT_ORDER:
+        return "hit policy output_order: the results of every matching row, in the order of "
+               "the declared values";
     }
     return "";
 }
@@ -647,7 +650,8 @@ static void cell_text(strbuf *b, const lw_playbook *pb, const cell *c, const exp
 
 /* A decision table as a real table: the row's number (what a decision's
 ** steps[].row names), its id when the playbook gives one, one column per
-** input, and the result named result_name. */
+** input, and the result named result_name (or, with several results, one
+** column per result, by its name). */
 static void table_put(doc *d, const table *t, const char *result_name)
 {
     bool ids = false;
@@ -662,7 +666,8 @@ static void table_put(doc *d, const table *t, const char *result_name)
         expr_code(d, t->in[i]);
         th_close(d);
     }
-    th(d, result_name);
+    for (size_t i = 0; i < t->n_out; i++)
+        th(d, t->n_out == 1 ? result_name : t->out[i].name);
     strbuf tmp;
     buf_init(&tmp, d->b->mem);
     for (size_t r = 0; r < t->n_rows; r++) {
@@ -687,12 +692,30 @@ static void table_put(doc *d, const table *t, const char *result_name)
                 code_n(d, tmp.p ? tmp.p : "", tmp.len);
             cell_close(d, false);
         }
-        cell_expr(d, row->out);
+        for (size_t i = 0; i < t->n_out; i++)
+            cell_expr(d, row->out[i]);
         row_close(d);
     }
     d->b->failed |= tmp.failed;
     buf_free(&tmp);
     table_close(d);
+    bool any_default = false;
+    for (size_t i = 0; i < t->n_out; i++)
+        any_default |= t->out[i].def != NULL;
+    if (!any_default)
+        return;
+    para_open(d, NULL);
+    text(d, "When no row matches: ");
+    for (size_t i = 0, k = 0; i < t->n_out; i++) {
+        if (!t->out[i].def)
+            continue;
+        if (k++)
+            text(d, ", ");
+        textf(d, "%s = ", t->n_out == 1 ? result_name : t->out[i].name);
+        expr_code(d, t->out[i].def);
+    }
+    text(d, ".");
+    para_close(d);
 }
 
 /* ======================================================================
@@ -955,9 +978,20 @@ static void section_outputs(doc *d)
     para(d, NULL, "Further results of a decision, worked out in this order.");
     for (size_t i = 0; i < pb->n_outputs; i++) {
         const output_rule *o = &pb->outputs[i];
-        rule_heading(d, 3, NULL, o->name);
+        bool several = o->tab && o->tab->n_out > 1;
+        if (several && o->col > 0)
+            continue; /* the table of the first result shows them all */
+        rule_heading(d, 3, NULL, several ? o->tab->rule : o->name);
         defs_open(d);
-        if (o->set) {
+        if (several) {
+            def_open(d, "Outputs");
+            for (size_t k = 0; k < o->tab->n_out; k++) {
+                if (k)
+                    text(d, ", ");
+                code(d, o->tab->out[k].name);
+            }
+            def_close(d);
+        } else if (o->set) {
             def_open(d, "One of");
             code_list(d, o->set->words, o->set->n);
             def_close(d);

@@ -418,7 +418,8 @@ typedef struct policy {
 
 /* Decision tables (table.c). */
 typedef enum {
-    HIT_FIRST, HIT_UNIQUE, HIT_ANY, HIT_PRIORITY, HIT_COLLECT, HIT_RULE_ORDER
+    HIT_FIRST, HIT_UNIQUE, HIT_ANY, HIT_PRIORITY, HIT_COLLECT, HIT_RULE_ORDER,
+    HIT_OUTPUT_ORDER
 } hit_policy;
 typedef enum { AGG_NONE, AGG_SUM, AGG_MIN, AGG_MAX, AGG_COUNT } aggregate;
 
@@ -439,10 +440,19 @@ struct cell {
 typedef struct table_row {
     const char *id;          /* optional row id */
     cell **cells;
-    const expr *out;
+    const expr **out;        /* one per result column */
     pos at;
     int cov;
 } table_row;
+
+/* A result column: `output: NAME` gives one, `outputs:` several. */
+typedef struct table_result {
+    const char *name;
+    ttype type;
+    const enumset *set;      /* declared words: priority ranking, bare words */
+    const expr *def;         /* `default:` when no row matches, or NULL */
+    pos at;
+} table_result;
 
 typedef struct table {
     hit_policy hit;
@@ -452,8 +462,9 @@ typedef struct table {
     const char **in_text;    /* each input as written (NULL: not a plain text) */
     size_t n_rows;
     table_row *rows;
-    ttype out_type;
-    const enumset *out_set;  /* priority ordering / declared words */
+    size_t n_out;
+    table_result *out;
+    const char *rule;        /* the rule that holds the table, for error entries */
     pos at;
 } table;
 
@@ -467,6 +478,9 @@ typedef struct step_rule {
     const expr *when;
     const expr *arg;
     table *tab;
+    size_t col;              /* tab's result column that is the amount */
+    size_t res_slot;         /* a table with several results: where its results
+                                go in the step results (goodwill.STEP.RESULT) */
     window eff;
     pos at;
     int cov;
@@ -492,6 +506,8 @@ typedef struct output_rule {
     const expr *when;
     const expr *value;
     table *tab;
+    size_t col;              /* tab's result column; the outputs of a table with
+                                several results follow each other, col 0 first */
     ttype type;
     const enumset *set;
     pos at;
@@ -549,6 +565,7 @@ struct lw_playbook {
     size_t n_policies;
     step_rule *steps;
     size_t n_steps;
+    size_t n_step_results;   /* results of goodwill tables with several results */
     limit_rule *limits;
     size_t n_limits;
     output_rule *outputs;
@@ -580,6 +597,7 @@ int fact_lookup(const lw_playbook *pb, const char *path, size_t n);
 */
 typedef enum {
     X_CONST, X_FACT, X_AMOUNT, X_OUTPUT, X_POLICY, X_GOODWILL,
+    X_STEP_RESULT, /* goodwill.STEP.RESULT (slot: index in the step results) */
     X_AND, X_OR, X_NOT, X_NEG,
     X_EQ, X_NE, X_LT, X_LE, X_GT, X_GE,
     X_IN_SET, X_IN_RANGE, X_IN_LIST,
@@ -650,6 +668,7 @@ policy *policy_by_id(const compiler *c, const char *id, size_t n);
 const role_def *role_by_id(const compiler *c, const char *id, size_t n);
 const output_rule *output_by_name(const compiler *c, const char *name, size_t n);
 const outcome_word *outcome_by_word(const compiler *c, const char *word, size_t n);
+const step_rule *step_by_id(const compiler *c, const char *id, size_t n);
 
 /* ======================================================================
 ** Lua scripts (script.c)
@@ -770,6 +789,7 @@ typedef struct eval_ctx {
     val goodwill_amount;
     int goodwill_needs_role;  /* role index of goodwill.needs_role, -1 null */
     bool goodwill_done;
+    val *step_results;        /* goodwill.STEP.RESULT, by step_rule.res_slot */
     const char *rule;         /* rule being evaluated, for errors */
     pos rule_at;
     lw_decision *d;           /* the decision being made: errors go here */
@@ -805,10 +825,23 @@ const tmpl *pick_lang(const ltext *m, const char *lang, const char *fallback);
 ** operator of precedence outer (0: none) (flip.c). */
 void print_expr(strbuf *b, const lw_playbook *pb, const expr *e, int outer);
 
-/* Tables: result value; *row = 1-based row that decided (0 none). */
-val table_eval(eval_ctx *x, const table *t, int *row, const char **row_id);
+
+/* Tables: the results, one per result column, into res[0..t->n_out-1];
+** *row = 1-based row that decided (0 none). */
+void table_eval(eval_ctx *x, const table *t, val *res, int *row, const char **row_id);
+/* The one comparison of two rows' results (res_a, res_b: n_out values each):
+** the sign says which comes first by priority -- the results' values: order,
+** column by column from the left (columns without values: do not rank) --
+** and *same says whether every result is equal. */
+int table_results_compare(const table *t, const val *res_a, const val *res_b, bool *same);
+/* The index of the result column called name, or -1. */
+int table_result_index(const table *t, const char *name);
+/* out_type and out_set are the rule's: they apply to a table's one result, or,
+** in a table with several results, to the one called typed (NULL: none). */
 table *table_compile(compiler *c, const node *n, const scope *sc, ttype out_type,
-                     const enumset *out_set, const char *rule);
+                     const enumset *out_set, const char *typed, const char *rule);
+/* A `values:` list of words (compile.c). */
+const enumset *compile_values(compiler *c, const node *v, const char *rule);
 
 /* Value helpers (value.c). */
 size_t val_format(const lw_playbook *pb, const val *v, char *buf, size_t size);

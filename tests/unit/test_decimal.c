@@ -239,6 +239,10 @@ static void test_numbers_in_vals(void **state)
     assert_null(num_put(&a, D("0.9"), &nine_tenths));
     assert_null(num_add(&a, &r, &nine_tenths, false, &r));
     assert_int_equal(dec_compare(num_get(&r), num_get(&y)), 0);
+    /* the result may be one of the operands (a running sum) */
+    val acc = x;
+    assert_null(num_add(&a, &acc, &x, false, &acc));
+    assert_int_equal(dec_compare(num_get(&acc), D("0.2")), 0);
     assert_null(num_mul(&a, &x, &x, &r));
     char buf[64];
     num_format(&r, buf, sizeof buf);

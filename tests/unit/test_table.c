@@ -1,7 +1,8 @@
 /*
-** test_table.c -- decision tables (docs/playbook-format.md §6): hit policies first,
-** unique, any, priority, collect (sum/min/max/count) and rule_order; the
-** unary-test cells; row ids in the goodwill step results.
+** test_table.c -- decision tables (docs/playbook-format.md §6): hit policies
+** first, unique, any, priority, collect (sum/min/max/count), rule_order and
+** output_order; tables with several results; defaults; the unary-test
+** cells; row ids in the goodwill step results.
 */
 #include "lw_test_util.h"
 
@@ -819,6 +820,143 @@ static void test_row_mapping_needs_id_and_row(void **state)
     tu_report_free(r);
 }
 
+/* ---------------------------------------------------------------------- */
+/* several results, output_order, defaults                                */
+
+static const char *const MULTI_PB = HEAD
+    "goodwill:\n"
+    "  - id: base\n"
+    "    table:\n"
+    "      hit: priority\n"
+    "      inputs: [incident.severity]\n"
+    "      outputs:\n"
+    "        reason: { values: [severe, minor] }\n"
+    "        amount: { default: 1 EUR }\n"
+    "      rows:\n"
+    "        - [\">= 1\", minor,  10 EUR]\n"
+    "        - [\">= 3\", severe, 30 EUR]\n"
+    "        - [\">= 2\", minor,  20 EUR]\n"
+    "outputs:\n"
+    "  before: { value: '\"first\"' }\n"
+    "  handling:\n"
+    "    table:\n"
+    "      hit: output_order\n"
+    "      inputs: [incident.severity]\n"
+    "      outputs:\n"
+    "        team:  { values: [claims, dispatch] }\n"
+    "        hours:\n"
+    "      rows:\n"
+    "        - [\">= 1\", dispatch, 48]\n"
+    "        - [\">= 2\", claims,   24]\n"
+    "  routing:\n"
+    "    table:\n"
+    "      hit: first\n"
+    "      inputs: [customer.tier]\n"
+    "      outputs:\n"
+    "        desk: { default: '\"front\"' }\n"
+    "        callback: { default: false }\n"
+    "      rows:\n"
+    "        - [gold, '\"vip desk\"', true]\n"
+    "  after: { value: 'outputs.desk' }\n";
+
+static void test_multi_outputs_in_place(void **state)
+{
+    (void)state;
+    tu_open_pb(MULTI_PB);
+    const lw_decision *d = RUN("incident.severity", "2", "customer.tier", "gold");
+    /* each result is an output, in the table's place, named by its column */
+    static const char *const names[] = {"before", "team", "hours", "desk", "callback", "after"};
+    assert_int_equal(d->n_outputs, 6);
+    for (size_t i = 0; i < 6; i++)
+        assert_string_equal(d->outputs[i].name, names[i]);
+    assert_string_equal(out(d, "desk"), "vip desk");
+    assert_string_equal(out(d, "callback"), "true");
+    assert_string_equal(out(d, "after"), "vip desk");
+}
+
+static void test_multi_defaults_per_result(void **state)
+{
+    (void)state;
+    tu_open_pb(MULTI_PB);
+    const lw_decision *d = RUN("incident.severity", "0", "customer.tier", "basic");
+    assert_string_equal(out(d, "desk"), "front");
+    assert_string_equal(out(d, "callback"), "false");
+    assert_string_equal(out(d, "after"), "front");
+    /* the goodwill step's amount is its result called amount, here the default */
+    assert_string_equal(amount(d), "1.00 EUR");
+    assert_int_equal(d->goodwill.steps[0].row, 0);
+    /* a list policy gives empty lists, not the default */
+    assert_string_equal(out(d, "team"), "[]");
+    assert_string_equal(out(d, "hours"), "[]");
+}
+
+static void test_multi_priority_ranks_whole_rows(void **state)
+{
+    (void)state;
+    tu_open_pb(MULTI_PB);
+    const lw_decision *d = RUN("incident.severity", "3");
+    assert_string_equal(amount(d), "30.00 EUR");
+    assert_int_equal(d->goodwill.steps[0].row, 2);
+    d = RUN("incident.severity", "2");
+    assert_string_equal(amount(d), "10.00 EUR"); /* a tie on reason: the first row */
+    assert_int_equal(d->goodwill.steps[0].row, 1);
+}
+
+static void test_output_order_sorts_rows(void **state)
+{
+    (void)state;
+    tu_open_pb(MULTI_PB);
+    const lw_decision *d = RUN("incident.severity", "2");
+    assert_string_equal(out(d, "team"), "[\"claims\",\"dispatch\"]");
+    assert_string_equal(out(d, "hours"), "[\"24\",\"48\"]");
+}
+
+static void test_multi_when_applies_to_every_result(void **state)
+{
+    (void)state;
+    tu_open_pb(HEAD
+        "outputs:\n"
+        "  routing:\n"
+        "    when: \"incident.severity > 1\"\n"
+        "    table:\n"
+        "      inputs: [customer.tier]\n"
+        "      outputs: [desk, callback]\n"
+        "      rows:\n"
+        "        - [\"-\", '\"front\"', true]\n");
+    const lw_decision *d = RUN("incident.severity", "1");
+    assert_string_equal(out(d, "desk"), "null");
+    assert_string_equal(out(d, "callback"), "null");
+    d = RUN("incident.severity", "2");
+    assert_string_equal(out(d, "desk"), "front");
+    assert_string_equal(out(d, "callback"), "true");
+}
+
+static void test_results_compare(void **state)
+{
+    (void)state;
+    tu_open_pb(MULTI_PB);
+    const table *t = tu_F.pb->steps[0].tab;
+    assert_int_equal(t->n_out, 2);
+    val a[2], b[2];
+    memset(a, 0, sizeof a);
+    memset(b, 0, sizeof b);
+    a[0].t = b[0].t = V_ENUM;
+    a[0].idx = 0; /* severe */
+    b[0].idx = 1; /* minor */
+    a[1].t = b[1].t = V_MONEY;
+    a[1].u.i = b[1].u.i = 5;
+    bool same;
+    assert_true(table_results_compare(t, a, b, &same) < 0);
+    assert_false(same);
+    assert_true(table_results_compare(t, b, a, &same) > 0);
+    b[0].idx = 0;
+    assert_int_equal(table_results_compare(t, a, b, &same), 0);
+    assert_true(same);
+    b[1].u.i = 6; /* amount has no values: it does not rank, but it differs */
+    assert_int_equal(table_results_compare(t, a, b, &same), 0);
+    assert_false(same);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -856,6 +994,12 @@ int main(void)
         cmocka_unit_test(test_row_ids_in_step_results),
         cmocka_unit_test(test_row_ids_in_json),
         cmocka_unit_test(test_row_mapping_needs_id_and_row),
+        cmocka_unit_test(test_multi_outputs_in_place),
+        cmocka_unit_test(test_multi_defaults_per_result),
+        cmocka_unit_test(test_multi_priority_ranks_whole_rows),
+        cmocka_unit_test(test_output_order_sorts_rows),
+        cmocka_unit_test(test_multi_when_applies_to_every_result),
+        cmocka_unit_test(test_results_compare),
     };
     return cmocka_run_group_tests(tests, NULL, tu_teardown);
 }
