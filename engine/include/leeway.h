@@ -225,7 +225,10 @@ LW_API void lw_case_reset(lw_case *c);
 ** undeclared path is recorded as a problem of the case (the decision will be
 ** `invalid` and list it) and the call returns LW_ERR_CASE or LW_ERR_NOTFOUND;
 ** LW_ERR_NOMEM when out of memory (the case may then lack a value or a
-** problem: reset it). Strings are copied. */
+** problem: reset it). Strings are copied. Numbers are exact decimals inside
+** the engine: v is taken as the shortest decimal that reads back as v (0.1 is
+** 0.1); a number with more digits than a double holds goes through
+** lw_case_set_text ("0.1234567890123456789"). */
 LW_API int lw_case_set_number(lw_case *c, const char *path, double v);
 LW_API int lw_case_set_bool(lw_case *c, const char *path, int v);
 LW_API int lw_case_set_string(lw_case *c, const char *path, const char *s);
@@ -293,9 +296,10 @@ typedef struct lw_money {
 typedef struct lw_value {
     lw_vtype type;
     int b;             /* LW_V_BOOL */
-    double number;     /* LW_V_NUMBER */
+    double number;     /* LW_V_NUMBER: the nearest double */
     lw_money money;    /* LW_V_MONEY */
-    const char *text;  /* LW_V_STRING, LW_V_ENUM; for LW_V_LIST a JSON array */
+    const char *text;  /* LW_V_STRING, LW_V_ENUM; for LW_V_LIST a JSON array;
+                          LW_V_NUMBER: the exact decimal ("0.3"), or NULL */
     int64_t seconds;   /* LW_V_DURATION; LW_V_DATE: seconds since 1970-01-01 */
 } lw_value;
 

@@ -85,6 +85,17 @@ void raw_from_node(const node *n, raw *r)
     raw_from_text(n->str, n->len, n->plain, r);
 }
 
+const char *raw_number(const raw *r, dec *out)
+{
+    if (r->s)
+        return dec_parse(r->s, r->len, out);
+    if (isnan(r->n))
+        return "not a number (NaN)";
+    if (isinf(r->n))
+        return "the number is too large";
+    return dec_from_double(r->n, out);
+}
+
 static const char *raw_desc(arena *a, const raw *r)
 {
     switch (r->k) {
@@ -148,26 +159,31 @@ const char *fact_value(arena *a, const lw_playbook *pb, const fact *f, const raw
         out->t = V_BOOL;
         out->u.b = r->b;
         return NULL;
-    case T_NUM:
+    case T_NUM: {
         if (r->k != RAW_NUM)
             return arena_printf(a, "expected a number, got %s", raw_desc(a, r));
-        if (isnan(r->n))
-            return "not a number (NaN)";
-        if (!isfinite(r->n) || fabs(r->n) > 1e15)
-            return r->s ? arena_printf(a, "%s is too large (at most 1e15)", raw_desc(a, r))
-                        : "the number is too large (at most 1e15)";
-        if (f->has_min && r->n < f->min)
-            return arena_printf(a, "%.15g is below the minimum %.15g", r->n, f->min);
-        if (f->has_max && r->n > f->max)
-            return arena_printf(a, "%.15g is above the maximum %.15g", r->n, f->max);
-        out->t = V_NUM;
-        out->u.n = r->n;
-        return NULL;
+        dec d;
+        const char *err = raw_number(r, &d);
+        if (err)
+            return r->s ? arena_printf(a, "%.40s: %s", r->s, err) : err;
+        char given[64], bound[64];
+        dec_format(d, given, sizeof given);
+        if (f->has_min && dec_compare(d, f->min) < 0) {
+            dec_format(f->min, bound, sizeof bound);
+            return arena_printf(a, "%s is below the minimum %s", given, bound);
+        }
+        if (f->has_max && dec_compare(d, f->max) > 0) {
+            dec_format(f->max, bound, sizeof bound);
+            return arena_printf(a, "%s is above the maximum %s", given, bound);
+        }
+        return num_put(a, d, out);
+    }
     case T_MONEY: {
         int cur = f->cur;
         const char *err;
+        dec d;
         if (r->k == RAW_NUM && !text)
-            err = money_from_double(r->n, cur, &out->u.i);
+            err = raw_number(r, &d) ? "not a finite number" : money_from_dec(d, cur, &out->u.i);
         else if (r->k == RAW_NUM || r->k == RAW_STR)
             err = text ? money_parse(text, n, f->cur, &out->u.i, &cur) : "expected money";
         else
@@ -506,14 +522,6 @@ int lw_case_set_number_at(lw_case *c, int f, double v)
 {
     if (!c || f < 0 || (size_t)f >= c->pb->n_facts)
         return LW_ERR_ARG;
-    const fact *fa = &c->pb->facts[f];
-    if (fa->type == T_NUM && isfinite(v) && (!fa->has_min || v >= fa->min) &&
-        (!fa->has_max || v <= fa->max) && fabs(v) <= 1e15) {
-        c->slots[f].t = V_NUM;
-        c->slots[f].u.n = v;
-        c->given[f] = 1;
-        return LW_OK;
-    }
     raw r = {RAW_NUM, false, v, NULL, 0};
     return put_raw(c, f, &r);
 }

@@ -521,19 +521,15 @@ static bool compile_fact_bounds(compiler *c, fact *f, const node *v)
             cerror(c, b, NULL, "%s: must be a number", bounds[i]);
             return false;
         }
-        if (!(fabs(r.n) <= 1e15)) {
-            cerror(c, b, NULL, "%s: %s is too large (at most 1e15)", bounds[i], b->str);
+        const char *err = raw_number(&r, i == 0 ? &f->min : &f->max);
+        if (err) {
+            cerror(c, b, NULL, "%s: %s: %s", bounds[i], b->str, err);
             return false;
         }
-        if (i == 0) {
-            f->has_min = true;
-            f->min = r.n;
-        } else {
-            f->has_max = true;
-            f->max = r.n;
-        }
+        *(i == 0 ? &f->has_min : &f->has_max) = true;
     }
-    bool reversed = f->type == T_MONEY ? f->min_money > f->max_money : f->min > f->max;
+    bool reversed = f->type == T_MONEY ? f->min_money > f->max_money
+                                       : dec_compare(f->min, f->max) > 0;
     if (f->has_min && f->has_max && reversed) {
         cerror(c, map_get(v, "min"), NULL, "min is larger than max; write the smaller bound "
                                            "as min:");

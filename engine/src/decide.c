@@ -466,7 +466,7 @@ static void decide_goodwill(dstate *s, int role)
                 err = "money overflow: the amount is too large";
             break;
         case STEP_MULTIPLY:
-            err = money_mul(before, v.u.n, &after);
+            err = money_mul(before, num_get(&v), &after);
             break;
         case STEP_CAP:
             after = before < v.u.i ? before : v.u.i;

@@ -94,12 +94,16 @@ size_t lw_value_format(const lw_value *v, char *out, size_t size)
     switch (v->type) {
     case LW_V_NULL: n = snprintf(out, size, "null"); break;
     case LW_V_BOOL: n = snprintf(out, size, "%s", v->b ? "true" : "false"); break;
-    case LW_V_NUMBER:
-        if (v->number == nearbyint(v->number) && fabs(v->number) < 1e15)
-            n = snprintf(out, size, "%.0f", v->number);
+    case LW_V_NUMBER: {
+        dec d;
+        if (v->text)
+            n = snprintf(out, size, "%s", v->text);
+        else if (!dec_from_double(v->number, &d))
+            return dec_format(d, out, size);
         else
-            n = snprintf(out, size, "%.15g", v->number);
+            n = snprintf(out, size, "null");
         break;
+    }
     case LW_V_MONEY: return lw_money_format(v->money, 1, out, size);
     case LW_V_STRING:
     case LW_V_ENUM:

@@ -103,9 +103,8 @@ dim_info *space_dim(space *sp, size_t dim)
     dim_setup(sp, d, vtype_of(f->type), f->set, f->cur);
     if (d->vt == V_NUM && (f->has_min || f->has_max) && d->all.iv) {
         ivl *iv = d->all.iv;
-        iv->lo.t = iv->hi.t = V_NUM;
-        iv->lo.u.n = f->min;
-        iv->hi.u.n = f->max;
+        if (num_put(sp->keep, f->min, &iv->lo) || num_put(sp->keep, f->max, &iv->hi))
+            iv->lo = iv->hi = num_int(0); /* out of memory: the ends are not read */
         iv->lok = f->has_min ? END_CLOSED : END_INF;
         iv->hik = f->has_max ? END_CLOSED : END_INF;
     }
@@ -464,7 +463,7 @@ bool dset_range(space *sp, size_t dim, const val *lo, const val *hi, dset *out)
 
 /* A value in the interval, as plain as the interval allows: a closed end,
 ** else the next whole number inside, else the middle. */
-static val pick_ordered(const dim_info *d, const ivl *iv)
+static val pick_ordered(space *sp, const dim_info *d, const ivl *iv)
 {
     val v = iv->lok != END_INF ? iv->lo : iv->hi;
     if (iv->lok == END_INF && iv->hik == END_INF) {
@@ -474,13 +473,24 @@ static val pick_ordered(const dim_info *d, const ivl *iv)
     }
     if (d->vt != V_NUM || iv->lok == END_CLOSED)
         return v; /* grid types are closed at both ends (normalise) */
+    /* exact decimals (decimal.c); if one fails (out of range), v stays an end */
+    dec x, one = dec_int(1);
+    val picked;
     if (iv->lok == END_OPEN) {
-        double x = floor(iv->lo.u.n) + 1;
-        bool inside = iv->hik == END_INF || x < iv->hi.u.n ||
-                      (x == iv->hi.u.n && iv->hik == END_CLOSED);
-        v.u.n = inside ? x : (iv->lo.u.n + iv->hi.u.n) / 2;
+        if (dec_round(num_get(&iv->lo), one, DEC_FLOOR, &x) || dec_add(x, one, &x) ||
+            num_put(sp->a, x, &picked))
+            return v;
+        int c = iv->hik == END_INF ? -1 : num_compare(&picked, &iv->hi);
+        if (c < 0 || (c == 0 && iv->hik == END_CLOSED))
+            return picked;
+        dec mid;
+        if (!dec_add(num_get(&iv->lo), num_get(&iv->hi), &mid) &&
+            !dec_div(mid, dec_int(2), &mid) && !num_put(sp->a, mid, &picked))
+            return picked;
     } else if (iv->hik == END_OPEN) {
-        v.u.n = ceil(iv->hi.u.n) - 1;
+        if (!dec_round(num_get(&iv->hi), one, DEC_CEIL, &x) && !dec_sub(x, one, &x) &&
+            !num_put(sp->a, x, &picked))
+            return picked;
     }
     return v;
 }
@@ -504,7 +514,7 @@ bool dset_pick(space *sp, size_t dim, const dset *s, char *buf, size_t size)
     if (dset_empty(d, s))
         return false;
     if (d->kind == DK_ORD) {
-        val v = pick_ordered(d, &s->iv[0]);
+        val v = pick_ordered(sp, d, &s->iv[0]);
         val_format(sp->pb, &v, buf, size);
         return true;
     }

@@ -22,7 +22,7 @@
 typedef enum {
     TK_EOF, TK_NUM, TK_PCT, TK_DUR, TK_DATE, TK_STR, TK_IDENT,
     TK_LP, TK_RP, TK_LB, TK_RB, TK_COMMA, TK_DOTDOT,
-    TK_EQ, TK_NE, TK_LT, TK_LE, TK_GT, TK_GE, TK_PLUS, TK_MINUS, TK_STAR, TK_SLASH,
+    TK_EQ, TK_NE, TK_LT, TK_LE, TK_GT, TK_GE, TK_PLUS, TK_MINUS, TK_STAR, TK_POW, TK_SLASH,
     TK_BAD, TK_HUGE, TK_BADDUR, TK_OPENSTR
 } tkind;
 
@@ -30,7 +30,7 @@ typedef struct token {
     tkind k;
     const char *s;   /* start in the source */
     size_t n;
-    double num;
+    dec num;         /* numbers and percentages, exactly */
     int64_t i;       /* duration seconds, date seconds */
     size_t off;      /* offset in the source */
 } token;
@@ -127,7 +127,7 @@ static void next(parser *P)
     size_t n = P->len, i = P->p;
     while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
         i++;
-    token t = {TK_EOF, s + i, 0, 0, 0, i};
+    token t = {TK_EOF, s + i, 0, {0, 0}, 0, i};
     if (i >= n) {
         P->t = t;
         P->p = i;
@@ -170,18 +170,13 @@ static void next(parser *P)
                 i = k;
             }
         }
-        char tmp[64];
-        size_t k = i - st < sizeof tmp - 1 ? i - st : sizeof tmp - 1;
-        memcpy(tmp, s + st, k);
-        tmp[k] = 0;
-        t.num = strtod(tmp, NULL);
-        if (i - st >= sizeof tmp - 1 || !isfinite(t.num) || fabs(t.num) > 1e15) {
+        if (dec_parse(s + st, i - st, &t.num)) {
             while (i < n && (ident_char((unsigned char)s[i]) || s[i] == '.'))
                 i++;
             t.k = TK_HUGE;
         } else if (i < n && s[i] == '%') {
             t.k = TK_PCT;
-            t.num /= 100;
+            t.num.e -= 2; /* exact: 15% is 0.15 */
             i++;
         } else if (i < n && (s[i] >= 'a' && s[i] <= 'z')) {
             size_t e = i;
@@ -194,7 +189,8 @@ static void next(parser *P)
                 t.i = secs;
                 i = e;
             } else {
-                t.k = TK_BADDUR;
+                /* 99999999999999999999d: a number too large for any duration */
+                t.k = dec_compare(t.num, dec_int(1000000000000000)) > 0 ? TK_HUGE : TK_BADDUR;
                 i = e;
             }
         } else {
@@ -234,7 +230,9 @@ static void next(parser *P)
         case ',': t.k = TK_COMMA; break;
         case '+': t.k = TK_PLUS; break;
         case '-': t.k = TK_MINUS; break;
-        case '*': t.k = TK_STAR; break;
+        case '*':
+            if (c2 == '*') { t.k = TK_POW; i++; } else t.k = TK_STAR;
+            break;
         case '/': t.k = TK_SLASH; break;
         case '.':
             if (c2 == '.') { t.k = TK_DOTDOT; i++; } else t.k = TK_BAD;
@@ -305,6 +303,7 @@ static expr *mk_name(parser *P, const token *t)
 }
 
 static expr *parse_or(parser *P);
+static expr *parse_power(parser *P);
 
 static const char *tok_desc(parser *P, const token *t)
 {
@@ -404,8 +403,8 @@ static expr *parse_primary(parser *P)
         e = mk(P, X_NUMLIT, t.off, 0);
         if (e) {
             e->type = T_NUM;
-            e->k.t = V_NUM;
-            e->k.u.n = t.num;
+            if (num_put(P->c->a, t.num, &e->k))
+                return NULL; /* out of memory */
             /* keep the literal text for exact money conversion */
             e->set = (const enumset *)(const void *)arena_strndup(P->c->a, t.s, t.n);
             if (t.k == TK_PCT)
@@ -534,7 +533,7 @@ static expr *parse_primary(parser *P)
         break;
     case TK_MINUS: {
         next(P);
-        expr *a = parse_primary(P);
+        expr *a = parse_power(P); /* -2 ** 2 is -(2 ** 2), as in mathematics */
         if (!a)
             return NULL;
         e = mk(P, X_NEG, t.off, 1);
@@ -542,10 +541,13 @@ static expr *parse_primary(parser *P)
             e->args[0] = a;
         break;
     }
-    case TK_HUGE:
-        perr(P, t.off, "the number '%.*s' is too large (at most 1e15)", (int)(t.n > 40 ? 40 : t.n),
-             t.s);
+    case TK_HUGE: {
+        dec d;
+        bool unit = t.n && t.s[t.n - 1] >= 'a' && t.s[t.n - 1] <= 'z'; /* 99999999999999999999d */
+        const char *why = unit ? "the number is too large for a duration" : dec_parse(t.s, t.n, &d);
+        perr(P, t.off, "'%.*s': %s", (int)(t.n > 40 ? 40 : t.n), t.s, why);
         return NULL;
+    }
     case TK_BADDUR:
         perr(P, t.off, "'%.*s' is not a duration: write a number and a unit, like 90min, 3h, 14d "
                        "or 1d2h (units: s, min, h, d, w; at most about 30 million years)",
@@ -568,13 +570,33 @@ static expr *parse_primary(parser *P)
     return e;
 }
 
-static expr *parse_mul(parser *P)
+/* a ** b binds tighter than unary minus and groups from the right:
+** 2 ** 3 ** 2 is 2 ** 9. */
+static expr *parse_power(parser *P)
 {
     expr *l = parse_primary(P);
+    if (!l || P->t.k != TK_POW)
+        return l;
+    token t = P->t;
+    next(P);
+    expr *r = parse_power(P);
+    if (!r)
+        return NULL;
+    expr *e = mk(P, X_POW, t.off, 2);
+    if (!e)
+        return NULL;
+    e->args[0] = l;
+    e->args[1] = r;
+    return e;
+}
+
+static expr *parse_mul(parser *P)
+{
+    expr *l = parse_power(P);
     while (l && (P->t.k == TK_STAR || P->t.k == TK_SLASH)) {
         token t = P->t;
         next(P);
-        expr *r = parse_primary(P);
+        expr *r = parse_power(P);
         if (!r)
             return NULL;
         expr *e = mk(P, t.k == TK_STAR ? X_MUL : X_DIV, t.off, 2);
@@ -1046,7 +1068,7 @@ static bool coerce_to(checker *K, expr *e, const expr *like)
 {
     if (like->type == T_MONEY && e->type == T_NUM && (e->op == X_NUMLIT || e->op == X_CONST)) {
         int64_t minor;
-        const char *err = money_from_double(e->k.u.n, like->cur, &minor);
+        const char *err = money_from_dec(num_get(&e->k), like->cur, &minor);
         if (!err)
             err = money_to_fine(minor, &minor);
         if (err) {
@@ -1295,7 +1317,7 @@ static bool check_call(checker *K, expr *e, const enumset *hint)
                 return false;
             }
             if (a[1]->op == X_CONST && (a[1]->type == T_MONEY ? a[1]->k.u.i <= 0
-                                                              : !(a[1]->k.u.n > 0))) {
+                                                              : dec_sign(num_get(&a[1]->k)) <= 0)) {
                 cerr(K, a[1], "the rounding step must be more than zero");
                 return false;
             }
@@ -1373,6 +1395,8 @@ static bool check_arith(checker *K, expr *e)
             e->type = T_DUR;
             return true;
         }
+    } else if (op == X_POW) {
+        if (ta == T_NUM && tb == T_NUM) { e->type = T_NUM; return true; }
     } else if (op == X_DIV) {
         if (ta == T_NUM && tb == T_NUM) { e->type = T_NUM; return true; }
         if (ta == T_MONEY && tb == T_NUM) { e->type = T_MONEY; e->cur = a->cur; return true; }
@@ -1384,6 +1408,10 @@ static bool check_arith(checker *K, expr *e)
         }
         if (ta == T_DUR && tb == T_NUM) { e->type = T_DUR; return true; }
         if (ta == T_DUR && tb == T_DUR) { e->type = T_NUM; return true; }
+    }
+    if (op == X_POW) {
+        cerr(K, e, "** needs two numbers, not %s and %s", type_desc(K, a), type_desc(K, b));
+        return false;
     }
     static const char *const verbs[] = {"add", "subtract", "multiply", "divide"};
     cerr(K, e, "cannot %s %s and %s", verbs[op - X_ADD], type_desc(K, a), type_desc(K, b));
@@ -1526,7 +1554,7 @@ static bool check(checker *K, expr *e, const enumset *hint)
         e->type = T_BOOL;
         return true;
     }
-    case X_ADD: case X_SUB: case X_MUL: case X_DIV:
+    case X_ADD: case X_SUB: case X_MUL: case X_DIV: case X_POW:
         return check_arith(K, e);
     default:
         return true;
@@ -1728,14 +1756,6 @@ static void push_pending(eval_ctx *x, int32_t slot)
     x->pending[x->n_pending++] = slot;
 }
 
-static val num(double d)
-{
-    val v;
-    memset(&v, 0, sizeof v);
-    v.t = V_NUM;
-    v.u.n = d;
-    return v;
-}
 
 static val money(int64_t i, int cur)
 {
@@ -1756,23 +1776,41 @@ static val with_i(vtype t, int64_t i)
     return v;
 }
 
-static val check_num(eval_ctx *x, const expr *e, double d)
-{
-    if (!isfinite(d)) {
-        eval_error(x, e->at, "the calculation gives a number that is not finite (division by "
-                             "zero or overflow)");
-        val v = vmissing();
-        v.t = V_ERROR;
-        return v;
-    }
-    return num(d);
-}
-
 static val err_val(void)
 {
     val v = vmissing();
     v.t = V_ERROR;
     return v;
+}
+
+/* A number computed with decimal.c: err NULL, or the reason it failed. */
+static val num_result(eval_ctx *x, const expr *e, const char *err, dec d)
+{
+    val v;
+    if (!err)
+        err = num_put(x->a, d, &v);
+    if (err) {
+        eval_error(x, e->at, "%s", err);
+        return err_val();
+    }
+    return v;
+}
+
+static val num_checked(eval_ctx *x, const expr *e, const char *err, val v)
+{
+    if (err) {
+        eval_error(x, e->at, "%s", err);
+        return err_val();
+    }
+    return v;
+}
+
+/* The ratio of two integers (money to money, duration to duration). */
+static val ratio(eval_ctx *x, const expr *e, int64_t a, int64_t b)
+{
+    dec d;
+    const char *err = dec_div(dec_int(a), dec_int(b), &d);
+    return num_result(x, e, err, d);
 }
 
 /* Values from library functions are typed only at run time. */
@@ -1782,6 +1820,8 @@ static bool arith_types_ok(int op, int ta, int tb)
         return ta == tb ? (ta == V_NUM || ta == V_MONEY || ta == V_DUR ||
                            (op == X_SUB && ta == V_DATE))
                         : (ta == V_DATE && tb == V_DUR) || (op == X_ADD && ta == V_DUR && tb == V_DATE);
+    if (op == X_POW)
+        return ta == V_NUM && tb == V_NUM;
     if (op == X_MUL)
         return (ta == V_NUM && (tb == V_NUM || tb == V_MONEY || tb == V_DUR)) ||
                (tb == V_NUM && (ta == V_MONEY || ta == V_DUR));
@@ -1797,6 +1837,8 @@ static val arith(eval_ctx *x, const expr *e, val a, val b)
 {
     int64_t r;
     const char *err = NULL;
+    val v;
+    dec d;
     if (LW_UNLIKELY(!arith_types_ok(e->op, a.t, b.t) ||
                     (a.t == V_MONEY && b.t == V_MONEY && a.cur != b.cur))) {
         eval_error(x, e->at, "cannot compute with these values (a function returned a value of "
@@ -1806,7 +1848,7 @@ static val arith(eval_ctx *x, const expr *e, val a, val b)
     switch (e->op) {
     case X_ADD:
         if (a.t == V_NUM)
-            return check_num(x, e, a.u.n + b.u.n);
+            return num_checked(x, e, num_add(x->a, &a, &b, false, &v), v);
         if (__builtin_add_overflow(a.u.i, b.u.i, &r))
             err = a.t == V_MONEY ? "money overflow: the amount is too large"
                                  : "the result is too large";
@@ -1820,7 +1862,7 @@ static val arith(eval_ctx *x, const expr *e, val a, val b)
         break;
     case X_SUB:
         if (a.t == V_NUM)
-            return check_num(x, e, a.u.n - b.u.n);
+            return num_checked(x, e, num_add(x->a, &a, &b, true, &v), v);
         if (__builtin_sub_overflow(a.u.i, b.u.i, &r))
             err = "the result is too large";
         else if (a.t == V_DATE && b.t == V_DUR && !date_in_range(r))
@@ -1834,7 +1876,7 @@ static val arith(eval_ctx *x, const expr *e, val a, val b)
         break;
     case X_MUL:
         if (a.t == V_NUM && b.t == V_NUM)
-            return check_num(x, e, a.u.n * b.u.n);
+            return num_checked(x, e, num_mul(x->a, &a, &b, &v), v);
         if (a.t == V_NUM) {
             val t = a;
             a = b;
@@ -1842,41 +1884,47 @@ static val arith(eval_ctx *x, const expr *e, val a, val b)
         }
         if (a.t == V_MONEY) {
             /* §3: the product is rounded half away from zero to the minor unit */
-            err = money_mul(a.u.i, b.u.n, &r);
+            err = money_mul(a.u.i, num_get(&b), &r);
             if (!err)
                 return money(money_round_step(r, MONEY_FINE), a.cur);
         } else { /* duration */
-            double d = (double)a.u.i * b.u.n;
-            if (fabs(d) > 9e15 || !isfinite(d))
+            if (dec_mul(dec_int(a.u.i), num_get(&b), &d) ||
+                dec_to_int64(d, DEC_HALF_UP, &r) || r > 900000000000000 || r < -900000000000000)
                 err = "the duration is too large";
             else
-                return with_i(V_DUR, (int64_t)llround(d));
+                return with_i(V_DUR, r);
         }
         break;
     case X_DIV:
         if (a.t == V_NUM)
-            return check_num(x, e, a.u.n / b.u.n);
+            return num_result(x, e, dec_div(num_get(&a), num_get(&b), &d), d);
         if (a.t == V_MONEY && b.t == V_MONEY) {
             if (b.u.i == 0)
                 err = "money divided by zero";
             else
-                return num((double)a.u.i / (double)b.u.i);
+                return ratio(x, e, a.u.i, b.u.i);
         } else if (a.t == V_MONEY) {
-            err = money_div(a.u.i, b.u.n, &r);
+            err = money_div(a.u.i, num_get(&b), &r);
             if (!err)
                 return money(money_round_step(r, MONEY_FINE), a.cur);
         } else if (b.t == V_DUR) {
             if (b.u.i == 0)
                 err = "duration divided by zero";
             else
-                return num((double)a.u.i / (double)b.u.i);
+                return ratio(x, e, a.u.i, b.u.i);
         } else {
-            if (b.u.n == 0 || !isfinite(b.u.n))
+            if (dec_sign(num_get(&b)) == 0)
                 err = "duration divided by zero";
+            else if (dec_div(dec_int(a.u.i), num_get(&b), &d) ||
+                     dec_to_int64(d, DEC_HALF_UP, &r) || r > 900000000000000 ||
+                     r < -900000000000000)
+                err = "the duration is too large";
             else
-                return with_i(V_DUR, (int64_t)llround((double)a.u.i / b.u.n));
+                return with_i(V_DUR, r);
         }
         break;
+    case X_POW:
+        return num_result(x, e, dec_pow(num_get(&a), num_get(&b), &d), d);
     }
     eval_error(x, e->at, "%s", err ? err : "arithmetic error");
     return err_val();
@@ -1903,15 +1951,12 @@ static val round_fn(eval_ctx *x, const expr *e, val a, const val *step)
             a.u.i = money_ceil_step(a.u.i, s);
         return a;
     }
-    double s = step ? step->u.n : 1;
-    if (!(s > 0)) {
-        eval_error(x, e->at, "the rounding step must be more than zero");
-        return err_val();
-    }
-    double q = a.u.n / s;
-    double r = e->op == X_ROUND ? (q < 0 ? -floor(-q + 0.5) : floor(q + 0.5))
-               : e->op == X_FLOOR ? floor(q) : ceil(q);
-    return num(r * s);
+    dec r;
+    const char *err = dec_round(num_get(&a), step ? num_get(step) : dec_int(1),
+                                e->op == X_ROUND ? DEC_HALF_UP : e->op == X_FLOOR ? DEC_FLOOR
+                                                                                  : DEC_CEIL,
+                                &r);
+    return num_result(x, e, err, r);
 }
 
 static bool cmp_ok(eval_ctx *x, const expr *e, val a, val b, int *out)
@@ -2032,8 +2077,8 @@ val expr_eval(eval_ctx *x, const expr *e)
     case X_NEG: {
         val a = expr_eval(x, e->args[0]);
         if (a.t == V_NUM)
-            a.u.n = -a.u.n;
-        else if (a.t == V_MONEY || a.t == V_DUR)
+            return num_result(x, e, NULL, dec_neg(num_get(&a)));
+        if (a.t == V_MONEY || a.t == V_DUR)
             a.u.i = -a.u.i;
         return a;
     }
@@ -2044,7 +2089,7 @@ val expr_eval(eval_ctx *x, const expr *e)
             return a.t == V_ERROR || b.t == V_ERROR ? err_val() : vmissing();
         int c;
         if (LW_LIKELY(a.t == V_NUM && b.t == V_NUM))
-            c = (a.u.n > b.u.n) - (a.u.n < b.u.n);
+            c = num_compare(&a, &b);
         else if (!cmp_ok(x, e, a, b, &c))
             return err_val();
         switch (e->op) {
@@ -2094,7 +2139,7 @@ val expr_eval(eval_ctx *x, const expr *e)
                 return vbool(true);
         return vbool(false);
     }
-    case X_ADD: case X_SUB: case X_MUL: case X_DIV: {
+    case X_ADD: case X_SUB: case X_MUL: case X_DIV: case X_POW: {
         val a = expr_eval(x, e->args[0]);
         val b = expr_eval(x, e->args[1]);
         if (unknown(&a) || unknown(&b))
@@ -2181,7 +2226,7 @@ val expr_eval(eval_ctx *x, const expr *e)
             return a;
         const char *s = a.t == V_ENUM ? a.u.set->words[a.idx] : a.u.s;
         size_t n = a.t == V_ENUM ? strlen(s) : (size_t)a.idx;
-        return num((double)text_graphemes(s, n));
+        return num_int((int64_t)text_graphemes(s, n));
     }
     case X_CONTAINS: case X_STARTS: {
         val a = expr_eval(x, e->args[0]);

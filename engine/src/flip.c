@@ -23,7 +23,8 @@ static int prec(int op)
     case X_ADD: case X_SUB: return 5;
     case X_MUL: case X_DIV: return 6;
     case X_NEG: return 7;
-    default: return 8;
+    case X_POW: return 8;
+    default: return 9;
     }
 }
 
@@ -42,6 +43,7 @@ static const char *op_text(int op)
     case X_SUB: return "-";
     case X_MUL: return "*";
     case X_DIV: return "/";
+    case X_POW: return "**";
     default: return "?";
     }
 }
@@ -167,10 +169,10 @@ void print_expr(strbuf *b, const lw_playbook *pb, const expr *e, int outer)
                 print_expr(b, pb, e->args[i], 0);
             }
             buf_putc(b, ')');
-        } else if (e->n == 2) {
-            print_expr(b, pb, e->args[0], p);
+        } else if (e->n == 2) { /* ** groups from the right, the others from the left */
+            print_expr(b, pb, e->args[0], e->op == X_POW ? p + 1 : p);
             buf_printf(b, " %s ", op_text(e->op));
-            print_expr(b, pb, e->args[1], p + 1);
+            print_expr(b, pb, e->args[1], e->op == X_POW ? p : p + 1);
         }
         break;
     }

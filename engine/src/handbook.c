@@ -756,18 +756,21 @@ static void section_facts(doc *d)
             }
         }
         if (f->has_min || f->has_max) {
-            val lo = {.t = V_NUM, .u.n = f->min}, hi = {.t = V_NUM, .u.n = f->max};
+            char lo[64], hi[64];
             if (f->type == T_MONEY) {
-                lo = (val){.t = V_MONEY, .cur = (uint8_t)f->cur, .u.i = f->min_money};
-                hi = (val){.t = V_MONEY, .cur = (uint8_t)f->cur, .u.i = f->max_money};
+                money_format(money_to_minor(f->min_money), f->cur, true, lo, sizeof lo);
+                money_format(money_to_minor(f->max_money), f->cur, true, hi, sizeof hi);
+            } else {
+                dec_format(f->min, lo, sizeof lo);
+                dec_format(f->max, hi, sizeof hi);
             }
             if (f->has_min && f->has_max) {
-                value(d, &lo);
+                text(d, lo);
                 text(d, " to ");
-                value(d, &hi);
+                text(d, hi);
             } else {
                 text(d, f->has_min ? "at least " : "at most ");
-                value(d, f->has_min ? &lo : &hi);
+                text(d, f->has_min ? lo : hi);
             }
         }
         if (f->max_length)

@@ -157,10 +157,11 @@ typedef struct strlist {
 typedef struct val {
     uint8_t t;
     uint8_t cur;   /* V_MONEY: currency index */
-    int32_t idx;   /* V_ENUM value index, V_ROLE, V_OUTCOME index; V_STR length */
+    int32_t idx;   /* V_ENUM value index, V_ROLE, V_OUTCOME index; V_STR length;
+                      V_NUM exponent (decimal.c: read numbers with num_get) */
     union {
-        double n;             /* V_NUM */
-        int64_t i;            /* V_MONEY minor units, V_DUR seconds, V_DATE seconds */
+        int64_t i;            /* V_MONEY minor units, V_DUR seconds, V_DATE seconds;
+                                 V_NUM coefficient (decimal.c) */
         bool b;               /* V_BOOL */
         const char *s;        /* V_STR */
         const enumset *set;   /* V_ENUM */
@@ -176,6 +177,51 @@ struct enumset {
 
 int enumset_find(const enumset *s, const char *folded);
 int enumset_find_text(arena *scratch, const enumset *s, const char *text, size_t n);
+
+/* Exact decimal numbers (decimal.c): c x 10^e, |c| < 10^34. Functions that
+** return const char * give NULL when all is well, else a message for people
+** (a result beyond 10^6144, division by zero, ...). +, -, * and dec_round are
+** exact while the result fits in 34 digits; quotients and powers are rounded
+** to 34 significant digits, half to even (DMN FEEL's decimal128). */
+/* 8-byte aligned, not 16: decs live in arenas and structs (fact min/max)
+** whose memory an application's allocator gives 8-aligned (PostgreSQL's
+** palloc); aligned SSE loads of a 16-aligned __int128 would fault there. */
+typedef struct __attribute__((packed, aligned(8))) dec {
+    __int128 c;
+    int32_t e;
+} dec;
+typedef enum { DEC_DOWN, DEC_HALF_UP, DEC_FLOOR, DEC_CEIL } dec_rounding; /* HALF_UP: away from zero */
+
+dec dec_int(int64_t i);
+int dec_sign(dec a);
+dec dec_neg(dec a);
+const char *dec_add(dec a, dec b, dec *out);
+const char *dec_sub(dec a, dec b, dec *out);
+const char *dec_mul(dec a, dec b, dec *out);
+const char *dec_div(dec a, dec b, dec *out);
+const char *dec_pow(dec a, dec n, dec *out);    /* n whole */
+int dec_compare(dec a, dec b);                  /* -1, 0, 1; exact */
+const char *dec_round(dec a, dec step, dec_rounding mode, dec *out); /* to a multiple of step > 0 */
+const char *dec_to_int64(dec a, dec_rounding mode, int64_t *out);
+const char *dec_parse(const char *s, size_t n, dec *out); /* "12", "-0.5", "1.5e-3" */
+size_t dec_format(dec a, char *buf, size_t size);         /* shortest exact text */
+double dec_to_double(dec a);                    /* nearest double, for display-free uses */
+const char *dec_from_double(double d, dec *out); /* the shortest decimal that reads back as d */
+/* A number in a val: num_put holds a wide coefficient in the arena a. */
+dec num_get(const val *v);
+const char *num_put(arena *a, dec d, val *out);
+val num_int(int64_t i);
+int num_compare_aligned(const val *a, const val *b);
+/* The one comparison of two numbers (val_compare uses it): -1, 0 or 1. */
+static inline int num_compare(const val *a, const val *b)
+{
+    if (LW_LIKELY(a->idx == b->idx && a->cur == 0 && b->cur == 0)) /* same exponent */
+        return (a->u.i > b->u.i) - (a->u.i < b->u.i);
+    return num_compare_aligned(a, b);
+}
+const char *num_add(arena *a, const val *x, const val *y, bool subtract, val *out);
+const char *num_mul(arena *a, const val *x, const val *y, val *out);
+size_t num_format(const val *v, char *buf, size_t size);
 
 /* Currencies (money.c). */
 typedef struct currency_def {
@@ -200,12 +246,12 @@ int64_t money_scale(int cur);                      /* 10^digits */
 /* Parse "19.95", "19.95 EUR", "-3 EUR"; cur_default used without a code.
 ** Returns 0 ok, else a static message. */
 const char *money_parse(const char *s, size_t n, int cur_default, int64_t *minor, int *cur);
-/* Exact conversion of a double in major units; error if more decimals than the
+/* Exact conversion of a number in major units; error if more decimals than the
 ** currency has or out of range. */
-const char *money_from_double(double d, int cur, int64_t *minor);
+const char *money_from_dec(dec d, int cur, int64_t *minor);
 /* Arithmetic: 0 ok, else a static message (overflow, ...). */
-const char *money_mul(int64_t a, double f, int64_t *out);
-const char *money_div(int64_t a, double f, int64_t *out);
+const char *money_mul(int64_t a, dec f, int64_t *out);
+const char *money_div(int64_t a, dec f, int64_t *out);
 int64_t money_round_step(int64_t a, int64_t step);    /* half away from zero */
 int64_t money_floor_step(int64_t a, int64_t step);
 int64_t money_ceil_step(int64_t a, int64_t step);
@@ -300,7 +346,7 @@ typedef struct fact {
     int cur;                 /* money: currency_def */
     const enumset *set;      /* enum */
     bool has_min, has_max;
-    double min, max;         /* number */
+    dec min, max;            /* number */
     int64_t min_money, max_money; /* money, fine units */
     size_t max_length;       /* strings, in graphemes; 0 = none */
     bool has_default;
@@ -557,7 +603,7 @@ typedef enum {
     X_AND, X_OR, X_NOT, X_NEG,
     X_EQ, X_NE, X_LT, X_LE, X_GT, X_GE,
     X_IN_SET, X_IN_RANGE, X_IN_LIST,
-    X_ADD, X_SUB, X_MUL, X_DIV,
+    X_ADD, X_SUB, X_MUL, X_DIV, X_POW,
     X_MIN, X_MAX, X_ROUND, X_FLOOR, X_CEIL, X_HAS, X_LOWER, X_CONTAINS,
     X_STARTS, X_LEN, X_IF, X_COALESCE,
     X_ISNULL,      /* x == null (k.u.b: negated, x != null) */
@@ -848,6 +894,9 @@ typedef struct raw {
 } raw;
 
 void raw_from_node(const node *n, raw *r);
+/* A raw number as an exact decimal: from its text when known (YAML, --set),
+** else the shortest decimal that reads back as the double (JSON via cJSON). */
+const char *raw_number(const raw *r, dec *out);
 /* Convert a raw scalar to a value of fact f's type; NULL or a message saying
 ** what was expected. */
 const char *fact_value(arena *a, const lw_playbook *pb, const fact *f, const raw *r, val *out);

@@ -52,7 +52,7 @@ static uint32_t expr_hash(const expr *e)
             h = h * 16777619u ^ e->k.u.b;
             break;
         case V_NUM: {
-            double d = e->k.u.n == 0 ? 0 : e->k.u.n; /* -0 == 0 */
+            double d = dec_to_double(num_get(&e->k)); /* equal numbers, equal hashes */
             uint64_t bits;
             memcpy(&bits, &d, sizeof bits);
             h = h * 16777619u ^ (uint32_t)(bits ^ bits >> 32);

@@ -2,8 +2,7 @@
 ** money.c -- money as integer minor units with an ISO 4217 currency.
 **
 ** No floating point ever holds an amount. Multiplying or dividing by a number
-** treats the number as the decimal it was written as (1.5, 0.2, 1.875) and
-** rounds once, half away from zero, to the minor unit. Every operation checks
+** (an exact decimal, decimal.c) rounds once, half away from zero. Every operation checks
 ** for overflow and reports it instead of wrapping.
 */
 #include "internal.h"
@@ -111,42 +110,29 @@ const char *money_parse(const char *s, size_t n, int cur_default, int64_t *minor
     return NULL;
 }
 
-/* The decimal a double was written as: d == m / 10^s, if some s <= 9 works. */
-static bool as_decimal(double d, int64_t *m, int *s)
+const char *money_from_dec(dec d, int cur, int64_t *minor)
 {
-    if (!isfinite(d))
-        return false;
-    for (int k = 0; k <= 9; k++) {
-        double x = d * (double)pow10s[k];
-        if (fabs(x) > 9.0e15)
-            return false;
-        double r = nearbyint(x);
-        /* a few units in the last place: 1.15 * 100 = 114.99999999999999 */
-        if (fabs(x - r) <= 1e-12 * (fabs(x) > 1 ? fabs(x) : 1)) {
-            *m = (int64_t)r;
-            *s = k;
-            return true;
-        }
-    }
-    return false;
-}
-
-const char *money_from_double(double d, int cur, int64_t *minor)
-{
-    if (!isfinite(d))
-        return "not a finite number";
-    int64_t m;
-    int s;
     int digits = money_currency_at(cur)->digits;
-    if (!as_decimal(d, &m, &s))
-        return fabs(d) > 9.0e15 ? "amount too large" : "more decimals than the currency has";
-    if (s > digits)
+    dec scaled;
+    int64_t v;
+    if (dec_mul(d, dec_int(money_scale(cur)), &scaled) || dec_to_int64(scaled, DEC_DOWN, &v))
+        return "amount too large";
+    if (dec_compare(scaled, dec_int(v)) != 0)
         return digits == 0 ? "this currency has no minor unit: write a whole amount"
                            : "more decimals than the currency has";
-    int64_t scale = pow10s[digits - s];
-    if (__builtin_mul_overflow(m, scale, minor))
+    if (v > 9000000000000000 || v < -9000000000000000)
         return "amount too large";
+    *minor = v;
     return NULL;
+}
+
+/* a (fine units) times or divided by f, rounded half away from zero to the
+** fine unit. */
+static const char *fine_result(const char *err, dec r, int64_t *out)
+{
+    if (!err && dec_to_int64(r, DEC_HALF_UP, out))
+        err = "money overflow: the amount is too large";
+    return err;
 }
 
 /* n / d rounded half away from zero, d > 0. */
@@ -160,51 +146,49 @@ static __int128 div_round(__int128 n, __int128 d)
     return q;
 }
 
-static const char *fit(__int128 v, int64_t *out)
+/* 10^k for the fast paths below: a factor with at most 18 decimals */
+static __int128 pow10_small(int k)
+{
+    __int128 p = 1;
+    while (k-- > 0)
+        p *= 10;
+    return p;
+}
+
+static bool fits_fine(__int128 v, int64_t *out)
 {
     if (v > INT64_MAX || v < -INT64_MAX)
-        return "money overflow: the amount is too large";
+        return false;
     *out = (int64_t)v;
-    return NULL;
+    return true;
 }
 
-const char *money_mul(int64_t a, double f, int64_t *out)
+const char *money_mul(int64_t a, dec f, int64_t *out)
 {
-    int64_t m;
-    int s;
-    if (!as_decimal(f, &m, &s)) {
-        if (!isfinite(f))
-            return "money multiplied by a number that is not finite";
-        long double r = (long double)a * f;
-        if (r > 9.2e18L || r < -9.2e18L)
-            return "money overflow: the amount is too large";
-        *out = (int64_t)llroundl(r);
-        return NULL;
-    }
-    return fit(div_round((__int128)a * m, pow10s[s]), out);
+    if (f.e <= 0 && f.e >= -18 && f.c >= -INT64_MAX && f.c <= INT64_MAX) /* 1.5, 0.25, 3 */
+        return fits_fine(div_round((__int128)a * (int64_t)f.c, pow10_small(-f.e)), out)
+                   ? NULL
+                   : "money overflow: the amount is too large";
+    dec r;
+    const char *err = dec_mul(dec_int(a), f, &r);
+    return fine_result(err ? "money overflow: the amount is too large" : NULL, r, out);
 }
 
-const char *money_div(int64_t a, double f, int64_t *out)
+const char *money_div(int64_t a, dec f, int64_t *out)
 {
-    int64_t m;
-    int s;
-    if (f == 0)
+    dec r;
+    if (dec_sign(f) == 0)
         return "money divided by zero";
-    if (!as_decimal(f, &m, &s)) {
-        if (!isfinite(f))
-            return "money divided by a number that is not finite";
-        long double r = (long double)a / f;
-        if (r > 9.2e18L || r < -9.2e18L)
-            return "money overflow: the amount is too large";
-        *out = (int64_t)llroundl(r);
-        return NULL;
+    if (f.e <= 0 && f.e >= -18 && f.c >= -INT64_MAX && f.c <= INT64_MAX) {
+        __int128 n = (__int128)a * pow10_small(-f.e), d = (int64_t)f.c;
+        if (d < 0) {
+            n = -n;
+            d = -d;
+        }
+        return fits_fine(div_round(n, d), out) ? NULL : "money overflow: the amount is too large";
     }
-    __int128 n = (__int128)a * pow10s[s];
-    if (m < 0) {
-        n = -n;
-        m = -m;
-    }
-    return fit(div_round(n, m), out);
+    const char *err = dec_div(dec_int(a), f, &r);
+    return fine_result(err ? "money overflow: the amount is too large" : NULL, r, out);
 }
 
 int64_t money_round_step(int64_t a, int64_t step)

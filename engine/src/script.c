@@ -311,6 +311,23 @@ static int q_add_sub(lua_State *L, bool add)
 static int q_add(lua_State *L) { return q_add_sub(L, true); }
 static int q_sub(lua_State *L) { return q_add_sub(L, false); }
 
+/* A Lua number as an exact decimal: an integer as it is, a float as its
+** decimal value to 15 significant digits, all a binary float holds reliably
+** (0.1 + 0.2 in Lua is 0.3, not 0.30000000000000004). */
+static const char *lua_dec(lua_State *L, int idx, dec *out)
+{
+    if (lua_isinteger(L, idx)) {
+        *out = dec_int((int64_t)lua_tointeger(L, idx));
+        return NULL;
+    }
+    double d = (double)lua_tonumber(L, idx);
+    if (!isfinite(d))
+        return "the number is not finite";
+    char buf[40];
+    snprintf(buf, sizeof buf, "%.15g", d);
+    return dec_parse(buf, strlen(buf), out);
+}
+
 /* money x number rounds to the minor unit, exactly like expressions (§3) */
 static int q_mul(lua_State *L)
 {
@@ -321,7 +338,10 @@ static int q_mul(lua_State *L)
     double f = lua_tonumber(L, ni);
     if (q->kind == Q_MONEY) {
         int64_t r;
-        const char *err = money_mul(q->v, f, &r);
+        dec fd;
+        const char *err = lua_dec(L, ni, &fd);
+        if (!err)
+            err = money_mul(q->v, fd, &r);
         if (err)
             return luaL_error(L, "%s", err);
         push_qty(L, Q_MONEY, q->cur, money_round_step(r, MONEY_FINE));
@@ -353,7 +373,10 @@ static int q_div(lua_State *L)
     double f = lua_tonumber(L, 2);
     if (a->kind == Q_MONEY) {
         int64_t r;
-        const char *err = money_div(a->v, f, &r);
+        dec fd;
+        const char *err = lua_dec(L, 2, &fd);
+        if (!err)
+            err = money_div(a->v, fd, &r);
         if (err)
             return luaL_error(L, "%s", err);
         push_qty(L, Q_MONEY, a->cur, money_round_step(r, MONEY_FINE));
@@ -491,7 +514,10 @@ static int l_money(lua_State *L)
     if (lua_type(L, 1) == LUA_TNUMBER) {
         if (cur < 0)
             return luaL_error(L, "money(number) needs a currency: money(19.95, \"EUR\")");
-        err = money_from_double(lua_tonumber(L, 1), cur, &minor);
+        dec d;
+        err = lua_dec(L, 1, &d);
+        if (!err)
+            err = money_from_dec(d, cur, &minor);
     } else if (lua_type(L, 1) == LUA_TSTRING) {
         size_t n;
         const char *s = lua_tolstring(L, 1, &n);
@@ -1032,12 +1058,16 @@ static void push_val(lua_State *L, const lw_playbook *pb, const val *v)
     case V_BOOL:
         lua_pushboolean(L, v->u.b);
         break;
-    case V_NUM:
-        if (v->u.n == floor(v->u.n) && fabs(v->u.n) < 9007199254740992.0)
-            lua_pushinteger(L, (lua_Integer)v->u.n); /* 82, not 82.0 */
+    case V_NUM: { /* a whole number as an integer (82, not 82.0), else the nearest float */
+        dec d = num_get(v), whole;
+        int64_t i;
+        if (!dec_round(d, dec_int(1), DEC_DOWN, &whole) && dec_compare(whole, d) == 0 &&
+            !dec_to_int64(d, DEC_DOWN, &i))
+            lua_pushinteger(L, (lua_Integer)i);
         else
-            lua_pushnumber(L, v->u.n);
+            lua_pushnumber(L, dec_to_double(d));
         break;
+    }
     case V_STR:
         lua_pushlstring(L, v->u.s, (size_t)v->idx);
         break;
@@ -1104,12 +1134,14 @@ static const char *to_val(lua_engine *le, eval_ctx *x, int idx, ttype want,
         return NULL;
     }
     if (t == LUA_TNUMBER && (want == T_NUM || want == T_ANY)) {
-        double d = lua_tonumber(L, idx);
-        if (!isfinite(d))
+        dec d;
+        if (!isfinite(lua_tonumber(L, idx)))
             return "returned a number that is not finite";
-        out->t = V_NUM;
-        out->u.n = d;
-        return NULL;
+        const char *err = lua_dec(L, idx, &d);
+        if (!err)
+            err = num_put(x->a, d, out);
+        return err ? arena_printf(x->a, "returned a number that cannot be held exactly: %s", err)
+                   : NULL;
     }
     if (t == LUA_TSTRING && (want == T_STR || want == T_ANY || want == T_ENUM)) {
         size_t n, nl;

@@ -701,8 +701,8 @@ static lw_truth cell_match(const cell *x, const val *v)
         return (x->mask >> v->idx) & 1 ? LW_TRUE : LW_FALSE;
     case CELL_EQ:
     case CELL_CMP:
-        if (v->t == V_NUM)
-            c = (v->u.n > x->a.u.n) - (v->u.n < x->a.u.n);
+        if (v->t == V_NUM && x->a.t == V_NUM)
+            c = num_compare(v, &x->a);
         else
             c = val_compare(v, &x->a, &ok);
         if (!ok)
@@ -716,8 +716,8 @@ static lw_truth cell_match(const cell *x, const val *v)
         default: return c >= 0 ? LW_TRUE : LW_FALSE;
         }
     case CELL_RANGE: {
-        if (v->t == V_NUM)
-            return v->u.n >= x->a.u.n && v->u.n <= x->b.u.n ? LW_TRUE : LW_FALSE;
+        if (v->t == V_NUM && x->a.t == V_NUM && x->b.t == V_NUM)
+            return num_compare(v, &x->a) >= 0 && num_compare(v, &x->b) <= 0 ? LW_TRUE : LW_FALSE;
         int lo = val_compare(v, &x->a, &ok);
         int hi = val_compare(v, &x->b, &ok);
         return ok && lo >= 0 && hi <= 0 ? LW_TRUE : LW_FALSE;
@@ -820,13 +820,18 @@ static void list_results(eval_ctx *x, const table *t, size_t *hits, val *res_row
 /* collect with an aggregate, into acc (the first match's result or count). */
 static bool aggregate_add(eval_ctx *x, const table *t, size_t r, const val *out, val *acc)
 {
+    const char *err;
     if (t->agg == AGG_COUNT) {
-        acc->u.n += 1;
+        acc->u.i += 1;
     } else if (t->agg == AGG_SUM) {
         if (out->t <= V_ERROR || acc->t <= V_ERROR) {
             acc->t = V_ERROR;
         } else if (out->t == V_NUM) {
-            acc->u.n += out->u.n;
+            if ((err = num_add(x->a, acc, out, false, acc))) {
+                eval_error(x, t->rows[r].at, "the sum of the table's results: %s", err);
+                acc->t = V_ERROR;
+                return false;
+            }
         } else if (__builtin_add_overflow(acc->u.i, out->u.i, &acc->u.i)) {
             eval_error(x, t->rows[r].at, "the sum of the table's results overflows");
             acc->t = V_ERROR;
@@ -887,8 +892,7 @@ void table_eval(eval_ctx *x, const table *t, val *res, int *row, const char **ro
             if (t->hit == HIT_FIRST)
                 break;
             if (t->agg == AGG_COUNT) {
-                res[0].t = V_NUM;
-                res[0].u.n = 1;
+                res[0] = num_int(1);
             }
             continue;
         }
@@ -935,6 +939,9 @@ void table_eval(eval_ctx *x, const table *t, val *res, int *row, const char **ro
             if (t->out[i].def)
                 res[i] = expr_eval(x, t->out[i].def);
     }
+    if (hit < 0 && t->hit == HIT_COLLECT && t->agg == AGG_COUNT && !unknown_seen &&
+        !t->out[0].def)
+        res[0] = num_int(0); /* DMN: the count of no rows is 0 (a sum of none is null) */
 done:
     if (hit >= 0) {
         *row = hit + 1;

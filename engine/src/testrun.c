@@ -26,8 +26,8 @@ typedef struct trun {
 ** Comparing an expected scalar with an actual JSON value
 */
 
-/* "40", "40.00", "40 EUR", "-3.5 SEK" -> value scaled by 10^9 and the code. */
-static bool parse_decimal(const char *s, __int128 *v, char code[4])
+/* "40", "40.00", "40 EUR", "-3.5 SEK" -> the exact decimal and the code. */
+static bool parse_decimal(const char *s, dec *v, char code[4])
 {
     code[0] = 0;
     size_t n = strlen(s);
@@ -38,40 +38,60 @@ static bool parse_decimal(const char *s, __int128 *v, char code[4])
         code[3] = 0;
         n -= 4;
     }
-    size_t i = 0;
-    bool neg = false;
-    if (i < n && (s[i] == '-' || s[i] == '+'))
-        neg = s[i++] == '-';
-    __int128 x = 0;
-    int frac = -1;
-    bool any = false;
-    for (; i < n; i++) {
-        if (s[i] == '.' && frac < 0) {
-            frac = 0;
-            continue;
+    return dec_parse(s, n, v) == NULL;
+}
+
+/* The decision's JSON with every number written as a string "\u0001<text>",
+** so that cJSON keeps the number's exact text (restore_numbers puts it back). */
+static char *quote_numbers(arena *a, const char *json, size_t len)
+{
+    char *out = arena_alloc(a, len * 9 + 1), *o = out;
+    bool in_str = false;
+    if (!out)
+        return NULL;
+    for (size_t i = 0; i < len;) {
+        char ch = json[i];
+        if (in_str) {
+            *o++ = json[i++];
+            if (ch == '\\' && i < len)
+                *o++ = json[i++];
+            else if (ch == '"')
+                in_str = false;
+        } else if (ch == '-' || (ch >= '0' && ch <= '9')) {
+            memcpy(o, "\"\\u0001", 7);
+            o += 7;
+            while (i < len && strchr("+-.eE0123456789", json[i]))
+                *o++ = json[i++];
+            *o++ = '"';
+        } else {
+            in_str = ch == '"';
+            *o++ = json[i++];
         }
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-        any = true;
-        if (frac >= 0 && ++frac > 9)
-            continue;
-        x = x * 10 + (s[i] - '0');
-        if (x > ((__int128)1 << 100))
-            return false;
     }
-    if (!any)
-        return false;
-    for (int f = frac < 0 ? 0 : frac; f < 9; f++)
-        x *= 10;
-    *v = neg ? -x : x;
-    return true;
+    *o = 0;
+    return out;
+}
+
+/* Numbers quoted by quote_numbers become numbers again, their text kept in
+** valuestring (cJSON_Delete frees it as for a string). */
+static void restore_numbers(cJSON *j)
+{
+    for (; j; j = j->next) {
+        if (cJSON_IsString(j) && j->valuestring[0] == '\1') {
+            memmove(j->valuestring, j->valuestring + 1, strlen(j->valuestring));
+            j->type = cJSON_Number;
+            j->valuedouble = strtod(j->valuestring, NULL);
+            j->valueint = 0;
+        }
+        restore_numbers(j->child);
+    }
 }
 
 static const char *actual_text(arena *a, const cJSON *j)
 {
     if (!j)
         return "nothing";
-    if (cJSON_IsString(j))
+    if (cJSON_IsString(j) || (cJSON_IsNumber(j) && j->valuestring))
         return j->valuestring;
     char *p = cJSON_PrintUnformatted(j);
     if (!p)
@@ -92,25 +112,23 @@ static bool scalar_match(const node *exp, const cJSON *act, const char *sibling_
     if (cJSON_IsBool(act))
         return r.k == RAW_BOOL && r.b == cJSON_IsTrue(act);
     if (cJSON_IsNumber(act)) {
-        __int128 a, b;
-        char ca[4], cb[4];
-        char tmp[64];
-        snprintf(tmp, sizeof tmp, "%.9f", act->valuedouble);
-        if (r.k == RAW_NUM && parse_decimal(exp->str, &a, ca) && parse_decimal(tmp, &b, cb))
-            return a == b;
-        return false;
+        dec a, b;
+        return r.k == RAW_NUM && !raw_number(&r, &a) &&
+               !(act->valuestring ? dec_parse(act->valuestring, strlen(act->valuestring), &b)
+                                  : dec_from_double(act->valuedouble, &b)) &&
+               dec_compare(a, b) == 0;
     }
     if (cJSON_IsString(act)) {
         const char *s = act->valuestring;
         if (strcmp(s, exp->str) == 0)
             return true;
-        __int128 a, b;
+        dec a, b;
         char ca[4], cb[4];
         if (parse_decimal(exp->str, &a, ca) && parse_decimal(s, &b, cb)) {
             const char *acode = cb[0] ? cb : sibling_currency;
             if (ca[0] && acode && strcmp(ca, acode) != 0)
                 return false;
-            return a == b;
+            return dec_compare(a, b) == 0;
         }
         int64_t d1, d2;
         if (duration_parse(exp->str, exp->len, &d1) && duration_parse(s, strlen(s), &d2))
@@ -123,9 +141,44 @@ static bool scalar_match(const node *exp, const cJSON *act, const char *sibling_
     return false;
 }
 
+/* `{approximately: 3.14159, within: 0.00001}`: a number (or an amount of
+** money) at most `within` away from the expected one, both exact decimals. */
+static bool match_within(trun *T, const node *exp, const cJSON *act, const char *path,
+                         const char **why)
+{
+    const node *want = map_get(exp, "approximately"), *within = map_get(exp, "within");
+    raw rw, rt;
+    dec w, tol, a, diff;
+    char cw[4] = "", ca[4] = "";
+    raw_from_node(want, &rw);
+    raw_from_node(within, &rt);
+    if (want->kind != N_SCALAR || within->kind != N_SCALAR ||
+        !(rw.k == RAW_NUM ? !raw_number(&rw, &w) : parse_decimal(want->str, &w, cw)) ||
+        rt.k != RAW_NUM || raw_number(&rt, &tol) || dec_sign(tol) < 0) {
+        *why = arena_printf(&T->tmp, "%s: approximately: needs a number or an amount and "
+                                     "within: a number zero or more",
+                            path);
+        return false;
+    }
+    bool ok = act && (cJSON_IsNumber(act)
+                          ? !(act->valuestring
+                                  ? dec_parse(act->valuestring, strlen(act->valuestring), &a)
+                                  : dec_from_double(act->valuedouble, &a))
+                          : cJSON_IsString(act) && parse_decimal(act->valuestring, &a, ca));
+    ok = ok && (!cw[0] || !ca[0] || strcmp(cw, ca) == 0) && !dec_sub(a, w, &diff) &&
+         dec_compare(dec_sign(diff) < 0 ? dec_neg(diff) : diff, tol) <= 0;
+    if (!ok)
+        *why = arena_printf(&T->tmp, "%s: expected %s within %s, got %s", path, want->str,
+                            within->str, actual_text(&T->tmp, act));
+    return ok;
+}
+
 static bool match(trun *T, const node *exp, const cJSON *act, const char *path,
                   const char *sibling_currency, const char **why)
 {
+    if (exp->kind == N_MAP && exp->n == 2 && map_get(exp, "approximately") &&
+        map_get(exp, "within"))
+        return match_within(T, exp, act, path, why);
     if (exp->kind == N_SCALAR) {
         if (scalar_match(exp, act, sibling_currency))
             return true;
@@ -241,7 +294,9 @@ static void run_one(trun *T, const node *t, const char *name, const node *cas,
     }
     size_t len;
     const char *json = lw_decision_json(T->e, d, 0, &len);
-    cJSON *act = json ? cJSON_ParseWithLength(json, len) : NULL;
+    const char *quoted = json ? quote_numbers(&T->tmp, json, len) : NULL;
+    cJSON *act = quoted ? cJSON_Parse(quoted) : NULL;
+    restore_numbers(act);
     if (!act) {
         report(T, t, name, "the decision could not be written as JSON");
         return;

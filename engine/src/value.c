@@ -260,11 +260,7 @@ size_t val_format(const lw_playbook *pb, const val *v, char *buf, size_t size)
         n = snprintf(buf, size, "%s", v->u.b ? "true" : "false");
         break;
     case V_NUM:
-        if (v->u.n == nearbyint(v->u.n) && fabs(v->u.n) < 1e15)
-            n = snprintf(buf, size, "%.0f", v->u.n);
-        else
-            n = snprintf(buf, size, "%.15g", v->u.n);
-        break;
+        return num_format(v, buf, size);
     case V_MONEY:
         return money_format(money_to_minor(v->u.i), v->cur, true, buf, size);
     case V_STR:
@@ -329,7 +325,7 @@ int val_compare(const val *a, const val *b, bool *ok)
     case V_BOOL:
         return (a->u.b > b->u.b) - (a->u.b < b->u.b);
     case V_NUM:
-        return (a->u.n > b->u.n) - (a->u.n < b->u.n);
+        return num_compare(a, b);
     case V_MONEY:
         if (a->cur != b->cur) {
             *ok = false;
@@ -369,9 +365,14 @@ void val_to_public(const lw_playbook *pb, const val *v, lw_value *out, arena *a)
         out->b = v->u.b;
         break;
     case V_NUM:
+    {
+        char tmp[64];
+        num_format(v, tmp, sizeof tmp);
         out->type = LW_V_NUMBER;
-        out->number = v->u.n;
+        out->number = dec_to_double(num_get(v));
+        out->text = arena_strdup(a, tmp);
         break;
+    }
     case V_MONEY:
         out->type = LW_V_MONEY;
         out->money.minor = money_to_minor(v->u.i);

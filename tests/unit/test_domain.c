@@ -53,10 +53,13 @@ static int teardown(void **state)
     return 0;
 }
 
+/* A number as written ("10.5"), exactly (decimal.c). */
 static val num(double n)
 {
-    val v = {.t = V_NUM};
-    v.u.n = n;
+    dec d;
+    val v = num_int(0);
+    assert_null(dec_from_double(n, &d));
+    assert_null(num_put(NULL, d, &v));
     return v;
 }
 

@@ -1,6 +1,6 @@
 /*
 ** test_money.c -- money as integer minor units (money.c): parsing, exact
-** conversion from doubles, multiplication and division rounding half away
+** conversion from decimal numbers, multiplication and division rounding half away
 ** from zero, rounding to steps, formatting.
 */
 #include "lw_test_util.h"
@@ -192,15 +192,47 @@ static void test_parse_respects_length(void **state)
     assert_int_equal(cur, EUR);
 }
 
+
+/* The tests write factors as C doubles; the engine takes exact decimals:
+** each double stands for its decimal value to 15 significant digits, as a
+** Lua number does (script.c). */
+static const char *to_dec(double d, dec *x)
+{
+    char buf[40];
+    snprintf(buf, sizeof buf, "%.15g", d);
+    return dec_parse(buf, strlen(buf), x);
+}
+
+static const char *from_double_d(double d, int cur, int64_t *minor)
+{
+    dec x;
+    const char *err = to_dec(d, &x);
+    return err ? err : money_from_dec(x, cur, minor);
+}
+
+static const char *mul_d(int64_t a, double f, int64_t *out)
+{
+    dec x;
+    const char *err = to_dec(f, &x);
+    return err ? err : money_mul(a, x, out);
+}
+
+static const char *div_d(int64_t a, double f, int64_t *out)
+{
+    dec x;
+    const char *err = to_dec(f, &x);
+    return err ? err : money_div(a, x, out);
+}
+
 /* ---------------------------------------------------------------------- */
-/* money_from_double                                                      */
+/* money_from_dec (numbers written as doubles, see to_dec)              */
 
 static void from_double_ok(double d, int cur, int64_t want)
 {
     int64_t minor = -1;
-    const char *err = money_from_double(d, cur, &minor);
+    const char *err = from_double_d(d, cur, &minor);
     if (err)
-        print_message("money_from_double(%.17g) failed: %s\n", d, err);
+        print_message("money_from_dec(%.17g) failed: %s\n", d, err);
     assert_null(err);
     assert_int_equal(minor, want);
 }
@@ -232,22 +264,22 @@ static void test_from_double_too_many_decimals(void **state)
 {
     (void)state;
     int64_t m;
-    assert_non_null(money_from_double(1.234, EUR, &m));
-    assert_non_null(money_from_double(0.001, EUR, &m));
-    const char *err = money_from_double(1.5, JPY, &m);
+    assert_non_null(from_double_d(1.234, EUR, &m));
+    assert_non_null(from_double_d(0.001, EUR, &m));
+    const char *err = from_double_d(1.5, JPY, &m);
     assert_non_null(err);
     assert_non_null(strstr(err, "no minor unit"));
-    assert_non_null(money_from_double(1.0 / 3.0, EUR, &m));
+    assert_non_null(from_double_d(1.0 / 3.0, EUR, &m));
 }
 
 static void test_from_double_not_finite_or_huge(void **state)
 {
     (void)state;
     int64_t m;
-    assert_non_null(money_from_double(NAN, EUR, &m));
-    assert_non_null(money_from_double(INFINITY, EUR, &m));
-    assert_non_null(money_from_double(-INFINITY, EUR, &m));
-    const char *err = money_from_double(1e20, EUR, &m);
+    assert_non_null(from_double_d(NAN, EUR, &m));
+    assert_non_null(from_double_d(INFINITY, EUR, &m));
+    assert_non_null(from_double_d(-INFINITY, EUR, &m));
+    const char *err = from_double_d(1e20, EUR, &m);
     assert_non_null(err);
     assert_non_null(strstr(err, "too large"));
 }
@@ -258,7 +290,7 @@ static void test_from_double_not_finite_or_huge(void **state)
 static int64_t mul(int64_t a, double f)
 {
     int64_t out = -999;
-    const char *err = money_mul(a, f, &out);
+    const char *err = mul_d(a, f, &out);
     if (err)
         print_message("money_mul(%lld, %g): %s\n", (long long)a, f, err);
     assert_null(err);
@@ -268,7 +300,7 @@ static int64_t mul(int64_t a, double f)
 static int64_t divide(int64_t a, double f)
 {
     int64_t out = -999;
-    const char *err = money_div(a, f, &out);
+    const char *err = div_d(a, f, &out);
     if (err)
         print_message("money_div(%lld, %g): %s\n", (long long)a, f, err);
     assert_null(err);
@@ -318,14 +350,14 @@ static void test_mul_overflow(void **state)
 {
     (void)state;
     int64_t out = 42;
-    const char *err = money_mul(INT64_MAX / 2, 3, &out);
+    const char *err = mul_d(INT64_MAX / 2, 3, &out);
     assert_non_null(err);
     assert_non_null(strstr(err, "overflow"));
     assert_int_equal(out, 42); /* untouched */
-    assert_non_null(money_mul(INT64_MAX, 1.5, &out));
-    assert_non_null(money_mul(-(INT64_MAX / 2), 3, &out));
+    assert_non_null(mul_d(INT64_MAX, 1.5, &out));
+    assert_non_null(mul_d(-(INT64_MAX / 2), 3, &out));
     /* exactly at the limit is fine */
-    assert_null(money_mul(INT64_MAX, 1, &out));
+    assert_null(mul_d(INT64_MAX, 1, &out));
     assert_int_equal(out, INT64_MAX);
 }
 
@@ -333,8 +365,8 @@ static void test_mul_not_finite(void **state)
 {
     (void)state;
     int64_t out;
-    assert_non_null(money_mul(100, NAN, &out));
-    assert_non_null(money_mul(100, INFINITY, &out));
+    assert_non_null(mul_d(100, NAN, &out));
+    assert_non_null(mul_d(100, INFINITY, &out));
 }
 
 static void test_div_half_away_from_zero(void **state)
@@ -364,12 +396,12 @@ static void test_div_errors(void **state)
 {
     (void)state;
     int64_t out = 7;
-    const char *err = money_div(100, 0, &out);
+    const char *err = div_d(100, 0, &out);
     assert_non_null(err);
     assert_non_null(strstr(err, "zero"));
     assert_int_equal(out, 7);
-    assert_non_null(money_div(100, NAN, &out));
-    assert_non_null(money_div(INT64_MAX, 0.5, &out)); /* doubling overflows */
+    assert_non_null(div_d(100, NAN, &out));
+    assert_non_null(div_d(INT64_MAX, 0.5, &out)); /* doubling overflows */
 }
 
 /* ---------------------------------------------------------------------- */
