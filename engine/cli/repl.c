@@ -240,18 +240,44 @@ static void carry_case(session *S, const lw_playbook *from_pb, lw_case *from, lw
     }
 }
 
+/* After a playbook failed to load: what happened, what is still in use, and
+** what to do, in plain words. */
+static void not_loaded(session *S, const char *path, bool unreadable, size_t errors)
+{
+    bool again = S->pb_path && strcmp(path, S->pb_path) == 0;
+    char todo[300];
+    snprintf(todo, sizeof todo, "then type `%s%s`", again ? "reload" : "load ", again ? "" : path);
+    if (unreadable)
+        printf("%s was not loaded: the file could not be read (see above). Check its name "
+               "and where it is.\n",
+               path);
+    else if (errors == 1)
+        printf("%s was not loaded: it has a mistake (above, with its line). Fix it in the file, "
+               "%s.\n",
+               path, todo);
+    else if (errors > 1)
+        printf("%s was not loaded: it has %zu mistakes (above, each with its line). Fix them in "
+               "the file, %s.\n",
+               path, errors, todo);
+    else
+        printf("%s was not loaded (see above); %s to try again.\n", path, todo);
+    if (S->pb)
+        printf("Until then the REPL keeps using %s %s, and the case as it is.\n",
+               lw_playbook_id(S->pb), lw_playbook_version(S->pb));
+}
+
 static bool load(session *S, const char *path, bool keep_case)
 {
     lw_playbook *pb = NULL;
     lw_report *r = NULL;
     int rc = lw_playbook_load(path, NULL, &pb, &r);
     print_report_out(S, r);
+    size_t errors = 0;
+    for (size_t i = 0; i < lw_report_count(r); i++)
+        errors += lw_report_get(r, i)->severity == LW_ERROR;
     lw_report_free(r);
     if (rc != LW_OK) {
-        if (S->pb)
-            printf("the playbook %s; still using %s %s\n",
-                   rc == LW_ERR_IO ? "could not be read" : "did not compile", lw_playbook_id(S->pb),
-                   lw_playbook_version(S->pb));
+        not_loaded(S, path, rc == LW_ERR_IO, errors);
         return false;
     }
     lw_case *c = lw_case_new(pb);
@@ -331,18 +357,12 @@ static bool set_fact(session *S, const char *path, const char *value)
     }
     int rc = lw_case_set_text(tmp, path, value);
     if (rc != LW_OK) {
-        int f = lw_fact_index(S->pb, path);
-        size_t nv;
-        const char *const *vals = lw_fact_values(S->pb, (size_t)f, &nv);
+        /* the message lists an enum's values and the roles (with a
+        ** did-you-mean); for other types, say what a value looks like */
+        const char *type = lw_fact_type(S->pb, (size_t)lw_fact_index(S->pb, path));
         err(S, "%s", lw_case_problem_count(tmp) ? lw_case_problem(tmp, 0) : "not a valid value");
-        if (vals) {
-            printf("       %s is one of:", path);
-            for (size_t i = 0; i < nv; i++)
-                printf(" %s", vals[i]);
-            putchar('\n');
-        } else {
-            printf("       %s is %s\n", path, type_words(lw_fact_type(S->pb, (size_t)f)));
-        }
+        if (strcmp(type, "enum") != 0 && strcmp(type, "role") != 0)
+            printf("       %s is %s\n", path, type_words(type));
         lw_case_free(tmp);
         return false;
     }
@@ -355,6 +375,33 @@ static lw_decide_options opts(session *S, int trace)
 {
     lw_decide_options o = {S->role, trace};
     return o;
+}
+
+/* ======================================================================
+** Did you mean: the closest of a list of words (commands, roles), also
+** used for completion
+*/
+static session *completion_session;
+static size_t n_commands(void);
+static const char *command_at(size_t i);
+static size_t n_roles(void);
+static const char *role_at(size_t i);
+
+/* The item closest to `word` (a prefix of it counts as closest), or NULL
+** when none is within two edits. */
+static const char *nearest(const char *word, size_t (*count)(void), const char *(*item)(size_t))
+{
+    const char *best = NULL;
+    int bd = 3;
+    for (size_t i = 0; i < count(); i++) {
+        const char *s = item(i);
+        int d = strncmp(s, word, strlen(word)) == 0 ? 0 : lw_edit_distance(s, word);
+        if (d < bd) {
+            bd = d;
+            best = s;
+        }
+    }
+    return best;
 }
 
 /* ======================================================================
@@ -523,7 +570,11 @@ static void repl_as(session *S, char *args)
             printf("acting as %s\n", args);
             return;
         }
-    printf("%serror:%s '%s' is not a role; the roles are:", C(S, RED), C(S, OFF), args);
+    const char *best = nearest(args, n_roles, role_at);
+    printf("%serror:%s '%s' is not a role", C(S, RED), C(S, OFF), args);
+    if (best)
+        printf(" (did you mean %s?)", best);
+    printf("; the roles are:");
     for (size_t i = 0; i < lw_role_count(S->pb); i++)
         printf(" %s", lw_role_id(S->pb, i));
     putchar('\n');
@@ -670,15 +721,20 @@ static void repl_reset(session *S, char *args)
     printf("the case is empty (and no acting role)\n");
 }
 
-static const lw_decision *decide(session *S, lw_engine *e, int trace)
+static const lw_decision *decide_with(session *S, lw_engine *e, const lw_decide_options *o)
 {
-    lw_decide_options o = opts(S, trace);
     const lw_decision *d = NULL;
-    if (lw_decide(e, S->pb, S->c, &o, &d) != LW_OK) {
+    if (lw_decide(e, S->pb, S->c, o, &d) != LW_OK) {
         err(S, "the decision failed (out of memory)");
         return NULL;
     }
     return d;
+}
+
+static const lw_decision *decide(session *S, lw_engine *e, int trace)
+{
+    lw_decide_options o = opts(S, trace);
+    return decide_with(S, e, &o);
 }
 
 static void repl_decide(session *S, char *args)
@@ -742,96 +798,6 @@ static void repl_why(session *S, char *args)
     printf("outcome: %s\n", d->outcome);
 }
 
-static bool same_str(const char *a, const char *b)
-{
-    return (!a && !b) || (a && b && strcmp(a, b) == 0);
-}
-
-static void diff_decisions(session *S, const lw_decision *a, const lw_decision *b)
-{
-    int n = 0;
-    char x[256], y[256];
-    if (strcmp(a->outcome, b->outcome) != 0) {
-        printf("  outcome: %s -> %s%s%s\n", a->outcome, C(S, BOLD), b->outcome, C(S, OFF));
-        n++;
-    }
-    for (size_t i = 0; i < a->n_policies || i < b->n_policies; i++) {
-        const lw_policy_result *p = i < a->n_policies ? &a->policies[i] : NULL;
-        const lw_policy_result *q = NULL;
-        for (size_t k = 0; p && k < b->n_policies; k++)
-            if (strcmp(b->policies[k].id, p->id) == 0)
-                q = &b->policies[k];
-        if (p && !q) {
-            printf("  policy %s no longer applies\n", p->id);
-            n++;
-        } else if (p && (strcmp(p->outcome, q->outcome) != 0 ||
-                         !same_str(p->exception, q->exception) ||
-                         !same_str(p->needs_role, q->needs_role))) {
-            printf("  policy %s: %s%s%s -> %s%s%s", p->id, p->outcome, p->exception ? " by " : "",
-                   p->exception ? p->exception : "", q->outcome, q->exception ? " by " : "",
-                   q->exception ? q->exception : "");
-            if (q->needs_role)
-                printf(" (needs %s)", q->needs_role);
-            putchar('\n');
-            n++;
-        }
-    }
-    for (size_t k = 0; k < b->n_policies; k++) {
-        bool found = false;
-        for (size_t i = 0; i < a->n_policies; i++)
-            found |= strcmp(a->policies[i].id, b->policies[k].id) == 0;
-        if (!found) {
-            printf("  policy %s now applies: %s\n", b->policies[k].id, b->policies[k].outcome);
-            n++;
-        }
-    }
-    if (a->goodwill.amount.minor != b->goodwill.amount.minor ||
-        a->goodwill.within_authority != b->goodwill.within_authority) {
-        lw_money_format(a->goodwill.amount, 1, x, sizeof x);
-        lw_money_format(b->goodwill.amount, 1, y, sizeof y);
-        char na[96] = "", nb[96] = "";
-        if (!a->goodwill.within_authority)
-            snprintf(na, sizeof na, " (needs approval from %s)",
-                     a->goodwill.needs_role ? a->goodwill.needs_role : "above the top role");
-        if (!b->goodwill.within_authority)
-            snprintf(nb, sizeof nb, " (needs approval from %s)",
-                     b->goodwill.needs_role ? b->goodwill.needs_role : "above the top role");
-        printf("  goodwill: %s%s -> %s%s\n", x, na, y, nb);
-        n++;
-    }
-    for (size_t i = 0; i < a->n_outputs && i < b->n_outputs; i++) {
-        lw_value_format(&a->outputs[i].value, x, sizeof x);
-        lw_value_format(&b->outputs[i].value, y, sizeof y);
-        if (strcmp(x, y) != 0) {
-            printf("  output %s: %s -> %s\n", a->outputs[i].name, x, y);
-            n++;
-        }
-    }
-    if (a->n_promises != b->n_promises) {
-        printf("  promises: %zu -> %zu\n", a->n_promises, b->n_promises);
-        n++;
-    }
-    bool same_missing = a->n_missing == b->n_missing;
-    for (size_t i = 0; same_missing && i < a->n_missing; i++)
-        same_missing = strcmp(a->missing[i], b->missing[i]) == 0;
-    if (!same_missing) {
-        printf("  still to ask:");
-        for (size_t i = 0; i < a->n_missing; i++)
-            printf("%s%s", i ? ", " : " ", a->missing[i]);
-        printf("%s ->", a->n_missing ? "" : " nothing");
-        for (size_t i = 0; i < b->n_missing; i++)
-            printf("%s%s", i ? ", " : " ", b->missing[i]);
-        printf("%s\n", b->n_missing ? "" : " nothing");
-        n++;
-    }
-    if (a->n_problems != b->n_problems) {
-        printf("  the case becomes %s\n", b->n_problems ? "invalid" : "valid");
-        n++;
-    }
-    if (n == 0)
-        printf("  nothing changes\n");
-}
-
 static void repl_whatif(session *S, char *args)
 {
     if (!ensure_playbook(S))
@@ -854,15 +820,22 @@ static void repl_whatif(session *S, char *args)
     }
     char old_text[1024];
     lw_value_format(&old, old_text, sizeof old_text);
+    /* `as ROLE` overrides staff.role: a what-if on it changes the acting role */
+    bool acting = S->role && strcmp(path, "staff.role") == 0;
     const lw_decision *before = decide(S, S->e, 0);
     if (!before || !set_fact(S, path, args))
         return;
-    const lw_decision *after = decide(S, S->e2, 0);
-    if (after) {
+    lw_decide_options o = opts(S, 0);
+    if (acting)
+        o.role = args;
+    const lw_decision *after = decide_with(S, S->e2, &o);
+    if (after && acting)
+        printf("if the acting role were %s instead of %s (set with `as`):\n", args, S->role);
+    else if (after)
         printf("if %s were %s instead of %s:\n", path, args,
                given == 1 && old.type != LW_V_NULL ? old_text : "(not set)");
-        diff_decisions(S, before, after);
-    }
+    if (after)
+        print_decision_diff(stdout, before, after, S->color);
     if (given == 1 && old.type != LW_V_NULL)
         lw_case_set_text(S->c, path, old_text);
     else
@@ -988,21 +961,62 @@ static void repl_scenario(session *S, char *args)
         printf("scenario %s: %d expectation%s met, %d not met\n", args, p, p == 1 ? "" : "s", fl);
 }
 
+/* An expectation: met, not met, or one the REPL cannot check -- which counts
+** as not met, so a scenario with a mistyped `expect` line does not pass. */
+static void expect_met(session *S, const char *what, const char *value)
+{
+    S->expect_pass++;
+    printf("%smet:%s %s %s\n", C(S, GREEN), C(S, OFF), what, value);
+}
+
+static void expect_not_met(session *S, const char *what, const char *value, const char *actual)
+{
+    S->expect_fail++;
+    printf("%sNOT MET:%s %s: expected %s, got %s\n", C(S, RED), C(S, OFF), what, value, actual);
+}
+
+static void expect_unchecked(session *S, const char *fmt, ...) LW_PRINTF_CLI(2, 3);
+static void expect_unchecked(session *S, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    S->expect_fail++;
+    printf("%sNOT MET (cannot check):%s ", C(S, RED), C(S, OFF));
+    vprintf(fmt, ap);
+    putchar('\n');
+    va_end(ap);
+}
+
+#define EXPECT_FORMS "outcome WORD | policy ID OUTCOME | missing PATH | goodwill AMOUNT"
+
 /* expect outcome WORD | expect missing PATH | expect policy ID OUTCOME |
 ** expect goodwill AMOUNT */
 static void repl_expect(session *S, char *args)
 {
-    if (!ensure_playbook(S))
+    if (!S->pb) {
+        expect_unchecked(S, "no playbook is loaded; use `load PLAYBOOK.yaml` first");
         return;
+    }
     char *what = split(&args);
     if (!*what || !*args) {
-        err(S, "expect takes what and a value: expect outcome allow | expect policy ID deny | "
-               "expect missing PATH | expect goodwill 40 EUR");
+        expect_unchecked(S, "expect takes what and a value: expect " EXPECT_FORMS);
+        return;
+    }
+    bool known = strcmp(what, "outcome") == 0 || strcmp(what, "missing") == 0 ||
+                 strcmp(what, "policy") == 0 || strcmp(what, "goodwill") == 0;
+    if (!known) {
+        expect_unchecked(S, "the REPL cannot check '%s'; expect takes " EXPECT_FORMS, what);
+        return;
+    }
+    if (strcmp(what, "missing") == 0 && lw_fact_index(S->pb, args) < 0) {
+        expect_unchecked(S, "'%s' is not a fact of this playbook; `facts` lists them", args);
         return;
     }
     const lw_decision *d = decide(S, S->e, 0);
-    if (!d)
+    if (!d) {
+        expect_unchecked(S, "the decision failed");
         return;
+    }
     bool ok = false;
     char actual[256] = "";
     if (strcmp(what, "outcome") == 0) {
@@ -1014,6 +1028,12 @@ static void repl_expect(session *S, char *args)
         snprintf(actual, sizeof actual, "%zu missing", d->n_missing);
     } else if (strcmp(what, "policy") == 0) {
         char *id = split(&args);
+        if (!*args) {
+            expect_unchecked(S, "expect policy takes a policy and an outcome: expect policy %s "
+                                "deny",
+                             id);
+            return;
+        }
         snprintf(actual, sizeof actual, "not in force");
         for (size_t i = 0; i < d->n_policies; i++)
             if (strcmp(d->policies[i].id, id) == 0) {
@@ -1023,21 +1043,20 @@ static void repl_expect(session *S, char *args)
         /* say which policy: "policy ID OUTCOME" (split() left a NUL after ID) */
         id[strlen(id)] = ' ';
         args = id;
-    } else if (strcmp(what, "goodwill") == 0) {
+    } else {
         lw_money_format(d->goodwill.amount, 1, actual, sizeof actual);
+        char *end;
+        strtod(args, &end);
+        if (end == args) {
+            expect_unchecked(S, "'%s' is not an amount; write it like 15.00 EUR", args);
+            return;
+        }
         ok = same_money(args, d->goodwill.amount);
-    } else {
-        err(S, "expect takes: outcome WORD | missing PATH | policy ID OUTCOME | goodwill AMOUNT");
-        return;
     }
-    if (ok) {
-        S->expect_pass++;
-        printf("%sexpected%s %s %s\n", C(S, GREEN), C(S, OFF), what, args);
-    } else {
-        S->expect_fail++;
-        printf("%sNOT AS EXPECTED%s %s: expected %s, got %s\n", C(S, RED), C(S, OFF), what, args,
-               actual);
-    }
+    if (ok)
+        expect_met(S, what, args);
+    else
+        expect_not_met(S, what, args, actual);
 }
 
 static void repl_quit(session *S, char *args);
@@ -1099,15 +1118,7 @@ static void run_line(session *S, char *line)
             fflush(stdout);
             return;
         }
-    const char *best = NULL;
-    int bd = 3;
-    for (const cmd *c = commands(); c->name; c++) {
-        int d = strncmp(c->name, name, strlen(name)) == 0 ? 0 : lw_edit_distance(c->name, name);
-        if (d < bd) {
-            bd = d;
-            best = c->name;
-        }
-    }
+    const char *best = nearest(name, n_commands, command_at);
     if (best)
         err(S, "unknown command '%s' (did you mean `%s`?); `help` lists the commands", name, best);
     else
@@ -1117,7 +1128,6 @@ static void run_line(session *S, char *line)
 /* ======================================================================
 ** Line editing: completion, history, Ctrl-C
 */
-static session *completion_session;
 
 static char *complete_from(const char *text, int state, size_t (*count)(void),
                            const char *(*item)(size_t))

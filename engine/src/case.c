@@ -208,9 +208,12 @@ const char *fact_value(arena *a, const lw_playbook *pb, const fact *f, const raw
         if (!text_valid_utf8(text, n, NULL))
             return "the text is not valid UTF-8";
         int k = enumset_find_text(a, f->set, text, n);
-        if (k < 0)
-            return arena_printf(a, "%s is not one of: %s", raw_desc(a, r),
-                                enum_choices(a, f->set));
+        if (k < 0) {
+            const char *best = text_closest(arena_strndup(a, text, n), f->set->words, f->set->n, 3);
+            return arena_printf(a, "%s is not one of: %s%s%s%s", raw_desc(a, r),
+                                enum_choices(a, f->set), best ? " (did you mean " : "",
+                                best ? best : "", best ? "?)" : "");
+        }
         out->t = V_ENUM;
         out->idx = k;
         out->u.set = f->set;

@@ -126,6 +126,9 @@ char *text_lower(arena *a, const char *s, size_t n, size_t *out_len);
 /* A copy that is valid UTF-8 (bad bytes become '?'), cut at a character
 ** boundary to at most max bytes (then ending in "..."). */
 char *text_clean(arena *a, const char *s, size_t max);
+/* The word of words[0..n) closest to `word` for a "did you mean" hint
+** (lw_edit_distance below `limit`, and less than the word's length), or NULL. */
+const char *text_closest(const char *word, const char *const *words, size_t n, int limit);
 
 /* ======================================================================
 ** Values (value.c, money.c)

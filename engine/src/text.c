@@ -167,6 +167,20 @@ int lw_edit_distance(const char *a, const char *b)
     return row[lb];
 }
 
+const char *text_closest(const char *word, const char *const *words, size_t n, int limit)
+{
+    const char *best = NULL;
+    int bd = limit;
+    for (size_t i = 0; i < n; i++) {
+        int d = lw_edit_distance(word, words[i]);
+        if (d < bd && (size_t)d < strlen(word)) {
+            bd = d;
+            best = words[i];
+        }
+    }
+    return best;
+}
+
 char *text_clean(arena *a, const char *s, size_t max)
 {
     size_t n = strlen(s);
