@@ -987,6 +987,10 @@ static void expect_unchecked(session *S, const char *fmt, ...)
     va_end(ap);
 }
 
+static const char *const expect_words[] = {"outcome", "policy", "missing", "goodwill"};
+static size_t n_expect_words(void) { return sizeof expect_words / sizeof expect_words[0]; }
+static const char *expect_word_at(size_t i) { return expect_words[i]; }
+
 #define EXPECT_FORMS "outcome WORD | policy ID OUTCOME | missing PATH | goodwill AMOUNT"
 
 /* expect outcome WORD | expect missing PATH | expect policy ID OUTCOME |
@@ -1002,10 +1006,13 @@ static void repl_expect(session *S, char *args)
         expect_unchecked(S, "expect takes what and a value: expect " EXPECT_FORMS);
         return;
     }
-    bool known = strcmp(what, "outcome") == 0 || strcmp(what, "missing") == 0 ||
-                 strcmp(what, "policy") == 0 || strcmp(what, "goodwill") == 0;
+    bool known = false;
+    for (size_t i = 0; i < n_expect_words(); i++)
+        known |= strcmp(what, expect_words[i]) == 0;
     if (!known) {
-        expect_unchecked(S, "the REPL cannot check '%s'; expect takes " EXPECT_FORMS, what);
+        const char *best = nearest(what, n_expect_words, expect_word_at);
+        expect_unchecked(S, "the REPL cannot check '%s'%s%s%s; expect takes " EXPECT_FORMS, what,
+                         best ? " (did you mean " : "", best ? best : "", best ? "?)" : "");
         return;
     }
     if (strcmp(what, "missing") == 0 && lw_fact_index(S->pb, args) < 0) {

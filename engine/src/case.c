@@ -231,10 +231,18 @@ const char *fact_value(arena *a, const lw_playbook *pb, const fact *f, const raw
         strbuf b;
         lw_mem m = a->mem;
         buf_init(&b, &m);
-        for (size_t i = 0; i < pb->n_roles; i++)
+        const char **ids = arena_alloc(a, (pb->n_roles + 1) * sizeof *ids);
+        for (size_t i = 0; i < pb->n_roles; i++) {
             buf_printf(&b, "%s%s", i ? ", " : "", pb->roles[i].id);
-        const char *msg = arena_printf(a, "%s is not a role of this playbook (%s)",
-                                       raw_desc(a, r), b.p ? b.p : "none declared");
+            if (ids)
+                ids[i] = pb->roles[i].id;
+        }
+        const char *best = ids ? text_closest(arena_strndup(a, text, n), ids, pb->n_roles, 3)
+                               : NULL;
+        const char *msg = arena_printf(a, "%s is not a role of this playbook (%s%s%s%s)",
+                                       raw_desc(a, r), b.p ? b.p : "none declared",
+                                       best ? "; did you mean " : "", best ? best : "",
+                                       best ? "?" : "");
         buf_free(&b);
         return msg;
     }
