@@ -434,13 +434,14 @@ static void item(flips *L, const char *kind, const char *rule, pos at, const cha
     f->rule = rule;
     f->file = at.file;
     f->line = at.line;
-    f->change = change;
+    f->change = change ? change : ""; /* "" when out of memory */
 }
 
 /* A rule that did not fire: every part that has to change, joined by "and"
-** -- its window (`closed`: not in force on the case's date, or NULL), its channels (the
-** case's is not among them, or NULL), and what its condition needs. Not
-** added when nothing has to change: something else kept it from firing. */
+** -- its window (`closed`: not in force on the case's date, or NULL), its
+** channels (the case's is not among them, or NULL), and what its condition
+** needs. Not added when nothing has to change: something else kept it from
+** firing. */
 static void add(flips *L, fx *F, const char *kind, const char *rule, pos at, const char *closed,
                 const char *channels, const expr *cond)
 {
