@@ -23,6 +23,9 @@ Run from anywhere; paths are relative to the repository root.
    stderr together). ```text blocks are not checked (timings, for example).
    With --update, the expected output in the .md files is replaced by the
    actual output instead of being compared.
+6. Every citation "playbook-format.md §N" (also "§N-§M", "§N, §M", "§6.3")
+   anywhere in the tree names a section that docs/playbook-format.md has, and
+   nothing cites the format contract's own file, which a clone does not hold.
 
 Last line: N passed, N failed. Exit status 0 iff nothing failed.
 """
@@ -207,6 +210,55 @@ def check_console(md, text, leeway, update):
             f.write("".join(new))
 
 
+FORMAT = os.path.join(DOCS, "playbook-format.md")
+SECTION = re.compile(r"^#{2,3} (\d+(?:\.\d+)?)\.? ", re.M)
+# "playbook-format.md §5", "playbook-format.md (§1-§7, §9)", "[...](...) §11";
+# a citation may continue on the next line after a comment marker.
+GAP = r"(?:[\s()\[\]]|\*\*|--|//|#)*"
+REF = r"§\d+(?:\.\d+)?(?:\s*[-–]\s*§\d+(?:\.\d+)?)?"
+CITATION = re.compile(r"playbook-format\.md\)?" + GAP + "(" + REF + r"(?:,\s*" + REF + ")*)")
+CONTRACT = re.compile(r"(?<![\w/.-])PLAYBOOK[.]md\b")
+
+
+def cited_sections(refs):
+    """The section numbers a citation's text names: "§4-§7, §11" gives 4, 5, 6, 7, 11."""
+    out = []
+    for part in re.split(r",\s*", refs):
+        ends = re.findall(r"§(\d+(?:\.\d+)?)", part)
+        if len(ends) == 2 and "." not in ends[0] + ends[1]:
+            out += [str(n) for n in range(int(ends[0]), int(ends[1]) + 1)]
+        else:
+            out += ends
+    return out
+
+
+def check_citations():
+    with open(FORMAT, encoding="utf-8") as f:
+        sections = set(SECTION.findall(f.read()))
+    for base, dirs, names in os.walk(ROOT):
+        dirs[:] = sorted(d for d in dirs if d not in (".git", "build"))
+        for n in sorted(names):
+            path = os.path.join(base, n)
+            try:
+                with open(path, encoding="utf-8") as f:
+                    text = f.read()
+            except (UnicodeDecodeError, OSError):
+                continue
+            for m in CONTRACT.finditer(text):
+                line = text.count("\n", 0, m.start()) + 1
+                fail("%s:%d: cites the format contract's file, which is not in the project; "
+                     "cite docs/playbook-format.md and its section instead" % (rel(path), line))
+            for m in CITATION.finditer(text):
+                line = text.count("\n", 0, m.start()) + 1
+                where = "%s:%d" % (rel(path), line)
+                bad = [s for s in cited_sections(m.group(1)) if s not in sections]
+                if bad:
+                    fail("%s: cites docs/playbook-format.md §%s, which has no such section"
+                         % (where, ", §".join(bad)))
+                else:
+                    ok(where)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--leeway", default="build/debug/leeway")
@@ -218,6 +270,7 @@ def main():
         print("no %s: build it first (see docs/embedding.md)" % a.leeway)
         print("0 passed, 1 failed")
         return 1
+    check_citations()
     check_playbooks(leeway)
     check_c(a.lib)
     for md in sorted(files_under("docs", exts=[".md"])):

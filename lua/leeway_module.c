@@ -49,7 +49,7 @@
 ** text, nesting deeper than 32 tables (a cycle), a table mixing list items
 ** and keys.
 **
-** The decision is a table mirroring the JSON of PLAYBOOK.md section 11, built
+** The decision is a table mirroring the JSON of docs/playbook-format.md §11, built
 ** from the lw_decision structs (no JSON is parsed). JSON null is nil (the key
 ** is absent); arrays stay dense. Money:
 **   goodwill.amount, goodwill.limit, steps[i].amount, capped_by[i].by

@@ -2,7 +2,7 @@
 -- `outputs` and the money(), duration() and date() constructors (which are
 -- written in C, so they compute exactly like the engine).
 --
--- These are the expression functions of PLAYBOOK.md §3, for Lua. They run
+-- These are the expression functions of docs/playbook-format.md §3, for Lua. They run
 -- once per engine, before the sandbox is frozen; scripts cannot change them.
 -- Built into the library by premake (build/gen/lua_prelude.h).
 

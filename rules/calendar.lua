@@ -1,5 +1,5 @@
 -- calendar.lua -- business days and business hours in Finland, for leeway
--- playbooks (PLAYBOOK.md §8). Load it with
+-- playbooks (docs/playbook-format.md §8). Load it with
 --
 --     functions: [ ../../rules/calendar.lua ]
 --

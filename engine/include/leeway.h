@@ -1,7 +1,7 @@
 /*
 ** leeway.h -- the one public header of the leeway policy and exception engine.
 **
-** A CX lead writes a playbook (YAML, see PLAYBOOK.md); an application loads it
+** A CX lead writes a playbook (YAML, see docs/playbook-format.md); an application loads it
 ** once into an immutable lw_playbook, builds an lw_case per customer situation
 ** and asks an lw_engine for an lw_decision: outcome, exceptions, goodwill and
 ** who may grant it, promises, outputs, the questions still to ask, and why.
@@ -90,7 +90,7 @@ typedef struct lw_options {
     size_t max_problems;      /* problems a case lists (and so its decision):
                                  past it, one last entry says "and N more
                                  problems"; 0 = 20 */
-    /* Lua scripts (PLAYBOOK.md §8), per decision: */
+    /* Lua scripts (docs/playbook-format.md §8), per decision: */
     long lua_instructions;    /* VM instructions; 0 = 10,000,000. Counted once a
                                  script has run for 1 ms, so short scripts pay nothing;
                                  the steps of pattern functions, sorts and moves count too */
@@ -384,7 +384,7 @@ typedef struct lw_decide_options {
 LW_API int lw_decide(lw_engine *e, const lw_playbook *pb, const lw_case *c,
                      const lw_decide_options *opt, const lw_decision **out);
 
-/* The decision as JSON (PLAYBOOK.md §11), one line, owned by e and valid until
+/* The decision as JSON (docs/playbook-format.md §11), one line, owned by e and valid until
 ** the next call on e. flags: LW_JSON_TRACE includes the trace, LW_JSON_PRETTY
 ** indents. NULL on bad arguments or out of memory. */
 enum { LW_JSON_TRACE = 1, LW_JSON_PRETTY = 2 };
@@ -603,7 +603,7 @@ LW_API int lw_flip(lw_engine *e, const lw_playbook *pb, const lw_case *c,
                    size_t *n);
 
 /* ------------------------------------------------------------------------
-** Tests (PLAYBOOK.md §10)
+** Tests (docs/playbook-format.md §10)
 */
 
 typedef struct lw_test_result {

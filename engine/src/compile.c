@@ -1,7 +1,7 @@
 /*
 ** compile.c -- a playbook's node tree to an immutable lw_playbook.
 **
-** Checks every section of PLAYBOOK.md (§1-§7, §9), resolves fact paths to
+** Checks every section of docs/playbook-format.md (§1-§7, §9), resolves fact paths to
 ** slots, compiles expressions and tables once, and reports each problem with
 ** file:line:column, the rule id and what to do about it. Compilation goes on
 ** after an error so that one run shows as many problems as possible.

@@ -1,5 +1,5 @@
 /*
-** decide.c -- engines and the decision procedure of PLAYBOOK.md §5-§7, §11.
+** decide.c -- engines and the decision procedure of docs/playbook-format.md §5-§7, §11.
 **
 ** Order: policies in force and their exceptions (against the acting role),
 ** the overall outcome, the goodwill pipeline, cumulative limits, authority,

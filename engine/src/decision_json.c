@@ -1,5 +1,5 @@
 /*
-** decision_json.c -- a decision as JSON (PLAYBOOK.md §11), written straight
+** decision_json.c -- a decision as JSON (docs/playbook-format.md §11), written straight
 ** into the engine's reusable buffer: no tree is built, nothing is allocated
 ** once the buffer has grown to size.
 */

@@ -1,6 +1,6 @@
 /*
 ** decision_log.c -- the decision log (docs/decision-log.md): one JSON object
-** per line, each the decision (PLAYBOOK.md §11) plus what it takes to replay
+** per line, each the decision (docs/playbook-format.md §11) plus what it takes to replay
 ** it exactly:
 **
 **   {"log":1,"decision_id":"...","at":"2026-12-06T19:45:12.345Z",
@@ -374,8 +374,8 @@ int lw_log_read(lw_engine *e, lw_case *c, lw_case *also, const char *name, const
         else if (logged && !decision_from_json(&e->a, root, &e->d))
             bad = e->a.failed ? "out of memory"
                               : "the decision in this decision-log record is incomplete (it "
-                                "needs outcome, policies and goodwill as PLAYBOOK.md §11 "
-                                "writes them)";
+                                "needs outcome, policies and goodwill as "
+                                "docs/playbook-format.md §11 writes them)";
     }
     if (bad) {
         c->msg = arena_printf(&c->a, "%s: error: %s", name, bad);

@@ -1,5 +1,5 @@
 /*
-** expr.c -- the expression language of PLAYBOOK.md §3: lexer, parser, type
+** expr.c -- the expression language of docs/playbook-format.md §3: lexer, parser, type
 ** checker and evaluator.
 **
 ** An expression is parsed and type-checked once, when the playbook is

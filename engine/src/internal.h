@@ -180,7 +180,7 @@ typedef struct currency_def {
 /* Inside the engine a money value is held in fine units: 1/MONEY_FINE of the
 ** currency's minor unit, so a pipeline like 35 x 1.5 x 1.25 = 65.625 and a cap
 ** of 129.99 x 50% = 64.995 stay exact and are rounded once, half away from
-** zero, to the minor unit when they become a result (PLAYBOOK.md §3, §6). The
+** zero, to the minor unit when they become a result (docs/playbook-format.md §3, §6). The
 ** functions below that speak of "minor" units take and give whole minor units;
 ** money_to_fine and money_to_minor convert. */
 #define MONEY_FINE 10000

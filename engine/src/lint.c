@@ -1,6 +1,6 @@
 /*
 ** lint.c -- warnings for a playbook that compiles but probably does not say
-** what its author meant (PLAYBOOK.md §5): exceptions that can never fire,
+** what its author meant (docs/playbook-format.md §5): exceptions that can never fire,
 ** discretionary exceptions nobody may apply, policies that differ by channel
 ** without saying why.
 */

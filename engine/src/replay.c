@@ -271,7 +271,7 @@ static const char *authority_words(const lw_goodwill_result *g, char *buf, size_
     return buf;
 }
 
-/* Whether b and a differ (PLAYBOOK.md: what counts as changed); with
+/* Whether b and a differ (docs/playbook-guide.md Part 3: what counts as changed); with
 ** explain, each difference goes to r->why. */
 static bool differs(lw_replay *r, const lw_decision *b, const lw_decision *a, bool explain)
 {

@@ -1,5 +1,5 @@
 /*
-** script.c -- Lua scripts in playbooks (PLAYBOOK.md §8): `{ lua: ... }`
+** script.c -- Lua scripts in playbooks (docs/playbook-format.md §8): `{ lua: ... }`
 ** wherever an expression is allowed, `lua:` goodwill steps and outputs, and
 ** `functions:` libraries callable from expressions.
 **

@@ -1,5 +1,5 @@
 /*
-** table.c -- decision tables (PLAYBOOK.md §6): unary-test cells compiled to
+** table.c -- decision tables (docs/playbook-format.md §6): unary-test cells compiled to
 ** masks and constants, and the DMN 1.3 hit policies first, unique, any,
 ** priority, collect (sum, min, max, count) and rule_order.
 **

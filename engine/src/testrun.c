@@ -1,5 +1,5 @@
 /*
-** testrun.c -- playbook tests (PLAYBOOK.md §10): scenarios inside a playbook
+** testrun.c -- playbook tests (docs/playbook-format.md §10): scenarios inside a playbook
 ** or in *.test.yaml files, `each:` tables, and partial matching of `expect`
 ** against the decision's JSON, with money and durations compared by value.
 */

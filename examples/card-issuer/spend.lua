@@ -1,4 +1,4 @@
--- spend.lua -- card spending for the card-issuer playbook (PLAYBOOK.md §8).
+-- spend.lua -- card spending for the card-issuer playbook (docs/playbook-format.md §8).
 --
 -- The card system sends the purchases of each statement month, newest first,
 -- as the list fact card.monthly_spend:

@@ -1,5 +1,5 @@
 /*
-** test_decide.c -- the decision procedure (PLAYBOOK.md §4-§7, §11): policies
+** test_decide.c -- the decision procedure (docs/playbook-format.md §4-§7, §11): policies
 ** and exceptions, outcome ranking, discretionary exceptions and the acting
 ** role, the goodwill pipeline, authority, cumulative limits, channels,
 ** effective windows, promises, invalid cases, the trace.

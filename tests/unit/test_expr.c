@@ -1,5 +1,5 @@
 /*
-** test_expr.c -- the expression language of PLAYBOOK.md §3, through the
+** test_expr.c -- the expression language of docs/playbook-format.md §3, through the
 ** public API: a playbook with one output `value:` expression is compiled from
 ** a string, decided against a case, and the output is formatted as a
 ** decision shows it.
@@ -491,7 +491,7 @@ static void test_money_mul_div(void **state)
     assert_string_equal(EV("x.price / x.cost", "x.price", "12.50", "x.cost", "5"), "2.5");
 }
 
-/* PLAYBOOK.md §3: "money × number and money / number round half away from
+/* docs/playbook-format.md §3: "money × number and money / number round half away from
 ** zero to the minor unit": every such operation gives whole cents. */
 static void test_money_mul_rounds_each_operation_to_minor_unit(void **state)
 {
@@ -582,7 +582,7 @@ static void test_in_range_durations_and_dates_with_spaces(void **state)
     assert_string_equal(EV("x.day in 2026-01-01 .. 2026-12-31", "x.day", "2026-11-23"), "true");
 }
 
-/* `in a..b` is written without spaces in PLAYBOOK.md (`in 1..3`); durations
+/* `in a..b` is written without spaces in docs/playbook-format.md §3 (`in 1..3`); durations
 ** and dates are ranges as naturally as numbers. */
 static void test_in_range_durations_without_spaces(void **state)
 {

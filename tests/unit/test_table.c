@@ -1,5 +1,5 @@
 /*
-** test_table.c -- decision tables (PLAYBOOK.md §6): hit policies first,
+** test_table.c -- decision tables (docs/playbook-format.md §6): hit policies first,
 ** unique, any, priority, collect (sum/min/max/count) and rule_order; the
 ** unary-test cells; row ids in the goodwill step results.
 */
@@ -52,7 +52,7 @@ static const char *out(const lw_decision *d, const char *name)
 }
 
 /* ---------------------------------------------------------------------- */
-/* hit: first -- the example of PLAYBOOK.md §6                            */
+/* hit: first -- the example of docs/playbook-format.md §6                */
 
 static const char *const FIRST_PB = HEAD
     "goodwill:\n"
@@ -607,7 +607,7 @@ static void test_cell_missing_input_is_unknown(void **state)
     assert_non_null(strstr(tu_missing(d), "flight.intra_eu"));
 }
 
-/* Duration ranges in a cell, written like the `1..3` of PLAYBOOK.md §6. */
+/* Duration ranges in a cell, written like the `1..3` of docs/playbook-format.md §6. */
 static void test_cell_duration_range(void **state)
 {
     (void)state;

@@ -70,7 +70,7 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < d->n_missing; i++)
         printf("still to ask: %s\n", d->missing[i]);
 
-    /* 5. The same decision as JSON (PLAYBOOK.md section 11). */
+    /* 5. The same decision as JSON (docs/playbook-format.md §11). */
     const char *json = lw_decision_json(e, d, 0, NULL);
     printf("%s\n", json ? json : "(out of memory)");
 
