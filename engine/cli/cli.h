@@ -24,6 +24,7 @@ int cmd_test(int argc, char **argv);
 int cmd_repl(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+int cmd_doc(int argc, char **argv);
 
 /* Print every diagnostic of a report to stderr; returns the error count. */
 size_t print_report(const lw_report *r);

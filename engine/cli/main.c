@@ -1,5 +1,5 @@
 /*
-** main.c -- `leeway`: check, decide, test, replay, serve, repl and version (DESIGN.md "Command
+** main.c -- `leeway`: check, decide, test, replay, serve, repl, doc and version (DESIGN.md "Command
 ** line"). Exit status: 0 done, 1 tests failed or check found errors, 2 usage
 ** error or a playbook that cannot be loaded.
 */
@@ -29,6 +29,7 @@ static void usage(FILE *f)
           "         [--log FILE] [--max-body BYTES] [--max-connections N] [--timeout S]\n"
           "         [--token-file FILE] [--tls-cert FILE --tls-key FILE] [--threads N]\n"
           "  leeway repl [PLAYBOOK]              the trainer's REPL (reads stdin when not a tty)\n"
+          "  leeway doc PLAYBOOK [--format html|md] [--lang LANGUAGE]  the staff handbook\n"
           "  leeway version\n"
           "\n"
           "Exit status: 0 done, 1 tests failed, check found errors or replay\n"
@@ -115,6 +116,8 @@ int main(int argc, char **argv)
         return cmd_serve(argc - 2, argv + 2);
     if (strcmp(cmd, "repl") == 0)
         return cmd_repl(argc - 2, argv + 2);
+    if (strcmp(cmd, "doc") == 0)
+        return cmd_doc(argc - 2, argv + 2);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("leeway %s\n", lw_version());
         return EXIT_DONE;

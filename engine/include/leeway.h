@@ -574,6 +574,31 @@ LW_API int lw_eval_lua(lw_engine *e, const lw_playbook *pb, const lw_case *c, co
                        const char **result);
 
 /* ------------------------------------------------------------------------
+** The staff handbook (docs/handbook.md)
+*/
+
+/* The handbook of pb for the staff who apply it: roles with their goodwill
+** limits and what each may apply, the cumulative caps, every policy and
+** exception with its condition, outcome, reason and what to tell the
+** customer, the goodwill steps and decision tables (row numbers and ids),
+** outputs, promises with their due times, effective windows and the facts to
+** ask for, stamped with the playbook's id, version and bundle digest.
+** format: "html" (one self-contained page, well-formed as XML too; NULL is
+** "html") or "md" (Markdown). lang: the language of the playbook's texts
+** (NULL: the playbook's locale); a text not written in it is shown in the
+** playbook's locale (else its first language) and marked so. {placeholders}
+** are shown as written, not filled in. The same playbook, format and lang
+** give the same bytes. LW_OK with *text the handbook and *len (if not NULL)
+** its length; LW_ERR_ARG for an unknown format and LW_ERR_NOTFOUND for a
+** language none of the playbook's texts is written in, with *text the
+** message ("the playbook has no texts in 'sv'; it has texts in en and fi");
+** LW_ERR_NOMEM with *text "out of memory"; LW_ERR_ARG (*text untouched)
+** when e, pb or text is NULL. *text is owned by e and valid until the next
+** call on e. */
+LW_API int lw_handbook(lw_engine *e, const lw_playbook *pb, const char *format,
+                       const char *lang, const char **text, size_t *len);
+
+/* ------------------------------------------------------------------------
 ** What would change the answer
 */
 

@@ -191,7 +191,8 @@ static bool compile_tmpl(compiler *c, const node *n, const scope *sc, tmpl *out)
                 return false;
             if (np == 64)
                 goto too_many;
-            parts[np++] = (tmpl_part){NULL, 0, e};
+            parts[np++] = (tmpl_part){arena_strndup(c->a, s + i + 1, end - i - 1),
+                                      end - i - 1, e};
             i = lit = end + 1;
             continue;
         }

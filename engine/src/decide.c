@@ -225,7 +225,7 @@ static bool in_window(dstate *s, const window *w)
 /* ======================================================================
 ** Messages
 */
-static const tmpl *pick_lang(const ltext *m, const char *lang, const char *fallback)
+const tmpl *pick_lang(const ltext *m, const char *lang, const char *fallback)
 {
     if (m->n == 0)
         return NULL;

@@ -85,7 +85,7 @@ static void put_val(strbuf *b, const lw_playbook *pb, const val *v)
     }
 }
 
-static void print_expr(strbuf *b, const lw_playbook *pb, const expr *e, int outer)
+void print_expr(strbuf *b, const lw_playbook *pb, const expr *e, int outer)
 {
     int p = prec(e->op);
     bool paren = p < outer;

@@ -312,7 +312,8 @@ typedef struct window {
 /* A localised text: per language a template of literal parts and
 ** placeholder expressions. */
 typedef struct tmpl_part {
-    const char *lit;
+    const char *lit;         /* the literal text; for a placeholder its
+                                expression as written (the handbook shows it) */
     size_t len;
     const expr *e;           /* NULL for a literal part */
 } tmpl_part;
@@ -722,6 +723,13 @@ val expr_eval(eval_ctx *x, const expr *e);
 lw_truth cond_eval(eval_ctx *x, const expr *e);
 void eval_error(eval_ctx *x, pos at, const char *fmt, ...) LW_PRINTF(3, 4);
 void eval_keep_missing(eval_ctx *x, size_t mark);
+
+/* The text in the language lang, else in fallback, else the first; NULL
+** when there is none (decide.c). */
+const tmpl *pick_lang(const ltext *m, const char *lang, const char *fallback);
+/* An expression printed back as text, parenthesised as needed inside an
+** operator of precedence outer (0: none) (flip.c). */
+void print_expr(strbuf *b, const lw_playbook *pb, const expr *e, int outer);
 
 /* Tables: result value; *row = 1-based row that decided (0 none). */
 val table_eval(eval_ctx *x, const table *t, int *row, const char **row_id);
