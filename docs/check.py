@@ -6,9 +6,11 @@
 
 Run from anywhere; paths are relative to the repository root.
 
-1. `leeway check` passes on every complete playbook under docs/examples/
-   (a .yaml file with a top-level `version:`; *.test.yaml files and imported
-   fragments are not playbooks on their own).
+1. `leeway check` passes without warnings on every complete playbook under
+   docs/examples/ (a .yaml file with a top-level `version:`; *.test.yaml
+   files and imported fragments are not playbooks on their own). A playbook
+   that keeps a mistake on purpose, to show it, says why in a line
+   `# leeway check warns: REASON`; it must then give a warning.
 2. `leeway test docs/examples` passes.
 3. The C programs in docs/examples/embed/ compile (without warnings) against
    the static library, if it has been built.
@@ -82,10 +84,12 @@ def check_playbooks(leeway):
         if path.endswith(".test.yaml"):
             continue
         with open(path, encoding="utf-8") as f:
-            if not re.search(r"^version:", f.read(), re.M):
-                continue
+            text = f.read()
+        if not re.search(r"^version:", text, re.M):
+            continue
+        warns = re.search(r"^# leeway check warns: ", text, re.M) is not None
         r = run([leeway, "check", rel(path)])
-        if r.returncode == 0 and "warning" not in r.stdout:
+        if r.returncode == 0 and ("warning" in r.stdout) == warns:
             ok(path)
         else:
             fail("leeway check " + rel(path), r.stdout)

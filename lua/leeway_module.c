@@ -767,12 +767,13 @@ static void push_decision(lua_State *L, lpb *p, const lw_decision *d, int with_t
     lua_createtable(L, narr(d->n_policies), 0);
     for (size_t i = 0; i < d->n_policies; i++) {
         const lw_policy_result *r = &d->policies[i];
-        lua_createtable(L, 0, 8);
+        lua_createtable(L, 0, 9);
         set_str(L, "id", r->id);
         set_str(L, "outcome", r->outcome);
         set_str(L, "exception", r->exception);
         set_bool(L, "discretionary", r->discretionary);
         set_str(L, "needs_role", r->needs_role);
+        set_str(L, "escalate_to", r->escalate_to);
         push_strings(L, r->requires, r->n_requires);
         lua_setfield(L, -2, "requires");
         set_str(L, "reason", r->reason);

@@ -1,6 +1,7 @@
 /*
-** check.c -- `leeway check [-v] PLAYBOOK...`: compile errors and lint
-** warnings, and the bundle digest (with -v, every source file's digest).
+** check.c -- `leeway check [-v] [--strict] PLAYBOOK...`: compile errors, lint
+** warnings and the analysis's warnings (lw_playbook_analyze), and the bundle
+** digest (with -v, every source file's digest). --strict: warnings fail it.
 */
 #include "cli.h"
 
@@ -8,10 +9,12 @@
 
 int cmd_check(int argc, char **argv)
 {
-    int verbose = 0, n_files = 0;
+    int verbose = 0, strict = 0, n_files = 0;
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "-v") == 0 || strcmp(argv[i], "--verbose") == 0) {
             verbose = 1;
+        } else if (strcmp(argv[i], "--strict") == 0) {
+            strict = 1;
         } else if (argv[i][0] == '-') {
             fprintf(stderr, "leeway check: unknown option '%s'\n", argv[i]);
             return EXIT_USAGE;
@@ -20,7 +23,7 @@ int cmd_check(int argc, char **argv)
         }
     }
     if (n_files < 1) {
-        fputs("usage: leeway check [-v] PLAYBOOK...\n", stderr);
+        fputs("usage: leeway check [-v] [--strict] PLAYBOOK...\n", stderr);
         return EXIT_USAGE;
     }
     int status = EXIT_DONE;
@@ -30,6 +33,9 @@ int cmd_check(int argc, char **argv)
         lw_playbook *pb = NULL;
         lw_report *r = NULL;
         int rc = lw_playbook_load(argv[i], NULL, &pb, &r);
+        if (rc == LW_OK && lw_playbook_analyze(pb, r) == LW_ERR_NOMEM)
+            fprintf(stderr, "%s: out of memory while analysing: some warnings may be missing\n",
+                    argv[i]);
         size_t errors = print_report(r);
         size_t warnings = lw_report_count(r) - errors;
         if (rc == LW_ERR_IO) {
@@ -46,6 +52,8 @@ int cmd_check(int argc, char **argv)
             if (warnings)
                 printf(", %zu warning%s", warnings, warnings == 1 ? "" : "s");
             printf("\n  digest %s\n", lw_playbook_digest(pb));
+            if (strict && warnings && status == EXIT_DONE)
+                status = EXIT_FAILED; /* --strict: a warning fails the check */
             for (size_t k = 0; verbose && k < lw_playbook_source_count(pb); k++)
                 printf("  source %s  %s\n", lw_playbook_source_digest(pb, k),
                        lw_playbook_source_path(pb, k));

@@ -13,8 +13,10 @@ static void usage(FILE *f)
 {
     fputs("usage: leeway COMMAND ...\n"
           "\n"
-          "  leeway check [-v] PLAYBOOK...       compile and lint; FILE:LINE:COL: messages;\n"
-          "                                      the digest (-v: of every source file too)\n"
+          "  leeway check [-v] [--strict] PLAYBOOK...  compile, lint and analyse (overlapping,\n"
+          "         dead and missing table rows, exceptions that never fire, with a case\n"
+          "         to paste); FILE:LINE:COL: messages; the digest (-v: of every source\n"
+          "         file too); --strict: warnings fail the check\n"
           "  leeway decide PLAYBOOK [CASE|-]     decide one case (.json or .yaml; - = stdin)\n"
           "         [--role ROLE] [--trace] [--format json|text] [--compact]\n"
           "         [--set path=value ...] [--log FILE] " BUDGET_USAGE "\n"
@@ -32,7 +34,8 @@ static void usage(FILE *f)
           "  leeway doc PLAYBOOK [--format html|md] [--lang LANGUAGE]  the staff handbook\n"
           "  leeway version\n"
           "\n"
-          "Exit status: 0 done, 1 tests failed, check found errors or replay\n"
+          "Exit status: 0 done, 1 tests failed, check found errors (--strict: or\n"
+          "warnings) or replay\n"
           "--fail-on-change saw a change, 2 usage error or a playbook that cannot be\n"
           "loaded, 130 replay stopped by Ctrl-C. More: man leeway.\n",
           f);

@@ -54,6 +54,8 @@ void print_decision_text(FILE *out, const lw_decision *d, bool color)
             fputc('\n', out);
             if (p->needs_role)
                 fprintf(out, "    needs approval from: %s\n", p->needs_role);
+            else if (p->escalate_to)
+                fprintf(out, "    escalate to: %s\n", p->escalate_to);
             if (p->n_requires) {
                 fprintf(out, "    requires:");
                 for (size_t k = 0; k < p->n_requires; k++)

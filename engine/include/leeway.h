@@ -147,6 +147,19 @@ LW_API int lw_playbook_load_string(const char *name, const char *text, size_t le
 
 LW_API void lw_playbook_free(lw_playbook *pb);
 
+/* Analyse a loaded playbook (what `leeway check` runs after loading) and add
+** to r a warning, with a case to paste into `leeway decide --set`, for each
+** decision-table row that overlaps another where the hit policy forbids it,
+** can never decide or can never match; each output table with cases no row
+** matches; each exception that can never fire; and each condition always
+** true or always false over the facts' declared values. Not part of loading,
+** which must stay fast: the analysis can take longer (the 1,000-policy
+** benchmark playbook: about a millisecond; a policy or table past its limits
+** is analysed only so far). Parts it cannot see (Lua, arithmetic, outputs,
+** policy results) never lead to a claim. LW_OK, LW_ERR_ARG (a NULL
+** argument) or LW_ERR_NOMEM (some findings may be missing). */
+LW_API int lw_playbook_analyze(const lw_playbook *pb, lw_report *r);
+
 /* The playbook's id, version, file and content digest ("sha256:..."). */
 LW_API const char *lw_playbook_id(const lw_playbook *pb);
 LW_API const char *lw_playbook_version(const lw_playbook *pb);
@@ -301,6 +314,8 @@ typedef struct lw_policy_result {
     size_t n_requires;
     const char *reason;      /* for staff, in the case's locale */
     const char *say;         /* for the customer, or NULL */
+    const char *escalate_to; /* outcome escalate: the role it goes to (needs_role, or
+                                the rule's escalate_to:), or NULL */
 } lw_policy_result;
 
 typedef struct lw_step_result {

@@ -886,6 +886,10 @@ leeway_check(PG_FUNCTION_ARGS)
 	/* a context of this call: an error anywhere below frees it all */
 	cxt = AllocSetContextCreate(CurrentMemoryContext, "leeway check", ALLOCSET_DEFAULT_SIZES);
 	pb = load_playbook(name, path, cxt, &r);
+	if (pb && lw_playbook_analyze(pb, r) == LW_ERR_NOMEM)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory analysing playbook \"%s\"", name)));
 	lw_playbook_free(pb);
 	for (size_t i = 0; i < lw_report_count(r); i++)
 	{

@@ -119,6 +119,21 @@ static const char *enum_choices(arena *a, const enumset *s)
     return out;
 }
 
+/* "12.00 EUR is below the minimum 20.00 EUR", or NULL for an amount (in
+** fine units) within the money fact's min: and max:. */
+static const char *money_outside(arena *a, const fact *f, int64_t fine)
+{
+    bool below = f->has_min && fine < f->min_money, above = f->has_max && fine > f->max_money;
+    if (!below && !above)
+        return NULL;
+    char amount[64], bound[64];
+    money_format(money_to_minor(fine), f->cur, true, amount, sizeof amount);
+    money_format(money_to_minor(below ? f->min_money : f->max_money), f->cur, true, bound,
+                 sizeof bound);
+    return arena_printf(a, "%s is %s %s", amount, below ? "below the minimum" : "above the maximum",
+                        bound);
+}
+
 const char *fact_value(arena *a, const lw_playbook *pb, const fact *f, const raw *r, val *out)
 {
     memset(out, 0, sizeof *out);
@@ -165,6 +180,9 @@ const char *fact_value(arena *a, const lw_playbook *pb, const fact *f, const raw
         if (cur != f->cur)
             return arena_printf(a, "expected money in %s, got %s",
                                 money_currency_at(f->cur)->code, money_currency_at(cur)->code);
+        err = money_outside(a, f, out->u.i);
+        if (err)
+            return err;
         out->t = V_MONEY;
         out->cur = (uint8_t)cur;
         return NULL;
@@ -209,10 +227,12 @@ const char *fact_value(arena *a, const lw_playbook *pb, const fact *f, const raw
             return "the text is not valid UTF-8";
         int k = enumset_find_text(a, f->set, text, n);
         if (k < 0) {
-            const char *best = text_closest(arena_strndup(a, text, n), f->set->words, f->set->n, 3);
+            nearest near = nearest_start(arena_strndup(a, text, n), 3);
+            for (size_t i = 0; i < f->set->n; i++)
+                nearest_offer(&near, f->set->words[i]);
             return arena_printf(a, "%s is not one of: %s%s%s%s", raw_desc(a, r),
-                                enum_choices(a, f->set), best ? " (did you mean " : "",
-                                best ? best : "", best ? "?)" : "");
+                                enum_choices(a, f->set), near.best ? " (did you mean '" : "",
+                                near.best ? near.best : "", near.best ? "'?)" : "");
         }
         out->t = V_ENUM;
         out->idx = k;
@@ -228,23 +248,8 @@ const char *fact_value(arena *a, const lw_playbook *pb, const fact *f, const raw
                 out->idx = (int32_t)i;
                 return NULL;
             }
-        strbuf b;
-        lw_mem m = a->mem;
-        buf_init(&b, &m);
-        const char **ids = arena_alloc(a, (pb->n_roles + 1) * sizeof *ids);
-        for (size_t i = 0; i < pb->n_roles; i++) {
-            buf_printf(&b, "%s%s", i ? ", " : "", pb->roles[i].id);
-            if (ids)
-                ids[i] = pb->roles[i].id;
-        }
-        const char *best = ids ? text_closest(arena_strndup(a, text, n), ids, pb->n_roles, 3)
-                               : NULL;
-        const char *msg = arena_printf(a, "%s is not a role of this playbook (%s%s%s%s)",
-                                       raw_desc(a, r), b.p ? b.p : "none declared",
-                                       best ? "; did you mean " : "", best ? best : "",
-                                       best ? "?" : "");
-        buf_free(&b);
-        return msg;
+        return arena_printf(a, "%s is not a role of this playbook %s", raw_desc(a, r),
+                            roles_hint(a, pb, text, n));
     }
     case T_LIST:
         return arena_printf(a, "expected a list like [\"a\", \"b\"], got %s", raw_desc(a, r));
@@ -470,19 +475,13 @@ static int put_raw(lw_case *c, int f, const raw *r)
 static int unknown_path(lw_case *c, const char *path)
 {
     const lw_playbook *pb = c->pb;
-    const char *best = NULL;
-    int bd = 4;
-    for (size_t i = 0; i < pb->n_facts && !problems_full(c); i++) {
-        int d = lw_edit_distance(path, pb->facts[i].path);
-        if (d < bd) {
-            bd = d;
-            best = pb->facts[i].path;
-        }
-    }
+    nearest near = nearest_start(path, 4);
+    for (size_t i = 0; i < pb->n_facts && !problems_full(c); i++)
+        nearest_offer(&near, pb->facts[i].path);
     if (!text_valid_utf8(path, strlen(path), NULL))
         case_problem(c, "a fact name is not valid UTF-8");
-    else if (best)
-        case_problem(c, "%s: not a fact of this playbook (did you mean %s?)", path, best);
+    else if (near.best)
+        case_problem(c, "%s: not a fact of this playbook (did you mean %s?)", path, near.best);
     else
         case_problem(c, "%s: not a fact of this playbook (declared facts are listed under "
                         "facts:)",
@@ -571,6 +570,12 @@ int lw_case_set_money(lw_case *c, const char *path, int64_t minor, const char *c
     int64_t fine;
     if (money_to_fine(minor, &fine)) {
         case_problem(c, "%s: the amount is too large", fa->path);
+        return LW_ERR_CASE;
+    }
+    const char *outside = money_outside(&c->a, fa, fine);
+    if (outside) {
+        case_problem(c, "%s: %s", fa->path, outside);
+        c->slots[f].t = V_MISSING;
         return LW_ERR_CASE;
     }
     c->slots[f].t = V_MONEY;

@@ -61,19 +61,15 @@ static bool known_keys(compiler *c, const node *m, const char *const *allowed, c
             continue;
         strbuf b;
         buf_init(&b, &c->pb->mem);
-        const char *best = NULL;
-        int bd = 3;
+        nearest near = nearest_start(k->str, 3);
         for (const char *const *a = allowed; *a; a++) {
             buf_puts(&b, a == allowed ? "" : ", ");
             buf_puts(&b, *a);
-            int d = lw_edit_distance(k->str, *a);
-            if (d < bd) {
-                bd = d;
-                best = *a;
-            }
+            nearest_offer(&near, *a);
         }
-        if (best)
-            cerror(c, k, rule, "unknown key '%s' in %s (did you mean '%s'?)", k->str, what, best);
+        if (near.best)
+            cerror(c, k, rule, "unknown key '%s' in %s (did you mean '%s'?)", k->str, what,
+                   near.best);
         else
             cerror(c, k, rule, "unknown key '%s' in %s; the keys allowed here are: %s", k->str,
                    what, b.p ? b.p : "");
@@ -334,6 +330,46 @@ int cov_new(compiler *c, const char *fmt, ...)
     return (int)pb->n_cov++;
 }
 
+/* Coverage is listed in the order slots were made. Outputs are compiled
+** before the goodwill steps but are listed after them, as a playbook writes
+** them: move the slots [from, mid) (outputs) after [mid, to) (steps). */
+static int cov_moved(int i, size_t from, size_t mid, size_t to)
+{
+    if ((size_t)i >= from && (size_t)i < mid)
+        return i + (int)(to - mid);
+    if ((size_t)i >= mid && (size_t)i < to)
+        return i - (int)(mid - from);
+    return i;
+}
+
+static void table_cov_move(table *t, size_t from, size_t mid, size_t to)
+{
+    for (size_t r = 0; t && r < t->n_rows; r++)
+        t->rows[r].cov = cov_moved(t->rows[r].cov, from, mid, to);
+}
+
+static bool cov_swap(compiler *c, size_t from, size_t mid, size_t to)
+{
+    lw_playbook *pb = c->pb;
+    if (from == mid || mid == to)
+        return true;
+    const char **names = arena_alloc(&c->tmp, (to - from) * sizeof *names);
+    if (!names)
+        return false;
+    for (size_t i = from; i < to; i++)
+        names[cov_moved((int)i, from, mid, to) - (int)from] = pb->cov_names[i];
+    memcpy(pb->cov_names + from, names, (to - from) * sizeof *names);
+    for (size_t i = 0; i < pb->n_outputs; i++) {
+        pb->outputs[i].cov = cov_moved(pb->outputs[i].cov, from, mid, to);
+        table_cov_move(pb->outputs[i].tab, from, mid, to);
+    }
+    for (size_t i = 0; i < pb->n_steps; i++) {
+        pb->steps[i].cov = cov_moved(pb->steps[i].cov, from, mid, to);
+        table_cov_move(pb->steps[i].tab, from, mid, to);
+    }
+    return true;
+}
+
 policy *policy_by_id(const compiler *c, const char *id, size_t n)
 {
     return strtab_get(&c->ids, K_POLICY, id, n);
@@ -469,6 +505,78 @@ static const enumset *compile_values(compiler *c, const node *v, const char *rul
     return set;
 }
 
+/* One bound (min: or max:) of a money fact, in the fact's currency, into
+** fine units. */
+static bool money_bound(compiler *c, const fact *f, const node *b, const char *name,
+                        int64_t *fine)
+{
+    const char *code = money_currency_at(f->cur)->code;
+    int cur = f->cur;
+    int64_t minor = 0;
+    const char *err = b->kind == N_SCALAR ? money_parse(b->str, b->len, f->cur, &minor, &cur)
+                                          : "it is not a single value";
+    if (!err)
+        err = money_to_fine(minor, fine);
+    if (err) {
+        cerror(c, b, NULL, "%s: of the money fact '%s' must be an amount like 0 or 50 %s: %s",
+               name, f->path, code, err);
+        return false;
+    }
+    if (cur != f->cur) {
+        cerror(c, b, NULL, "%s: of '%s' is in %s but the fact is money in %s; write the "
+                           "bound in %s",
+               name, f->path, money_currency_at(cur)->code, code, code);
+        return false;
+    }
+    return true;
+}
+
+/* min: and max: of number and money facts; a case value outside them is a
+** problem of the case. */
+static bool compile_fact_bounds(compiler *c, fact *f, const node *v)
+{
+    const char *bounds[2] = {"min", "max"};
+    for (int i = 0; i < 2; i++) {
+        const node *b = map_get(v, bounds[i]);
+        if (!b)
+            continue;
+        if (f->type == T_MONEY) {
+            if (!money_bound(c, f, b, bounds[i], i == 0 ? &f->min_money : &f->max_money))
+                return false;
+            *(i == 0 ? &f->has_min : &f->has_max) = true;
+            continue;
+        }
+        if (f->type != T_NUM) {
+            cerror(c, b, NULL, "%s: is only for number and money facts", bounds[i]);
+            return false;
+        }
+        raw r;
+        raw_from_node(b, &r);
+        if (r.k != RAW_NUM) {
+            cerror(c, b, NULL, "%s: must be a number", bounds[i]);
+            return false;
+        }
+        if (!(fabs(r.n) <= 1e15)) {
+            cerror(c, b, NULL, "%s: %s is too large (at most 1e15)", bounds[i], b->str);
+            return false;
+        }
+        if (i == 0) {
+            f->has_min = true;
+            f->min = r.n;
+        } else {
+            f->has_max = true;
+            f->max = r.n;
+        }
+    }
+    bool reversed = f->type == T_MONEY ? f->min_money > f->max_money : f->min > f->max;
+    if (f->has_min && f->has_max && reversed) {
+        cerror(c, map_get(v, "min"), NULL, "min is larger than max; write the smaller bound "
+                                           "as min:");
+        return false;
+    }
+    return true;
+}
+
 static bool compile_fact(compiler *c, fact *f, const node *k, const node *v)
 {
     f->path = k->str;
@@ -546,37 +654,8 @@ static bool compile_fact(compiler *c, fact *f, const node *k, const node *v)
         cerror(c, vals, NULL, "values: is only for type: enum");
         return false;
     }
-    const char *bounds[2] = {"min", "max"};
-    for (int i = 0; i < 2; i++) {
-        const node *b = map_get(v, bounds[i]);
-        if (!b)
-            continue;
-        if (f->type != T_NUM) {
-            cerror(c, b, NULL, "%s: is only for number facts", bounds[i]);
-            return false;
-        }
-        raw r;
-        raw_from_node(b, &r);
-        if (r.k != RAW_NUM) {
-            cerror(c, b, NULL, "%s: must be a number", bounds[i]);
-            return false;
-        }
-        if (!(fabs(r.n) <= 1e15)) {
-            cerror(c, b, NULL, "%s: %s is too large (at most 1e15)", bounds[i], b->str);
-            return false;
-        }
-        if (i == 0) {
-            f->has_min = true;
-            f->min = r.n;
-        } else {
-            f->has_max = true;
-            f->max = r.n;
-        }
-    }
-    if (f->has_min && f->has_max && f->min > f->max) {
-        cerror(c, v, NULL, "min is larger than max");
+    if (!compile_fact_bounds(c, f, v))
         return false;
-    }
     const node *ml = map_get(v, "max_length");
     if (ml) {
         raw r;
@@ -907,13 +986,130 @@ static bool compile_roles(compiler *c, node **lists, size_t nl)
     return ok;
 }
 
-/* Each policy's overriders: the first role (in ladder order) whose
-** may_override names it or says all; every role after it may override too. */
+/* The advice for a may_override entry that names no policy: the nearest
+** policy id, or `all`. */
+static const char *policy_hint(compiler *c, const char *name)
+{
+    nearest near = nearest_start(name, 3);
+    nearest_offer(&near, "all");
+    for (size_t p = 0; p < c->pb->n_policies; p++)
+        nearest_offer(&near, c->pb->policies[p].id);
+    if (!near.best)
+        return "check the spelling or remove it";
+    if (strcmp(near.best, "all") == 0)
+        return "did you mean may_override: all (every policy)?";
+    return arena_printf(&c->tmp, "did you mean '%s'?", near.best);
+}
+
+/* The word of words[0..n) (each `stride` bytes after the last) nearest to
+** name, for a "did you mean", or NULL when none is near; and all of them,
+** comma-separated, in *all (on c->tmp). */
+static const char *nearest_word(compiler *c, const char *name, const char *const *words,
+                                size_t n, size_t stride, const char **all)
+{
+    strbuf b;
+    buf_init(&b, &c->pb->mem);
+    nearest near = nearest_start(name, 3);
+    for (size_t i = 0; i < n; i++) {
+        const char *w = *(const char *const *)((const char *)words + i * stride);
+        buf_puts(&b, i ? ", " : "");
+        buf_puts(&b, w);
+        nearest_offer(&near, w);
+    }
+    *all = arena_strdup(&c->tmp, b.p ? b.p : "");
+    buf_free(&b);
+    return near.best;
+}
+
+/* " (did you mean 'W'?)" or "". */
+static const char *did_you_mean(compiler *c, const char *best)
+{
+    return best ? arena_printf(&c->tmp, " (did you mean '%s'?)", best) : "";
+}
+
+/* The index of the role `what` names at n, or -1 after reporting. */
+static int role_ref(compiler *c, const node *n, const char *what, const char *rule)
+{
+    const char *id = scalar_str(c, n, what, rule);
+    if (!id)
+        return -1;
+    const role_def *r = role_by_id(c, id, strlen(id));
+    if (r)
+        return (int)(r - c->pb->roles);
+    const lw_playbook *pb = c->pb;
+    if (pb->n_roles == 0) {
+        cerror(c, n, rule, "%s names the role '%s', but the playbook has no roles: declare them "
+                           "under roles:",
+               what, id);
+        return -1;
+    }
+    const char *all;
+    const char *best = nearest_word(c, id, (const char *const *)&pb->roles[0].id, pb->n_roles,
+                                    sizeof *pb->roles, &all);
+    cerror(c, n, rule, "%s names '%s', which is not a role of this playbook%s; the roles are: %s",
+           what, id, did_you_mean(c, best), all ? all : "");
+    return -1;
+}
+
+/* escalate_to: ROLE on a policy or an exception whose outcome is escalate. */
+static bool compile_escalate_to(compiler *c, const node *m, int outcome, const char *rule,
+                                int *out)
+{
+    *out = -1;
+    const node *n = map_get(m, "escalate_to");
+    if (!n)
+        return true;
+    if (outcome >= 0 && outcome != OUT_ESCALATE) {
+        cerror(c, n, rule, "escalate_to: says who an escalation goes to, but the outcome of "
+                           "'%s' is %s; make the outcome escalate or remove escalate_to:",
+               rule, c->pb->outcomes[outcome].word);
+        return false;
+    }
+    *out = role_ref(c, n, "escalate_to:", rule);
+    return *out >= 0;
+}
+
+/* may_override: POLICY.EXCEPTION -- the exception, or NULL after reporting. */
+static exception_rule *exception_ref(compiler *c, const node *at, const policy *p,
+                                     const char *entry, const char *id, const char *role)
+{
+    exception_rule *x = p->n_exc ? strtab_get(&c->ids, p->exc, id, strlen(id)) : NULL;
+    if (!x) {
+        if (!p->n_exc) {
+            cerror(c, at, role, "may_override names '%s', but the policy '%s' has no "
+                                "exceptions; name the policy alone or remove it",
+                   entry, p->id);
+            return NULL;
+        }
+        const char *all;
+        const char *best = nearest_word(c, id, (const char *const *)&p->exc[0].id, p->n_exc,
+                                        sizeof *p->exc, &all);
+        cerror(c, at, role, "may_override names '%s', but the policy '%s' has no exception "
+                            "'%s'%s; its exceptions are: %s",
+               entry, p->id, id, did_you_mean(c, best), all ? all : "");
+        return NULL;
+    }
+    if (!x->discretionary) {
+        cerror(c, at, role, "may_override names '%s', but that exception is automatic: it "
+                            "applies whoever acts; make it discretionary: true or remove it "
+                            "from may_override",
+               entry);
+        return NULL;
+    }
+    return x;
+}
+
+/* Who may apply each discretionary exception: the first role (in ladder
+** order) whose may_override names its policy, the exception itself
+** (POLICY.EXCEPTION) or says all; every role after it may too. */
 static bool compile_may_override(compiler *c, node **lists, size_t nl)
 {
     lw_playbook *pb = c->pb;
-    for (size_t p = 0; p < pb->n_policies; p++)
+    for (size_t p = 0; p < pb->n_policies; p++) {
         pb->policies[p].overriders = -1;
+        for (size_t k = 0; k < pb->policies[p].n_exc; k++)
+            pb->policies[p].exc[k].overriders = -1;
+    }
     int all_from = -1; /* the first role that may override every policy */
     bool ok = true;
     size_t ri = 0;
@@ -939,24 +1135,38 @@ static bool compile_may_override(compiler *c, node **lists, size_t nl)
                 continue;
             }
             for (size_t k = 0; k < n; k++) {
-                policy *p = policy_by_id(c, ids[k], strlen(ids[k]));
-                if (p) {
+                const node *at = mo->kind == N_SEQ ? mo->items[k] : mo;
+                const char *dot = strchr(ids[k], '.');
+                size_t plen = dot ? (size_t)(dot - ids[k]) : strlen(ids[k]);
+                policy *p = policy_by_id(c, ids[k], plen);
+                if (p && dot) {
+                    exception_rule *x = exception_ref(c, at, p, ids[k], dot + 1, r->id);
+                    if (!x)
+                        ok = false;
+                    else if (x->overriders < 0)
+                        x->overriders = (int)(ri - 1);
+                } else if (p) {
                     if (p->overriders < 0)
                         p->overriders = (int)(ri - 1);
                 } else {
-                    const node *at = mo->kind == N_SEQ ? mo->items[k] : mo;
                     report_add(c->r, LW_WARNING, at->at, r->id,
                                "may_override names '%s', which is no policy of this playbook; "
-                               "check the spelling or remove it",
-                               ids[k]);
+                               "%s",
+                               ids[k], policy_hint(c, ids[k]));
                 }
             }
         }
     }
-    if (all_from >= 0)
-        for (size_t p = 0; p < pb->n_policies; p++)
-            if (pb->policies[p].overriders < 0 || pb->policies[p].overriders > all_from)
-                pb->policies[p].overriders = all_from;
+    for (size_t i = 0; i < pb->n_policies; i++) {
+        policy *p = &pb->policies[i];
+        if (all_from >= 0 && (p->overriders < 0 || p->overriders > all_from))
+            p->overriders = all_from;
+        for (size_t k = 0; k < p->n_exc; k++) {
+            exception_rule *x = &p->exc[k];
+            if (p->overriders >= 0 && (x->overriders < 0 || x->overriders > p->overriders))
+                x->overriders = p->overriders;
+        }
+    }
     return ok;
 }
 
@@ -967,7 +1177,8 @@ static bool compile_exception(compiler *c, policy *p, exception_rule *x, const n
                               const scope *sc)
 {
     static const char *const keys[] = {"id", "title", "when", "outcome", "discretionary",
-                                       "requires", "reason", "say", "effective", "doc", NULL};
+                                       "requires", "escalate_to", "reason", "say", "effective",
+                                       "doc", NULL};
     if (!want_kind(c, m, N_MAP, "an exception", p->id))
         return false;
     x->id = rule_id(c, m, "exception");
@@ -988,6 +1199,7 @@ static bool compile_exception(compiler *c, policy *p, exception_rule *x, const n
     x->outcome = o ? outcome_index(c, o, x->id) : OUT_ALLOW;
     if (x->outcome < 0)
         ok = false;
+    ok = compile_escalate_to(c, m, x->outcome, x->id, &x->escalate_to) && ok;
     const node *d = map_get(m, "discretionary");
     if (d && !parse_bool(c, d, &x->discretionary, "discretionary", x->id))
         ok = false;
@@ -1003,9 +1215,9 @@ static bool compile_exception(compiler *c, policy *p, exception_rule *x, const n
 
 static bool compile_policy(compiler *c, policy *p, const node *m)
 {
-    static const char *const keys[] = {"id", "title", "applies", "outcome", "reason", "say",
-                                       "exceptions", "channels", "channel_specific", "effective",
-                                       "doc", NULL};
+    static const char *const keys[] = {"id", "title", "applies", "outcome", "escalate_to",
+                                       "reason", "say", "exceptions", "channels",
+                                       "channel_specific", "effective", "doc", NULL};
     if (!want_kind(c, m, N_MAP, "a policy", NULL))
         return false;
     p->id = rule_id(c, m, "policy");
@@ -1041,6 +1253,7 @@ static bool compile_policy(compiler *c, policy *p, const node *m)
     } else if ((p->outcome = outcome_index(c, o, p->id)) < 0) {
         ok = false;
     }
+    ok = compile_escalate_to(c, m, o ? p->outcome : -1, p->id, &p->escalate_to) && ok;
     ok = compile_msg(c, map_get(m, "reason"), &s, &p->reason) && ok;
     ok = compile_msg(c, map_get(m, "say"), &s, &p->say) && ok;
     ok = compile_window(c, map_get(m, "effective"), &p->eff, p->id) && ok;
@@ -1125,7 +1338,8 @@ static bool compile_step(compiler *c, step_rule *st, const node *m)
     if (!st->id || !known_keys(c, m, keys, "a goodwill step", st->id))
         return false;
     st->at = m->at;
-    scope s = {.amount = true, .policies = true, .rule = st->id};
+    scope s = {.amount = true, .n_outputs = c->pb->n_outputs, .policies = true,
+               .rule = st->id};
     int found = -1;
     for (int k = 0; k < 8; k++)
         if (map_get(m, kinds[k])) {
@@ -1707,6 +1921,33 @@ static bool compile_root(compiler *c, node *root, const yaml_limits *lim)
     if (!compile_may_override(c, S.roles, S.n_roles))
         ok = false;
 
+    /* outputs before the goodwill steps that may read them (output_order.c);
+    ** their coverage is listed after the steps', as written */
+    size_t cov_outputs = pb->n_cov;
+    size_t no = 0;
+    for (size_t i = 0; i < S.n_outputs; i++)
+        no += S.outputs[i]->n;
+    pb->outputs = arena_alloc(c->a, (no ? no : 1) * sizeof *pb->outputs);
+    if (!pb->outputs)
+        return false;
+    for (size_t i = 0; i < S.n_outputs; i++)
+        for (size_t j = 0; j < S.outputs[i]->n; j++) {
+            output_rule *o = &pb->outputs[pb->n_outputs];
+            memset(o, 0, sizeof *o);
+            const node *k = MAP_KEY(S.outputs[i], j);
+            if (output_by_name(c, k->str, strlen(k->str))) {
+                cerror(c, k, k->str, "the output '%s' is declared twice", k->str);
+                ok = false;
+            }
+            if (!compile_output(c, o, k, MAP_VAL(S.outputs[i], j)))
+                ok = false;
+            else if (strtab_add(&c->ids, K_OUTPUT, o->name, strlen(o->name), o, NULL) < 0)
+                return false;
+            else
+                pb->n_outputs++;
+        }
+
+    size_t cov_steps = pb->n_cov;
     size_t ns = 0;
     for (size_t i = 0; i < S.n_goodwill; i++)
         ns += S.goodwill[i]->n;
@@ -1739,31 +1980,12 @@ static bool compile_root(compiler *c, node *root, const yaml_limits *lim)
             }
             pb->n_steps++;
         }
+    if (!cov_swap(c, cov_outputs, cov_steps, pb->n_cov))
+        return false;
+    if (ok && !outputs_order(c))
+        ok = false;
     if (!compile_limits(c, S.limits, S.n_limits))
         ok = false;
-
-    size_t no = 0;
-    for (size_t i = 0; i < S.n_outputs; i++)
-        no += S.outputs[i]->n;
-    pb->outputs = arena_alloc(c->a, (no ? no : 1) * sizeof *pb->outputs);
-    if (!pb->outputs)
-        return false;
-    for (size_t i = 0; i < S.n_outputs; i++)
-        for (size_t j = 0; j < S.outputs[i]->n; j++) {
-            output_rule *o = &pb->outputs[pb->n_outputs];
-            memset(o, 0, sizeof *o);
-            const node *k = MAP_KEY(S.outputs[i], j);
-            if (output_by_name(c, k->str, strlen(k->str))) {
-                cerror(c, k, k->str, "the output '%s' is declared twice", k->str);
-                ok = false;
-            }
-            if (!compile_output(c, o, k, MAP_VAL(S.outputs[i], j)))
-                ok = false;
-            else if (strtab_add(&c->ids, K_OUTPUT, o->name, strlen(o->name), o, NULL) < 0)
-                return false;
-            else
-                pb->n_outputs++;
-        }
 
     size_t npr = 0;
     for (size_t i = 0; i < S.n_promises; i++)

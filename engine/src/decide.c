@@ -2,10 +2,11 @@
 ** decide.c -- engines and the decision procedure of docs/playbook-format.md §5-§7, §11.
 **
 ** Order: policies in force and their exceptions (against the acting role),
-** the overall outcome, the goodwill pipeline, cumulative limits, authority,
-** outputs, promises. Everything a decision holds lives in the engine's arena,
-** which is reset at the start of the next decision: after the first few
-** decisions, deciding allocates nothing.
+** the overall outcome, the outputs goodwill steps read, the goodwill
+** pipeline, cumulative limits, authority, the other outputs, promises.
+** Everything a decision holds lives in the engine's arena, which is reset at
+** the start of the next decision: after the first few decisions, deciding
+** allocates nothing.
 */
 #include "internal.h"
 
@@ -172,14 +173,18 @@ lw_truth cond_eval(eval_ctx *x, const expr *e)
 {
     if (!e)
         return LW_TRUE;
-    size_t mark = x->n_pending;
+    size_t mark = x->n_pending, settled = x->n_settled;
     val v = expr_eval(x, e);
     if (v.t == V_BOOL) {
         x->n_pending = mark;
         return v.u.b ? LW_TRUE : LW_FALSE;
     }
     if (v.t == V_MISSING) {
-        eval_keep_missing(x, mark);
+        /* a fact is asked for only if knowing it could make the condition hold */
+        if (eval_may_hold(x, e, v, mark, settled))
+            eval_keep_missing(x, mark);
+        else
+            x->n_pending = mark;
     } else {
         x->n_pending = mark;
         if (v.t != V_ERROR) /* a library function gave something else than true/false */
@@ -302,7 +307,7 @@ static void decide_policies(dstate *s, int role, int channel, int *overall)
     lw_policy_result *res = (lw_policy_result *)d->policies;
     for (size_t i = 0; i < pb->n_policies; i++) {
         const policy *p = &pb->policies[i];
-        x->policy_out[i] = -1;
+        x->policy_out[i] = POLICY_OUT_NONE;
         if (!in_window(s, &p->eff))
             continue;
         x->rule = p->id;
@@ -316,6 +321,8 @@ static void decide_policies(dstate *s, int role, int channel, int *overall)
         }
         trace_add(s, "policy", p->id, t, p->at);
         coverage_mark(x->e, pb, p->cov);
+        if (t == LW_UNKNOWN)
+            x->policy_out[i] = POLICY_OUT_UNKNOWN;
         if (t != LW_TRUE)
             continue;
         lw_policy_result *r = &res[d->n_policies++];
@@ -336,18 +343,24 @@ static void decide_policies(dstate *s, int role, int channel, int *overall)
                 break;
             }
         }
+        int escalate_to = p->escalate_to;
         if (chosen) {
             r->exception = chosen->id;
             r->discretionary = chosen->discretionary;
             r->requires = chosen->requires;
             r->n_requires = chosen->n_requires;
+            if (chosen->escalate_to >= 0)
+                escalate_to = chosen->escalate_to;
             if (!chosen->discretionary) {
                 outcome = chosen->outcome;
-            } else if (p->overriders >= 0 && role >= p->overriders) {
+            } else if (chosen->overriders >= 0 && role >= chosen->overriders) {
                 outcome = chosen->outcome;
             } else {
+                /* the escalation goes to the lowest role that may apply it */
                 outcome = OUT_ESCALATE;
-                r->needs_role = p->overriders >= 0 ? pb->roles[p->overriders].id : NULL;
+                escalate_to = chosen->overriders;
+                r->needs_role = chosen->overriders >= 0 ? pb->roles[chosen->overriders].id
+                                                        : NULL;
                 if (role < 0)
                     add_missing_fact(s, pb->f_role);
             }
@@ -358,6 +371,8 @@ static void decide_policies(dstate *s, int role, int channel, int *overall)
             r->say = render(s, &p->say);
         }
         r->outcome = pb->outcomes[outcome].word;
+        if (outcome == OUT_ESCALATE && escalate_to >= 0)
+            r->escalate_to = pb->roles[escalate_to].id;
         x->policy_out[i] = outcome;
         if (*overall < 0 || outcome_rank(pb, outcome) > outcome_rank(pb, *overall))
             *overall = outcome;
@@ -374,6 +389,22 @@ static lw_money pub_money(int64_t fine, int cur)
     return m;
 }
 
+/* Goodwill is never below zero: a pipeline that ends there (a check-out
+** before the check-in, a credit larger than the base) is an error entry that
+** names the step that took it below zero, and no goodwill is granted. */
+static void goodwill_below_zero(dstate *s, const step_rule *st, int cur)
+{
+    eval_ctx *x = &s->x;
+    char amount[64];
+    money_format(money_to_minor(x->amount.u.i), cur, true, amount, sizeof amount);
+    x->rule = st->id;
+    eval_error(x, st->at, "the goodwill came out below zero (%s): step '%s' took it below "
+                          "zero, so no goodwill is granted; check the facts it uses, or add "
+                          "a step floor: 0 if below zero should mean none",
+               amount, st->id);
+    x->amount.u.i = 0;
+}
+
 static void decide_goodwill(dstate *s, int role)
 {
     eval_ctx *x = &s->x;
@@ -385,6 +416,7 @@ static void decide_goodwill(dstate *s, int role)
     x->amount.cur = (uint8_t)cur;
     lw_step_result *steps = (lw_step_result *)g->steps;
     lw_cap_result *caps = (lw_cap_result *)g->capped_by;
+    const step_rule *made_negative = NULL; /* the step that took the amount below zero */
     for (size_t i = 0; i < pb->n_steps; i++) {
         const step_rule *st = &pb->steps[i];
         if (!in_window(s, &st->eff))
@@ -453,6 +485,8 @@ static void decide_goodwill(dstate *s, int role)
         if (!st->when)
             trace_add(s, "goodwill", st->id, LW_TRUE, st->at);
         coverage_mark(x->e, pb, st->cov);
+        if (after < 0 && (before >= 0 || st->kind == STEP_TABLE || st->kind == STEP_AMOUNT))
+            made_negative = st;
         x->amount.u.i = after;
         lw_step_result *r = &steps[g->n_steps++];
         r->id = st->id;
@@ -462,6 +496,8 @@ static void decide_goodwill(dstate *s, int role)
     }
     /* the pipeline is exact; its result is rounded once, to the minor unit */
     x->amount.u.i = money_to_minor(x->amount.u.i) * MONEY_FINE;
+    if (x->amount.u.i < 0 && made_negative)
+        goodwill_below_zero(s, made_negative, cur);
     /* cumulative limits (§6.3) */
     for (size_t i = 0; i < pb->n_limits; i++) {
         const limit_rule *l = &pb->limits[i];
@@ -485,6 +521,7 @@ static void decide_goodwill(dstate *s, int role)
     /* authority (§6.2) */
     int64_t amount = x->amount.u.i;
     g->needs_role = NULL;
+    x->goodwill_needs_role = -1;
     bool any_limit = false;
     for (size_t r = 0; r < pb->n_roles; r++)
         any_limit |= pb->roles[r].has_limit;
@@ -514,8 +551,10 @@ static void decide_goodwill(dstate *s, int role)
             if (!g->within_authority)
                 add_missing_fact(s, pb->f_role);
         }
-        if (!g->within_authority && covering >= 0)
+        if (!g->within_authority && covering >= 0) {
             g->needs_role = pb->roles[covering].id;
+            x->goodwill_needs_role = covering;
+        }
     }
     g->amount = pub_money(amount, cur);
     x->amount.u.i = amount;
@@ -526,13 +565,16 @@ static void decide_goodwill(dstate *s, int role)
 /* ======================================================================
 ** Outputs and promises (§6.4, §7)
 */
-static void decide_outputs(dstate *s)
+/* The outputs goodwill steps read (early) or the others, in the order written. */
+static void decide_outputs(dstate *s, bool early)
 {
     eval_ctx *x = &s->x;
     const lw_playbook *pb = x->pb;
     lw_output_result *res = (lw_output_result *)s->d->outputs;
     for (size_t i = 0; i < pb->n_outputs; i++) {
         const output_rule *o = &pb->outputs[i];
+        if (o->early != early)
+            continue;
         x->rule = o->name;
         val v;
         memset(&v, 0, sizeof v);
@@ -560,8 +602,10 @@ static void decide_outputs(dstate *s)
         }
         if (v.t == V_ERROR)
             v.t = V_MISSING;
+        if (w == LW_FALSE)
+            v.idx = SETTLED; /* no value, whatever the missing facts are */
         x->outputs[i] = v;
-        x->outputs_done = i + 1;
+        x->output_ready[i] = 1;
         res[i].name = o->name;
         val_to_public(pb, &v, &res[i].value, x->a);
     }
@@ -639,6 +683,7 @@ int lw_decide(lw_engine *e, const lw_playbook *pb, const lw_case *c,
                                      sizeof *d->promises);
     d->outputs = arena_alloc(a, (pb->n_outputs ? pb->n_outputs : 1) * sizeof *d->outputs);
     x->outputs = arena_alloc(a, (pb->n_outputs ? pb->n_outputs : 1) * sizeof *x->outputs);
+    x->output_ready = arena_alloc(a, pb->n_outputs ? pb->n_outputs : 1);
     x->policy_out = arena_alloc(a, (pb->n_policies ? pb->n_policies : 1) *
                                        sizeof *x->policy_out);
     if (s.trace)
@@ -705,8 +750,9 @@ int lw_decide(lw_engine *e, const lw_playbook *pb, const lw_case *c,
         if (c->n_problems)
             memcpy(p, c->problems, c->n_problems * sizeof *p);
         if (bad_role)
-            p[c->n_problems] = arena_printf(a, "role: '%s' is not a role of this playbook",
-                                            opt->role);
+            p[c->n_problems] = arena_printf(a, "role: '%s' is not a role of this playbook %s",
+                                            opt->role,
+                                            roles_hint(a, pb, opt->role, strlen(opt->role)));
         d->problems = p;
         d->n_problems = n;
         *out = d;
@@ -735,8 +781,9 @@ int lw_decide(lw_engine *e, const lw_playbook *pb, const lw_case *c,
     int overall = -1;
     decide_policies(&s, role, channel, &overall);
     d->outcome = overall < 0 ? "allow" : pb->outcomes[overall].word;
+    decide_outputs(&s, true);
     decide_goodwill(&s, role);
-    decide_outputs(&s);
+    decide_outputs(&s, false);
     decide_promises(&s);
     if (a->failed)
         return LW_ERR_NOMEM;

@@ -260,6 +260,8 @@ const char *lw_decision_json(lw_engine *e, const lw_decision *d, int flags, size
         buf_puts(b, p->discretionary ? "true" : "false");
         KEY(&w, &f2, "needs_role");
         json_str_or_null(b, p->needs_role);
+        KEY(&w, &f2, "escalate_to");
+        json_str_or_null(b, p->escalate_to);
         KEY(&w, &f2, "requires");
         str_list(&w, p->requires, p->n_requires);
         KEY(&w, &f2, "reason");

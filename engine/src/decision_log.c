@@ -249,6 +249,7 @@ static bool decision_from_json(arena *a, const cJSON *o, lw_decision *d)
         r->exception = str_of(a, it, "exception");
         r->discretionary = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(it, "discretionary"));
         r->needs_role = str_of(a, it, "needs_role");
+        r->escalate_to = str_of(a, it, "escalate_to");
         r->requires = strings_of(a, it, "requires", &r->n_requires);
         r->reason = str_of(a, it, "reason");
         r->say = str_of(a, it, "say");

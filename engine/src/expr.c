@@ -310,6 +310,8 @@ static const char *tok_desc(parser *P, const token *t)
 {
     if (t->k == TK_EOF)
         return "the end of the expression";
+    if (t->k == TK_BAD && t->n == 1 && t->s[0] == '=')
+        return "'=' (to compare values, write '==')";
     return arena_printf(&P->c->tmp, "'%.*s'", (int)(t->n > 40 ? 40 : t->n), t->s);
 }
 
@@ -786,6 +788,40 @@ static const char *type_desc(checker *K, const expr *e)
     return ttype_name((ttype)e->type);
 }
 
+/* What a value of e's type is, in words: "a number", "money in EUR", "one
+** of basic, gold". */
+static const char *type_phrase(checker *K, const expr *e)
+{
+    arena *tmp = &K->c->tmp;
+    switch (e->type) {
+    case T_MONEY: return arena_printf(tmp, "money in %s", money_currency_at(e->cur)->code);
+    case T_BOOL: return "a true/false value";
+    case T_STR: return "text";
+    case T_ENUM: {
+        strbuf b;
+        buf_init(&b, &K->c->pb->mem);
+        for (size_t i = 0; e->set && i < e->set->n; i++)
+            buf_printf(&b, "%s%s", i ? ", " : "one of ", e->set->words[i]);
+        const char *words = arena_printf(tmp, "%s", b.p ? b.p : "an enum value");
+        buf_free(&b);
+        return words;
+    }
+    case T_OUTCOME: return "an outcome";
+    default: {
+        const char *name = ttype_name((ttype)e->type);
+        return arena_printf(tmp, "a %s", name);
+    }
+    }
+}
+
+/* A table cell that does not fit its column: "column 1 (incident.hours)
+** takes a number, but this cell is money in EUR". */
+static void cell_mismatch(checker *K, const expr *at, const char *cell_is)
+{
+    cerr(K, at, "%s takes %s, but this cell is %s", K->sc->cell_column,
+         type_phrase(K, K->sc->cell_input), cell_is);
+}
+
 /* " (did you mean 'FACT'?)" or "". Each suggestion compares the name with
 ** every fact, so after 100 errors (a playbook that is mostly wrong) there
 ** are none: that would cost facts x errors. */
@@ -794,18 +830,19 @@ static const char *suggest(checker *K, const char *name)
     const lw_playbook *pb = K->c->pb;
     if (K->c->r->errors >= 100)
         return "";
-    const char *best = NULL;
-    int bd = 4;
-    for (size_t i = 0; i < pb->n_facts; i++) {
-        int d = lw_edit_distance(name, pb->facts[i].path);
-        if (d < bd) {
-            bd = d;
-            best = pb->facts[i].path;
-        }
-    }
-    if (!best)
+    nearest near = nearest_start(name, 4);
+    for (size_t i = 0; i < pb->n_facts; i++)
+        nearest_offer(&near, pb->facts[i].path);
+    if (!near.best)
         return "";
-    return arena_printf(&K->c->tmp, " (did you mean '%s'?)", best);
+    return arena_printf(&K->c->tmp, " (did you mean '%s'?)", near.best);
+}
+
+/* A name that is probably a misspelt fact rather than a word: a dotted
+** path, or close to a declared fact. */
+static bool fact_like(checker *K, const expr *e)
+{
+    return strchr(e->k.u.s, '.') != NULL || *suggest(K, e->k.u.s) != 0;
 }
 
 static void set_enum_const(expr *e, const enumset *set, int idx)
@@ -817,6 +854,8 @@ static void set_enum_const(expr *e, const enumset *set, int idx)
     e->k.idx = idx;
     e->k.u.set = set;
 }
+
+const char *const goodwill_parts[3] = {"amount", "within_authority", "needs_role"};
 
 /* Resolve a bare name. hint: an enum set the word may belong to. */
 static bool resolve_name(checker *K, expr *e, const enumset *hint, bool quiet)
@@ -889,11 +928,40 @@ static bool resolve_name(checker *K, expr *e, const enumset *hint, bool quiet)
                  name);
         return false;
     }
-    if (strcmp(name, "goodwill.amount") == 0 && K->sc && K->sc->goodwill) {
-        e->op = X_GOODWILL;
-        e->type = T_MONEY;
-        e->cur = pb->cur;
-        return true;
+    if (strncmp(name, "goodwill.", 9) == 0) {
+        /* the goodwill result and the authority it needs (§6.2) */
+        const char *const *parts = goodwill_parts;
+        static const uint8_t types[] = {T_MONEY, T_BOOL, T_ROLE};
+        for (int i = 0; i < 3; i++)
+            if (strcmp(name + 9, parts[i]) == 0) {
+                if (!K->sc || !K->sc->goodwill) {
+                    if (!quiet)
+                        cerr(K, e, "'%s' is known only after the goodwill pipeline and the "
+                                   "limits, so only outputs and promises may read it (in a "
+                                   "goodwill step, the amount so far is amount)",
+                             name);
+                    return false;
+                }
+                e->op = X_GOODWILL;
+                e->slot = (int32_t)i;
+                e->type = types[i];
+                e->cur = pb->cur;
+                return true;
+            }
+        if (K->sc && K->sc->goodwill) {
+            int best = 0;
+            for (int i = 1; i < 3; i++)
+                if (lw_edit_distance(name + 9, parts[i]) < lw_edit_distance(name + 9, parts[best]))
+                    best = i;
+            if (!quiet)
+                cerr(K, e, "'%s' is not part of the goodwill result%s; read goodwill.amount, "
+                           "goodwill.within_authority or goodwill.needs_role",
+                     name,
+                     lw_edit_distance(name + 9, parts[best]) < 4
+                         ? arena_printf(&c->tmp, " (did you mean 'goodwill.%s'?)", parts[best])
+                         : "");
+            return false;
+        }
     }
     arena *tmp = &c->tmp;
     char *folded = text_fold(tmp, name, n);
@@ -925,6 +993,10 @@ static bool resolve_name(checker *K, expr *e, const enumset *hint, bool quiet)
                    "the fact's values:",
              name, b.p ? b.p : "");
         buf_free(&b);
+        return false;
+    }
+    if (K->sc && K->sc->cell_column) {
+        cell_mismatch(K, e, arena_printf(tmp, "'%s'", name));
         return false;
     }
     cerr(K, e, "unknown fact or word '%s'%s; declare it under facts: or quote it as \"%s\" if "
@@ -975,6 +1047,12 @@ static bool same_type(checker *K, expr *a, expr *b, const char *what)
         return true;
     if (!coerce_to(K, b, a) || !coerce_to(K, a, b))
         return false;
+    bool differ = a->type != b->type || (a->type == T_MONEY && a->cur != b->cur);
+    if (differ && K->sc && K->sc->cell_column && (a->op == X_INPUT || b->op == X_INPUT)) {
+        const expr *item = a->op == X_INPUT ? b : a;
+        cell_mismatch(K, item, type_phrase(K, item));
+        return false;
+    }
     if (a->type != b->type) {
         cerr(K, a, "cannot %s %s with %s", what, type_desc(K, a), type_desc(K, b));
         return false;
@@ -1007,7 +1085,12 @@ static bool check_pair(checker *K, expr *a, expr *b)
 {
     bool a_name = a->op == X_NAME, b_name = b->op == X_NAME;
     if (a_name && b_name && !resolve_name(K, a, NULL, true)) {
-        /* `gold == customer.tier`: the fact on the right tells what the word is */
+        /* `gold == customer.tier`: the fact on the right tells what the word
+        ** is. When neither side is known (`guest.teir == gold`), the one that
+        ** looks like a fact is the culprit, not the word the fact would have
+        ** explained. */
+        if (!resolve_name(K, b, NULL, true) && (!fact_like(K, b) || fact_like(K, a)))
+            return check(K, a, NULL);
         if (!check(K, b, NULL))
             return false;
         return check(K, a, b->type == T_ENUM ? b->set : NULL);
@@ -1033,7 +1116,8 @@ static bool check_pair(checker *K, expr *a, expr *b)
         }
         if (b->op == X_NAME && resolve_name(K, b, NULL, true))
             return true;
-        cerr(K, b, "'%s' is not a role declared under roles:", b->k.u.s);
+        cerr(K, b, "'%s' is not a role of this playbook %s", b->k.u.s,
+             roles_hint(&K->c->tmp, K->c->pb, b->k.u.s, strlen(b->k.u.s)));
         return false;
     }
     if (a->type == T_OUTCOME && (b->op == X_NAME || b->op == X_STRLIT)) {
@@ -1467,7 +1551,17 @@ const expr *expr_compile_text(compiler *c, const char *text, size_t len, pos at,
         return NULL;
     }
     expr *e = parse_or(&P);
-    if (e && !P.failed && P.t.k != TK_EOF)
+    bool single_eq = e && !P.failed && P.t.k == TK_BAD && P.t.n == 1 && P.t.s[0] == '=';
+    char after = single_eq && P.t.off + 1 < len ? text[P.t.off + 1] : 0;
+    if (after == '<' || after == '>')
+        perr(&P, P.t.off, "'=%c' is not an operator: write '%c='", after, after);
+    else if (single_eq && len <= 80 && !(sc && sc->cell_input)) /* the condition, corrected */
+        perr(&P, P.t.off, "'=' does not compare values: write '==' instead: %.*s==%.*s",
+             (int)P.t.off, text, (int)(len - P.t.off - 1), text + P.t.off + 1);
+    else if (single_eq)
+        perr(&P, P.t.off, "'=' does not compare values: write '==' instead, as in "
+                          "customer.tier == gold");
+    else if (e && !P.failed && P.t.k != TK_EOF)
         perr(&P, P.t.off, "unexpected %s after a complete expression (missing 'and', 'or' or "
                           "an operator?)",
              tok_desc(&P, &P.t));
@@ -1536,6 +1630,53 @@ static inline val vbool(bool b)
 static inline bool unknown(const val *v)
 {
     return v->t <= V_ERROR;
+}
+
+/* What an unknown condition may still become once its missing facts are
+** known, as a set of REACH_ bits. A condition that read missing facts may
+** become anything; one that read only settled unknowns (a policy not in
+** force, an output without a value) stays unknown. and, or and not combine
+** their sides' sets (three-valued logic) and keep the result in the missing
+** value's idx. */
+enum { REACH_TRUE = 1, REACH_FALSE = 2, REACH_UNKNOWN = 4, REACH_ANY = 7 };
+
+static unsigned reach(const expr *e, val v, size_t pending_from, size_t pending_to,
+                      size_t settled_from, size_t settled_to)
+{
+    if (v.t == V_BOOL)
+        return v.u.b ? REACH_TRUE : REACH_FALSE;
+    if (v.t != V_MISSING)
+        return REACH_UNKNOWN;
+    if (e->op == X_AND || e->op == X_OR || e->op == X_NOT)
+        return v.idx ? (unsigned)v.idx : REACH_ANY;
+    if (pending_to > pending_from || settled_to == settled_from)
+        return REACH_ANY;
+    return REACH_UNKNOWN;
+}
+
+static unsigned reach_not(unsigned r)
+{
+    return (r & REACH_UNKNOWN) | (r & REACH_TRUE ? REACH_FALSE : 0) |
+           (r & REACH_FALSE ? REACH_TRUE : 0);
+}
+
+static unsigned reach_and(unsigned a, unsigned b)
+{
+    unsigned r = 0;
+    if ((a & REACH_TRUE) && (b & REACH_TRUE))
+        r |= REACH_TRUE;
+    if ((a & REACH_FALSE) || (b & REACH_FALSE))
+        r |= REACH_FALSE;
+    if (((a & REACH_UNKNOWN) && (b & (REACH_TRUE | REACH_UNKNOWN))) ||
+        ((b & REACH_UNKNOWN) && (a & REACH_TRUE)))
+        r |= REACH_UNKNOWN;
+    return r;
+}
+
+bool eval_may_hold(const eval_ctx *x, const expr *e, val v, size_t pending_mark,
+                   size_t settled_mark)
+{
+    return reach(e, v, pending_mark, x->n_pending, settled_mark, x->n_settled) & REACH_TRUE;
 }
 
 static void push_pending(eval_ctx *x, int32_t slot)
@@ -1772,27 +1913,48 @@ val expr_eval(eval_ctx *x, const expr *e)
     }
     case X_AMOUNT:
         return x->amount;
-    case X_OUTPUT:
-        return x->outputs ? x->outputs[e->slot] : vmissing();
+    case X_OUTPUT: {
+        val v = x->outputs ? x->outputs[e->slot] : vmissing();
+        if (v.t == V_MISSING && v.idx == SETTLED) {
+            x->n_settled++;
+            v.idx = 0;
+        }
+        return v;
+    }
     case X_POLICY: {
         val v = vmissing();
         if (x->policy_out && x->policy_out[e->slot] >= 0) {
             v.t = V_OUTCOME;
             v.idx = x->policy_out[e->slot];
+        } else if (x->policy_out && x->policy_out[e->slot] == POLICY_OUT_NONE) {
+            x->n_settled++;
         }
         return v;
     }
-    case X_GOODWILL:
-        return x->goodwill_done ? x->goodwill_amount : vmissing();
+    case X_GOODWILL: {
+        if (!x->goodwill_done)
+            return vmissing();
+        if (e->slot == 0)
+            return x->goodwill_amount;
+        if (e->slot == 1)
+            return vbool(x->d->goodwill.within_authority != 0);
+        val v = vmissing(); /* needs_role: null when no (other) role is needed */
+        if (x->goodwill_needs_role >= 0) {
+            v.t = V_ROLE;
+            v.idx = x->goodwill_needs_role;
+        }
+        return v;
+    }
     case X_AND:
     case X_OR: {
-        size_t mark = x->n_pending;
+        size_t mark = x->n_pending, settled = x->n_settled;
         bool is_and = e->op == X_AND;
         val a = expr_eval(x, e->args[0]);
         if (a.t == V_BOOL && a.u.b != is_and) {
             x->n_pending = mark;
             return a;
         }
+        size_t mark_b = x->n_pending, settled_b = x->n_settled;
         val b = expr_eval(x, e->args[1]);
         if (b.t == V_BOOL && b.u.b != is_and) {
             x->n_pending = mark;
@@ -1802,12 +1964,23 @@ val expr_eval(eval_ctx *x, const expr *e)
             x->n_pending = mark;
             return a;
         }
-        return a.t == V_ERROR || b.t == V_ERROR ? err_val() : vmissing();
+        if (a.t == V_ERROR || b.t == V_ERROR)
+            return err_val();
+        unsigned ra = reach(e->args[0], a, mark, mark_b, settled, settled_b);
+        unsigned rb = reach(e->args[1], b, mark_b, x->n_pending, settled_b, x->n_settled);
+        val v = vmissing();
+        v.idx = (int32_t)(is_and ? reach_and(ra, rb) : reach_not(reach_and(reach_not(ra),
+                                                                           reach_not(rb))));
+        return v;
     }
     case X_NOT: {
+        size_t mark = x->n_pending, settled = x->n_settled;
         val a = expr_eval(x, e->args[0]);
         if (a.t == V_BOOL)
             a.u.b = !a.u.b;
+        else if (a.t == V_MISSING)
+            a.idx = (int32_t)reach_not(
+                reach(e->args[0], a, mark, x->n_pending, settled, x->n_settled));
         return a;
     }
     case X_NEG: {

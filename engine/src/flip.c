@@ -108,7 +108,7 @@ void print_expr(strbuf *b, const lw_playbook *pb, const expr *e, int outer)
         buf_printf(b, "policies.%s.outcome", pb->policies[e->slot].id);
         break;
     case X_GOODWILL:
-        buf_puts(b, "goodwill.amount");
+        buf_printf(b, "goodwill.%s", goodwill_parts[e->slot]);
         break;
     case X_NOT:
         buf_puts(b, "not ");

@@ -486,13 +486,25 @@ static void window_def(doc *d, const window *w)
 */
 
 /* May the role at index r apply exception x of policy p? Automatic
-** exceptions apply by themselves; discretionary ones need the policy in the
-** role's may_override (inherited up the ladder) or may_override: all. */
+** exceptions apply by themselves; discretionary ones need the policy or the
+** exception (POLICY.EXCEPTION) in the role's may_override (inherited up the
+** ladder) or may_override: all. */
 static bool role_may_apply(const lw_playbook *pb, size_t r, const policy *p,
                            const exception_rule *x)
 {
     (void)pb;
-    return !x->discretionary || (p->overriders >= 0 && (size_t)p->overriders <= r);
+    (void)p;
+    return !x->discretionary || (x->overriders >= 0 && (size_t)x->overriders <= r);
+}
+
+/* An outcome and, for an escalation that names its role, " to ROLE". */
+static void outcome_to(doc *d, int o, int escalate_to)
+{
+    outcome(d, o);
+    if (o == OUT_ESCALATE && escalate_to >= 0) {
+        text(d, " to ");
+        code(d, d->pb->roles[escalate_to].id);
+    }
 }
 
 /* For a discretionary exception: the roles that may apply it, in words. */
@@ -722,6 +734,10 @@ static void section_facts(doc *d)
         }
         if (f->has_min || f->has_max) {
             val lo = {.t = V_NUM, .u.n = f->min}, hi = {.t = V_NUM, .u.n = f->max};
+            if (f->type == T_MONEY) {
+                lo = (val){.t = V_MONEY, .cur = (uint8_t)f->cur, .u.i = f->min_money};
+                hi = (val){.t = V_MONEY, .cur = (uint8_t)f->cur, .u.i = f->max_money};
+            }
             if (f->has_min && f->has_max) {
                 value(d, &lo);
                 text(d, " to ");
@@ -834,7 +850,7 @@ static void exception_put(doc *d, const policy *p, size_t k)
     defs_open(d);
     expr_def(d, "When", x->when);
     def_open(d, "Outcome");
-    outcome(d, x->outcome);
+    outcome_to(d, x->outcome, x->escalate_to >= 0 ? x->escalate_to : p->escalate_to);
     def_close(d);
     def_open(d, "Applied");
     if (x->discretionary)
@@ -877,7 +893,7 @@ static void section_policies(doc *d)
         channels_def(d, p);
         window_def(d, &p->eff);
         def_open(d, "Outcome");
-        outcome(d, p->outcome);
+        outcome_to(d, p->outcome, p->escalate_to);
         def_close(d);
         ltext_def(d, "Reason (for staff)", &p->reason);
         ltext_def(d, "Tell the customer", &p->say);

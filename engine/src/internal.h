@@ -126,9 +126,15 @@ char *text_lower(arena *a, const char *s, size_t n, size_t *out_len);
 /* A copy that is valid UTF-8 (bad bytes become '?'), cut at a character
 ** boundary to at most max bytes (then ending in "..."). */
 char *text_clean(arena *a, const char *s, size_t max);
-/* The word of words[0..n) closest to `word` for a "did you mean" hint
-** (lw_edit_distance below `limit`, and less than the word's length), or NULL. */
-const char *text_closest(const char *word, const char *const *words, size_t n, int limit);
+/* "Did you mean": offer every candidate in turn; best is the nearest one
+** within fewer than max_edits edits (NULL if none is that close). */
+typedef struct nearest {
+    const char *name;
+    const char *best;
+    int dist;
+} nearest;
+nearest nearest_start(const char *name, int max_edits);
+void nearest_offer(nearest *n, const char *candidate);
 
 /* ======================================================================
 ** Values (value.c, money.c)
@@ -294,7 +300,8 @@ typedef struct fact {
     int cur;                 /* money: currency_def */
     const enumset *set;      /* enum */
     bool has_min, has_max;
-    double min, max;
+    double min, max;         /* number */
+    int64_t min_money, max_money; /* money, fine units */
     size_t max_length;       /* strings, in graphemes; 0 = none */
     bool has_default;
     val def;
@@ -340,6 +347,9 @@ typedef struct exception_rule {
     window eff;
     pos at;
     int cov;                 /* coverage index */
+    int overriders;          /* discretionary: lowest role index that may apply
+                                it (may_override: POLICY, POLICY.ID or all), -1 none */
+    int escalate_to;         /* outcome escalate: the role it goes to, -1 not said */
 } exception_rule;
 
 typedef struct policy {
@@ -355,7 +365,9 @@ typedef struct policy {
     window eff;
     pos at;
     int cov;
-    int overriders;          /* lowest role index that may override, -1 none */
+    int overriders;          /* lowest role index that may override all its
+                                discretionary exceptions, -1 none */
+    int escalate_to;         /* outcome escalate: the role it goes to, -1 not said */
 } policy;
 
 /* Decision tables (table.c). */
@@ -391,6 +403,7 @@ typedef struct table {
     aggregate agg;
     size_t n_in;
     const expr **in;
+    const char **in_text;    /* each input as written (NULL: not a plain text) */
     size_t n_rows;
     table_row *rows;
     ttype out_type;
@@ -437,6 +450,10 @@ typedef struct output_rule {
     const enumset *set;
     pos at;
     int cov;
+    const char *needs_goodwill; /* what makes it need the goodwill result
+                                   ("goodwill.amount", "outputs.NAME, which reads
+                                   goodwill.amount"), or NULL */
+    bool early;              /* a goodwill step reads it: computed before goodwill */
 } output_rule;
 
 typedef struct promise_rule {
@@ -553,6 +570,7 @@ typedef struct scope {
     const char *rule;        /* rule id for messages */
     const expr *cell_input;  /* compiling a table cell: the column's input, which
                                 the name CELL_INPUT stands for (table.c) */
+    const char *cell_column; /* and its name for messages: "column 1 (FACT)" */
 } scope;
 
 /* The name a table cell's text uses for its column's input: a byte that no
@@ -644,11 +662,20 @@ void script_charge(struct lua_State *L, size_t steps);
 ** of the stack (the real string table of a script engine). */
 void lua_pattern_install(struct lua_State *L);
 
+/* output_order.c: mark the outputs goodwill steps read (output_rule.early)
+** and report an output that needs goodwill and feeds it; false then. */
+bool outputs_order(compiler *c);
+
+/* goodwill.PART, by X_GOODWILL slot: amount, within_authority, needs_role. */
+extern const char *const goodwill_parts[3];
+
 /* A coverage slot for a rule, named for `leeway test --coverage`. */
 int cov_new(compiler *c, const char *fmt, ...) LW_PRINTF(2, 3);
 
 /* lint.c: warnings for a compiled playbook; false if out of memory. */
 bool lint_playbook(const lw_playbook *pb, lw_report *r);
+/* Are a and b the same expression tree? */
+bool expr_same(const expr *a, const expr *b);
 
 /* Compile expression text found at node n (its position is used). NULL after
 ** reporting an error. want: T_ANY or the type required. */
@@ -701,9 +728,12 @@ typedef struct eval_ctx {
     const lw_case *c;
     const val *slots;
     val amount;
-    val *outputs;
-    int *policy_out;          /* outcome index per policy, -1 not in force */
+    val *outputs;             /* V_MISSING with idx SETTLED: no value, whatever
+                                 the missing facts turn out to be */
+    int *policy_out;          /* outcome index per policy; POLICY_OUT_NONE not in
+                                 force, POLICY_OUT_UNKNOWN not known yet */
     val goodwill_amount;
+    int goodwill_needs_role;  /* role index of goodwill.needs_role, -1 null */
     bool goodwill_done;
     const char *rule;         /* rule being evaluated, for errors */
     pos rule_at;
@@ -711,9 +741,11 @@ typedef struct eval_ctx {
     lw_error_entry *errors;
     size_t cap_errors;
     int64_t now;              /* the case's date (or today), for os.time in scripts */
-    size_t outputs_done;      /* outputs computed so far */
+    uint8_t *output_ready;    /* per output: computed already */
     int32_t *pending;         /* missing facts read by the condition in progress */
     size_t n_pending, cap_pending;
+    size_t n_settled;         /* settled unknowns read so far (a policy not in
+                                 force, an output without a value) */
     arena *a;
 } eval_ctx;
 
@@ -721,6 +753,13 @@ val expr_eval(eval_ctx *x, const expr *e);
 /* Evaluate a condition; LW_TRUE/FALSE/UNKNOWN. Missing facts of an unknown
 ** result are added to the decision's missing list. NULL e is true. */
 lw_truth cond_eval(eval_ctx *x, const expr *e);
+/* A condition that came out unknown (v): can knowing the missing facts it
+** read (since the marks) still make it true? If not, they are not asked. */
+bool eval_may_hold(const eval_ctx *x, const expr *e, val v, size_t pending_mark,
+                   size_t settled_mark);
+#define POLICY_OUT_NONE (-1)
+#define POLICY_OUT_UNKNOWN (-2)
+#define SETTLED 1
 void eval_error(eval_ctx *x, pos at, const char *fmt, ...) LW_PRINTF(3, 4);
 void eval_keep_missing(eval_ctx *x, size_t mark);
 
@@ -742,6 +781,9 @@ void val_to_public(const lw_playbook *pb, const val *v, lw_value *out, arena *a)
 int val_compare(const val *a, const val *b, bool *ok);  /* -1, 0, 1 */
 bool val_equal(const val *a, const val *b);
 bool val_is(const val *v, ttype t);   /* missing values are of every type */
+/* For a name that is no role: "(the roles are frontline, manager; did you
+** mean 'manager'?)", or "(no roles are declared under roles:)". In a. */
+const char *roles_hint(arena *a, const lw_playbook *pb, const char *name, size_t n);
 
 /* ======================================================================
 ** Engine (engine.c / decide.c)

@@ -21,7 +21,7 @@ static bool always_false(const expr *e)
 
 /* Two conditions are the same if they are the same tree: enough to find the
 ** copy-paste duplicates that make a later exception dead. */
-static bool same_expr(const expr *a, const expr *b)
+bool expr_same(const expr *a, const expr *b)
 {
     if (a == b)
         return true;
@@ -33,7 +33,7 @@ static bool same_expr(const expr *a, const expr *b)
     if (a->op == X_IN_SET && a->k.u.i != b->k.u.i)
         return false;
     for (size_t i = 0; i < a->n; i++)
-        if (!same_expr(a->args[i], b->args[i]))
+        if (!expr_same(a->args[i], b->args[i]))
             return false;
     return true;
 }
@@ -107,7 +107,7 @@ static seen_exc *seen_find(seen_set *s, const expr *when, const window *w, uint3
     for (size_t i = h & mask;; i = (i + 1) & mask) {
         seen_exc *e = &s->slot[i];
         if (!e->x || (e->h == h && memcmp(&e->x->eff, w, sizeof *w) == 0 &&
-                      (e->when == when || (e->when && when && same_expr(e->when, when)))))
+                      (e->when == when || (e->when && when && expr_same(e->when, when)))))
             return e;
     }
 }
@@ -161,7 +161,7 @@ static bool lint_exceptions(const lw_playbook *pb, const policy *p, lw_report *r
         seen_exc *slot = seen_find(&s, key, &x->eff, kh ^ window_hash(&x->eff));
         if (!slot->x)
             *slot = (seen_exc){x, key, kh ^ window_hash(&x->eff)};
-        if (x->discretionary && p->overriders < 0)
+        if (x->discretionary && x->overriders < 0)
             report_add(r, LW_WARNING, x->at, x->id,
                        "the exception '%s' is discretionary but no role may override the "
                        "policy '%s'; add it to a role's may_override",

@@ -1227,7 +1227,7 @@ static int outputs_index(lua_State *L)
     const char *name = luaL_checkstring(L, 2);
     for (size_t i = 0; le->x && i < le->pb->n_outputs; i++)
         if (strcmp(le->pb->outputs[i].name, name) == 0) {
-            if (i >= le->x->outputs_done)
+            if (!le->x->output_ready || !le->x->output_ready[i])
                 return luaL_error(L, "outputs.%s is not computed yet: scripts may read only "
                                      "the outputs above them",
                                   name);

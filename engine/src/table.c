@@ -18,6 +18,7 @@ typedef struct cellc {
     const scope *sc;
     const node *cellnode;
     const expr *input;
+    const char *column; /* "column 1 (incident.hours)" */
 } cellc;
 
 static void cell_err(cellc *C, const char *fmt, ...) LW_PRINTF(2, 3);
@@ -55,6 +56,7 @@ static const expr *compile_against(cellc *C, const char *op, const char *item, s
     size_t before = C->c->r->n;
     scope sc = *C->sc;
     sc.cell_input = C->input;
+    sc.cell_column = C->column;
     const expr *e = expr_compile_text(C->c, text, strlen(text), at, &sc, T_BOOL, NULL);
     /* an error placed in the synthetic "(INPUT) OP" prefix belongs to the cell */
     for (size_t i = before; i < C->c->r->n; i++) {
@@ -331,12 +333,19 @@ table *table_compile(compiler *c, const node *n, const scope *sc, ttype out_type
     }
     t->n_in = ins->n;
     t->in = arena_alloc(c->a, ins->n * sizeof *t->in);
-    if (!t->in)
+    t->in_text = arena_alloc(c->a, ins->n * sizeof *t->in_text);
+    const char **column = arena_alloc(&c->tmp, ins->n * sizeof *column);
+    if (!t->in || !t->in_text || !column)
         return NULL;
     for (size_t i = 0; i < ins->n; i++) {
+        t->in_text[i] = ins->items[i]->str;
         t->in[i] = expr_compile(c, ins->items[i], sc, T_ANY);
         if (!t->in[i])
             return NULL;
+        const node *in = ins->items[i]; /* a long or multi-line input is not quoted */
+        column[i] = in->kind == N_SCALAR && in->len <= 60 && !memchr(in->str, '\n', in->len)
+                        ? arena_printf(&c->tmp, "column %zu (%s)", i + 1, in->str)
+                        : arena_printf(&c->tmp, "column %zu", i + 1);
     }
     const node *outn = map_get(n, "output");
     if (outn && outn->kind != N_SCALAR) {
@@ -388,7 +397,7 @@ table *table_compile(compiler *c, const node *n, const scope *sc, ttype out_type
         if (!tr->cells)
             return NULL;
         for (size_t i = 0; i < t->n_in; i++) {
-            cellc C = {c, sc, row->items[i], t->in[i]};
+            cellc C = {c, sc, row->items[i], t->in[i], column[i]};
             tr->cells[i] = compile_cell(&C, row->items[i]);
             if (!tr->cells[i])
                 return NULL;

@@ -1,7 +1,8 @@
 /*
 ** text.c -- Unicode text: validation, NFC normalisation, case folding for
-** enum words, grapheme counting for len(), display width for aligned output.
-** All of it through utf8proc; ASCII takes a fast path that needs no copy.
+** enum words, grapheme counting for len(), display width for aligned output,
+** the nearest word for "did you mean" hints. All of it through utf8proc;
+** ASCII takes a fast path that needs no copy.
 */
 #include "internal.h"
 
@@ -167,18 +168,18 @@ int lw_edit_distance(const char *a, const char *b)
     return row[lb];
 }
 
-const char *text_closest(const char *word, const char *const *words, size_t n, int limit)
+nearest nearest_start(const char *name, int max_edits)
 {
-    const char *best = NULL;
-    int bd = limit;
-    for (size_t i = 0; i < n; i++) {
-        int d = lw_edit_distance(word, words[i]);
-        if (d < bd && (size_t)d < strlen(word)) {
-            bd = d;
-            best = words[i];
-        }
+    return (nearest){.name = name, .best = NULL, .dist = max_edits};
+}
+
+void nearest_offer(nearest *n, const char *candidate)
+{
+    int d = lw_edit_distance(n->name, candidate);
+    if (d < n->dist) {
+        n->dist = d;
+        n->best = candidate;
     }
-    return best;
 }
 
 char *text_clean(arena *a, const char *s, size_t max)

@@ -1,6 +1,6 @@
 /*
-** value.c -- the engine's values: durations, dates, comparison, formatting
-** and conversion to the public lw_value.
+** value.c -- the engine's values: durations, dates, comparison, formatting,
+** conversion to the public lw_value, and the hint for a name that is no role.
 */
 #include "internal.h"
 
@@ -419,4 +419,24 @@ void val_to_public(const lw_playbook *pb, const val *v, lw_value *out, arena *a)
         break;
     }
     }
+}
+
+const char *roles_hint(arena *a, const lw_playbook *pb, const char *name, size_t n)
+{
+    if (pb->n_roles == 0)
+        return "(no roles are declared under roles:)";
+    const char *word = arena_printf(a, "%.*s", (int)n, name);
+    nearest near = nearest_start(word, 4);
+    strbuf b;
+    lw_mem m = a->mem;
+    buf_init(&b, &m);
+    for (size_t i = 0; i < pb->n_roles; i++) {
+        buf_printf(&b, "%s%s", i ? ", " : "(the roles are ", pb->roles[i].id);
+        nearest_offer(&near, pb->roles[i].id);
+    }
+    const char *list = b.p ? b.p : "(the roles are listed under roles:";
+    const char *hint = near.best ? arena_printf(a, "%s; did you mean '%s'?)", list, near.best)
+                                 : arena_printf(a, "%s)", list);
+    buf_free(&b);
+    return hint ? hint : "(see roles:)";
 }

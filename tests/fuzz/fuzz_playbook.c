@@ -1,7 +1,8 @@
 /*
 ** fuzz_playbook.c -- libFuzzer target: any bytes as a playbook. Whatever
-** compiles is then asked to decide an empty case and a case read from the
-** same bytes as JSON, so the evaluator sees every playbook the fuzzer finds.
+** compiles is then analysed (as by leeway check) and asked to decide an
+** empty case and a case read from the same bytes as JSON, so the analysis and
+** the evaluator see every playbook the fuzzer finds.
 */
 #include "leeway.h"
 
@@ -12,6 +13,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     lw_playbook *pb = NULL;
     lw_report *r = NULL;
     lw_playbook_load_string("fuzz.yaml", (const char *)data, size, NULL, &pb, &r);
+    if (pb)
+        lw_playbook_analyze(pb, r); /* what leeway check adds */
     lw_report_free(r);
     if (!pb)
         return 0;

@@ -364,7 +364,13 @@ static void test_decide_options_unknown_role_is_invalid(void **state)
     const lw_decision *d = RUN_AS("intern", "request.kind", "terminate");
     assert_string_equal(d->outcome, "invalid");
     assert_int_equal(d->n_problems, 1);
-    assert_string_equal(d->problems[0], "role: 'intern' is not a role of this playbook");
+    assert_string_equal(d->problems[0], "role: 'intern' is not a role of this playbook (the "
+                                        "roles are frontline, senior, team_lead, manager)");
+    /* a near miss gets its did-you-mean */
+    d = RUN_AS("senoir", "request.kind", "terminate");
+    assert_string_equal(d->problems[0], "role: 'senoir' is not a role of this playbook (the "
+                                        "roles are frontline, senior, team_lead, manager; did "
+                                        "you mean 'senior'?)");
 }
 
 static void test_case_role_must_be_declared(void **state)
@@ -377,6 +383,44 @@ static void test_case_role_must_be_declared(void **state)
     assert_non_null(strstr(lw_case_problem(tu_F.c, 0), "staff.role"));
     assert_non_null(strstr(lw_case_problem(tu_F.c, 0), "frontline, senior, team_lead, manager"));
     assert_string_equal(tu_decide(&tu_F)->outcome, "invalid");
+    lw_case_reset(tu_F.c);
+    assert_int_equal(lw_case_set_text(tu_F.c, "staff.role", "team_laed"), LW_ERR_CASE);
+    assert_non_null(strstr(lw_case_problem(tu_F.c, 0), "did you mean 'team_lead'?"));
+}
+
+/* Money facts take min: and max: in their currency; an amount outside them,
+** from a case text or lw_case_set_money, is a problem of the case. */
+static void test_money_fact_bounds(void **state)
+{
+    (void)state;
+    tu_open_pb("playbook: mb\nversion: \"1\"\ncurrency: EUR\n"
+               "facts:\n"
+               "  deposit: { type: money, min: 0, max: 500 EUR }\n");
+    lw_case_reset(tu_F.c);
+    assert_int_equal(lw_case_set_text(tu_F.c, "deposit", "500 EUR"), LW_OK);
+    assert_int_equal(lw_case_set_text(tu_F.c, "deposit", "0"), LW_OK);
+    assert_int_equal(lw_case_set_text(tu_F.c, "deposit", "500.01"), LW_ERR_CASE);
+    assert_string_equal(lw_case_problem(tu_F.c, 0),
+                        "deposit: 500.01 EUR is above the maximum 500.00 EUR");
+    lw_case_reset(tu_F.c);
+    assert_int_equal(lw_case_set_money(tu_F.c, "deposit", -1, "EUR"), LW_ERR_CASE);
+    assert_string_equal(lw_case_problem(tu_F.c, 0),
+                        "deposit: -0.01 EUR is below the minimum 0.00 EUR");
+    assert_string_equal(tu_decide(&tu_F)->outcome, "invalid");
+    lw_case_reset(tu_F.c);
+    assert_int_equal(lw_case_set_money(tu_F.c, "deposit", 50000, "EUR"), LW_OK);
+    assert_string_equal(tu_decide(&tu_F)->outcome, "allow");
+    /* the bounds are checked when the playbook compiles */
+    lw_report *r = tu_load_fail("playbook: mb\nversion: \"1\"\ncurrency: EUR\n"
+                                "facts:\n"
+                                "  deposit: { type: money, min: 10 USD }\n");
+    assert_non_null(strstr(tu_first_error(r)->message, "is in USD but the fact is money in EUR"));
+    tu_report_free(r);
+    r = tu_load_fail("playbook: mb\nversion: \"1\"\ncurrency: EUR\n"
+                     "facts:\n"
+                     "  deposit: { type: money, min: 5 EUR, max: 4.99 }\n");
+    assert_non_null(strstr(tu_first_error(r)->message, "min is larger than max"));
+    tu_report_free(r);
 }
 
 static void test_reason_in_case_locale(void **state)
@@ -615,8 +659,14 @@ static void test_pipeline_round_to_step_half_away_from_zero(void **state)
     /* 24.95 x 0.5 = 12.475 = 249.5 nickels -> 250 */
     assert_string_equal(tu_money(RUN("base", "24.95", "factor", "0.5")->goodwill.amount),
                         "12.50 EUR");
-    assert_string_equal(tu_money(RUN("base", "-24.95", "factor", "0.5")->goodwill.amount),
-                        "-12.50 EUR");
+    /* below zero, the step rounds half away from zero too; the pipeline's
+    ** result is then an error entry, not negative goodwill */
+    const lw_decision *d = RUN("base", "-24.95", "factor", "0.5");
+    assert_int_equal(d->goodwill.n_steps, 3);
+    assert_string_equal(tu_money(d->goodwill.steps[2].amount), "-12.50 EUR");
+    assert_string_equal(tu_money(d->goodwill.amount), "0.00 EUR");
+    assert_int_equal(d->n_errors, 1);
+    assert_string_equal(d->errors[0].rule, "base");
 }
 
 static void test_pipeline_multiply_exact(void **state)
@@ -638,6 +688,55 @@ static void test_pipeline_overflow_is_an_error_entry(void **state)
     assert_string_equal(d->errors[0].rule, "scale");
     assert_non_null(strstr(d->errors[0].message, "overflow"));
     assert_string_equal(d->outcome, "allow");
+}
+
+/* Goodwill never ends below zero: the decision gets an error entry naming
+** the step that took the amount below zero, and grants nothing. */
+static const char *const BELOW_ZERO_PB =
+    "playbook: below-zero\n"
+    "version: \"1\"\n"
+    "currency: EUR\n"
+    "facts:\n"
+    "  stay.checkin_hour: { type: number }\n"
+    "  stay.checkout_hour: { type: number }\n"
+    "  refund: { type: money, default: 0 }\n"
+    "roles:\n"
+    "  - { id: frontline, goodwill_limit: 50 EUR }\n"
+    "goodwill:\n"
+    "  - id: base\n"
+    "    amount: 30 EUR\n"
+    "  - id: late_checkout\n"
+    "    add: (stay.checkout_hour - stay.checkin_hour) * -30 EUR\n"
+    "  - id: double\n"
+    "    multiply: 2\n"
+    "  - id: refund_back\n"
+    "    add: refund\n";
+
+static void test_pipeline_below_zero_is_an_error_entry(void **state)
+{
+    (void)state;
+    tu_open_pb(BELOW_ZERO_PB);
+    /* one hour: 30 - 30 = 0, then doubled: zero is no error */
+    const lw_decision *d =
+        RUN_AS("frontline", "stay.checkin_hour", "12", "stay.checkout_hour", "13");
+    assert_int_equal(d->n_errors, 0);
+    assert_string_equal(tu_money(d->goodwill.amount), "0.00 EUR");
+    /* four hours: -90, doubled -180; late_checkout took it below zero */
+    d = RUN_AS("frontline", "stay.checkin_hour", "12", "stay.checkout_hour", "16");
+    assert_int_equal(d->n_errors, 1);
+    assert_string_equal(d->errors[0].rule, "late_checkout");
+    assert_int_equal(d->errors[0].line, 13);
+    assert_non_null(strstr(d->errors[0].message, "below zero (-180.00 EUR)"));
+    assert_non_null(strstr(d->errors[0].message, "step 'late_checkout'"));
+    assert_string_equal(tu_money(d->goodwill.amount), "0.00 EUR");
+    assert_string_equal(tu_money(d->goodwill.steps[2].amount), "-180.00 EUR");
+    assert_true(d->goodwill.within_authority);
+    assert_string_equal(d->outcome, "allow");
+    /* a later step that brings it back above zero: no error */
+    d = RUN_AS("frontline", "stay.checkin_hour", "12", "stay.checkout_hour", "16", "refund",
+               "200 EUR");
+    assert_int_equal(d->n_errors, 0);
+    assert_string_equal(tu_money(d->goodwill.amount), "20.00 EUR");
 }
 
 /* Date arithmetic stays in the years 1 to 9999: a result outside them is an
@@ -911,6 +1010,73 @@ static void test_channel_not_asked_when_policy_does_not_apply(void **state)
     const lw_decision *d = RUN("request.kind", "other", "date", "2026-03-01");
     assert_string_equal(d->outcome, "escalate");
     assert_int_equal(d->n_missing, 0);
+}
+
+/* A fact is asked for only if knowing it could make a condition hold: a
+** promise on the channel that also needs a policy not in force, or an output
+** whose when: is false, can never be made, so the channel is not asked. When
+** the policy is not known yet, or under not, the channel can matter. */
+static const char *const REACH_PB =
+    "playbook: reach\n"
+    "version: \"1\"\n"
+    "currency: EUR\n"
+    "facts:\n"
+    "  channel: { type: enum, values: [store, phone] }\n"
+    "  stay.hours_late: { type: number }\n"
+    "  guest.vip: { type: bool, default: false }\n"
+    "policies:\n"
+    "  - { id: late, applies: stay.hours_late > 2, outcome: allow }\n"
+    "outputs:\n"
+    "  voucher: { when: guest.vip, value: 10 EUR }\n"
+    "promises:\n"
+    "  - id: call_back\n"
+    "    when: channel == store and policies.late.outcome == allow\n"
+    "    text: We will call you.\n"
+    "  - id: voucher_mail\n"
+    "    when: outputs.voucher > 5 EUR and (channel == store or channel == phone)\n"
+    "    text: The voucher comes by mail.\n";
+
+static bool is_missing(const lw_decision *d, const char *path)
+{
+    for (size_t i = 0; i < d->n_missing; i++)
+        if (strcmp(d->missing[i], path) == 0)
+            return true;
+    return false;
+}
+
+static void test_missing_only_if_it_could_make_a_condition_hold(void **state)
+{
+    (void)state;
+    tu_open_pb(REACH_PB);
+    /* late not in force, no voucher: neither promise can be made */
+    const lw_decision *d = RUN("stay.hours_late", "1");
+    assert_int_equal(d->n_missing, 0);
+    assert_int_equal(d->n_promises, 0);
+    /* late not known yet: the channel could make call_back hold */
+    d = RUN("guest.vip", "false");
+    assert_int_equal(d->n_missing, 2);
+    assert_true(is_missing(d, "stay.hours_late"));
+    assert_true(is_missing(d, "channel"));
+    /* a VIP's voucher: the channel can make voucher_mail hold */
+    d = RUN("stay.hours_late", "1", "guest.vip", "true");
+    assert_int_equal(d->n_missing, 1);
+    assert_true(is_missing(d, "channel"));
+    /* under not, an and that cannot hold can still be false: the channel
+    ** matters (phone makes the promise) */
+    tu_open_pb("playbook: reach_not\nversion: \"1\"\n"
+               "facts:\n"
+               "  channel: { type: enum, values: [store, phone] }\n"
+               "  stay.hours_late: { type: number }\n"
+               "policies:\n"
+               "  - { id: late, applies: stay.hours_late > 2, outcome: allow }\n"
+               "promises:\n"
+               "  - id: not_both\n"
+               "    when: not (channel == store and policies.late.outcome == allow)\n"
+               "    text: We will write.\n");
+    d = RUN("stay.hours_late", "1");
+    assert_int_equal(d->n_missing, 1);
+    assert_true(is_missing(d, "channel"));
+    assert_int_equal(d->n_promises, 0);
 }
 
 static void test_effective_windows(void **state)
@@ -1339,6 +1505,7 @@ int main(void)
         cmocka_unit_test(test_decide_options_role_overrides_staff_role),
         cmocka_unit_test(test_decide_options_unknown_role_is_invalid),
         cmocka_unit_test(test_case_role_must_be_declared),
+        cmocka_unit_test(test_money_fact_bounds),
         cmocka_unit_test(test_reason_in_case_locale),
         cmocka_unit_test(test_staff_role_default),
         cmocka_unit_test(test_discretionary_nobody_may_override),
@@ -1351,6 +1518,7 @@ int main(void)
         cmocka_unit_test(test_pipeline_round_to_step_half_away_from_zero),
         cmocka_unit_test(test_pipeline_multiply_exact),
         cmocka_unit_test(test_pipeline_overflow_is_an_error_entry),
+        cmocka_unit_test(test_pipeline_below_zero_is_an_error_entry),
         cmocka_unit_test(test_date_arithmetic_stays_in_years_1_to_9999),
         cmocka_unit_test(test_step_errors),
         cmocka_unit_test(test_authority_within),
@@ -1362,6 +1530,7 @@ int main(void)
         cmocka_unit_test(test_channels),
         cmocka_unit_test(test_channel_missing_is_asked),
         cmocka_unit_test(test_channel_not_asked_when_policy_does_not_apply),
+        cmocka_unit_test(test_missing_only_if_it_could_make_a_condition_hold),
         cmocka_unit_test(test_effective_windows),
         cmocka_unit_test(test_effective_default_date_is_today),
         cmocka_unit_test(test_effective_needs_date_fact),

@@ -17,6 +17,7 @@ static const char *const playbook =
     "  request.kind: { type: enum, values: [refund, repair] }\n"
     "  order.days: { type: number, min: 0 }\n"
     "  customer.name: { type: string }\n"
+    "  order.value: { type: money, min: 0, max: 500 EUR }\n"
     "roles:\n"
     "  - { id: clerk, goodwill_limit: 10 EUR }\n"
     "  - { id: lead, goodwill_limit: 50 EUR, may_override: [late] }\n"
@@ -65,6 +66,7 @@ static void test_handbook_arguments(void **state)
     free(html);
     assert_int_equal(lw_handbook(e, pb, "md", "fi", &text, &len), LW_OK);
     assert_non_null(strstr(text, "Liian myöhään."));
+    assert_non_null(strstr(text, "0.00 EUR to 500.00 EUR")); /* a money fact's min/max */
     assert_null(strstr(text, "Too late"));
     lw_engine_free(e);
     lw_playbook_free(pb);

@@ -4,7 +4,14 @@
 **   leeway_scale [--max K] [SHAPE...]
 **       generate playbooks of each shape at 1x, 10x and 100x (only sizes up to
 **       K x with --max) and print the load time and the time per MB of each,
-**       so that growth is visible: near-linear loading keeps s/MB flat.
+**       so that growth is visible: near-linear loading keeps s/MB flat; and
+**       the time of `leeway check`'s analysis (lw_playbook_analyze) on top.
+**   leeway_scale --print SHAPE [K]
+**       write the SHAPE playbook at K x (default 1) to standard output, to
+**       time `leeway check` on it (titles at 1x: 1,000 policies).
+**   leeway_scale --analyse PLAYBOOK...
+**       load each playbook file and run the analysis 20 times; print the
+**       fastest load and the fastest analysis, in milliseconds.
 **   leeway_scale --check
 **       load the two playbooks that used to take minutes (200,000 facts; one
 **       1.2 MB expression), check they load and that an error at the end of
@@ -185,14 +192,20 @@ static void big_options(lw_options *opt)
     opt->max_nodes = 4000000;
 }
 
-/* Load t; returns the seconds taken, or -1 after printing the errors. */
-static double load(const char *name, const text *t, const lw_options *opt, lw_report **rep)
+/* Load t; returns the seconds taken, or -1 after printing the errors. With
+** analysed, *analysed gets the seconds lw_playbook_analyze took after it. */
+static double load(const char *name, const text *t, const lw_options *opt, lw_report **rep,
+                   double *analysed)
 {
     lw_playbook *pb = NULL;
     lw_report *r = NULL;
     double a = now();
     int rc = lw_playbook_load_string(name, t->p, t->len, opt, &pb, &r);
     double b = now();
+    if (analysed && rc == LW_OK) {
+        lw_playbook_analyze(pb, r);
+        *analysed = now() - b;
+    }
     lw_playbook_free(pb);
     if (rep) {
         *rep = r;
@@ -215,7 +228,8 @@ static int bench(int argc, char **argv, long max)
 {
     lw_options opt;
     big_options(&opt);
-    printf("%-10s %5s %10s %8s %9s %8s\n", "shape", "size", "count", "MB", "load s", "s/MB");
+    printf("%-10s %5s %10s %8s %9s %8s %10s\n", "shape", "size", "count", "MB", "load s", "s/MB",
+           "analyse s");
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
         int want = argc == 0;
         for (int i = 0; i < argc; i++)
@@ -226,15 +240,16 @@ static int bench(int argc, char **argv, long max)
             text t = {0};
             long n = shapes[s].base * k;
             shapes[s].gen(&t, n);
-            double mb = (double)t.len / 1e6, sec = load(shapes[s].name, &t, &opt, NULL);
+            double an = 0, mb = (double)t.len / 1e6;
+            double sec = load(shapes[s].name, &t, &opt, NULL, &an);
             free(t.p);
             if (sec < 0) {
                 fprintf(stderr, "leeway_scale: the %s playbook (%ldx) did not load\n",
                         shapes[s].name, k);
                 return 1;
             }
-            printf("%-10s %4ldx %10ld %8.2f %9.3f %8.3f\n", shapes[s].name, k, n, mb, sec,
-                   sec / mb);
+            printf("%-10s %4ldx %10ld %8.2f %9.3f %8.3f %10.3f\n", shapes[s].name, k, n, mb,
+                   sec, sec / mb, an);
             fflush(stdout);
         }
     }
@@ -259,12 +274,12 @@ static int check(void)
     big_options(&opt);
     text t = {0};
     gen_facts(&t, 200000);
-    verdict(load("facts.yaml", &t, &opt, NULL) >= 0, "200,000 facts load");
+    verdict(load("facts.yaml", &t, &opt, NULL, NULL) >= 0, "200,000 facts load");
     free(t.p);
 
     t = (text){0};
     gen_expr(&t, 200000, 0);
-    verdict(t.len > 1200000 && load("expr.yaml", &t, &opt, NULL) >= 0,
+    verdict(t.len > 1200000 && load("expr.yaml", &t, &opt, NULL, NULL) >= 0,
             "a 1.2 MB expression loads");
     free(t.p);
 
@@ -274,7 +289,7 @@ static int check(void)
     t = (text){0};
     gen_expr(&t, 200000, 1);
     lw_report *r = NULL;
-    load("expr.yaml", &t, &opt, &r);
+    load("expr.yaml", &t, &opt, &r, NULL);
     const lw_diag *d = lw_report_get(r, 0);
     const char *paren = strrchr(t.p, ')'), *bol = paren;
     while (bol > t.p && bol[-1] != '\n')
@@ -295,11 +310,62 @@ static int check(void)
     return fail != 0;
 }
 
+static int print_shape(const char *name, long k)
+{
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+        if (strcmp(shapes[s].name, name) != 0 || k < 1)
+            continue;
+        text t = {0};
+        shapes[s].gen(&t, shapes[s].base * k);
+        fwrite(t.p, 1, t.len, stdout);
+        free(t.p);
+        return 0;
+    }
+    fprintf(stderr, "leeway_scale: no shape '%s' (or K is not a whole number above 0)\n", name);
+    return 2;
+}
+
+/* The fastest of 20 loads and analyses of each file. */
+static int analyse_files(int n, char **files)
+{
+    printf("%-50s %9s %11s %8s\n", "playbook", "load ms", "analyse ms", "findings");
+    for (int i = 0; i < n; i++) {
+        double best_load = 1e9, best_an = 1e9;
+        size_t findings = 0;
+        for (int run = 0; run < 20; run++) {
+            lw_playbook *pb = NULL;
+            lw_report *r = NULL;
+            double a = now();
+            int rc = lw_playbook_load(files[i], NULL, &pb, &r);
+            double b = now();
+            if (rc != LW_OK) {
+                fprintf(stderr, "leeway_scale: %s did not load\n", files[i]);
+                lw_report_free(r);
+                return 1;
+            }
+            size_t before = lw_report_count(r);
+            lw_playbook_analyze(pb, r);
+            double c = now();
+            findings = lw_report_count(r) - before;
+            best_load = b - a < best_load ? b - a : best_load;
+            best_an = c - b < best_an ? c - b : best_an;
+            lw_report_free(r);
+            lw_playbook_free(pb);
+        }
+        printf("%-50s %9.3f %11.3f %8zu\n", files[i], best_load * 1e3, best_an * 1e3, findings);
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     long max = 100;
     if (argc > 1 && strcmp(argv[1], "--check") == 0)
         return check();
+    if (argc > 2 && strcmp(argv[1], "--analyse") == 0)
+        return analyse_files(argc - 2, argv + 2);
+    if (argc > 2 && strcmp(argv[1], "--print") == 0)
+        return print_shape(argv[2], argc > 3 ? atol(argv[3]) : 1);
     if (argc > 2 && strcmp(argv[1], "--max") == 0) {
         max = atol(argv[2]);
         argc -= 2;
@@ -307,6 +373,7 @@ int main(int argc, char **argv)
     }
     if (argc > 1 && argv[1][0] == '-') {
         fprintf(stderr, "usage: leeway_scale [--max K] [facts|policies|expr|rows|exceptions|titles...] | "
+                        "leeway_scale --print SHAPE [K] | leeway_scale --analyse PLAYBOOK... | "
                         "leeway_scale --check\n");
         return 2;
     }

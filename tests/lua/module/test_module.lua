@@ -390,6 +390,7 @@ test("decide: flat dotted keys and nested tables are the same case", function()
                           staff = { role = "frontline" } })
     eq(d.outcome, "escalate", "outcome")
     eq(d.policies[1].needs_role, "senior", "needs_role")
+    eq(d.policies[1].escalate_to, "senior", "escalate_to: the role the escalation goes to")
 end)
 
 test("decide: text for number and bool facts is read as in a case file", function()
