@@ -32,6 +32,9 @@ size_t print_report(const lw_report *r);
 lw_playbook *load_playbook(const char *path);
 /* A decision as a readable summary (--format text). */
 void print_decision_text(FILE *out, const lw_decision *d, bool color);
+/* What differs from decision a to decision b of the same case, one line per
+** part ("  outcome: deny -> allow"), or "  nothing changes" (decision_diff.c). */
+void print_decision_diff(FILE *out, const lw_decision *a, const lw_decision *b, bool color);
 /* --lua-instructions N, --lua-memory BYTES, --lua-millis MS at argv[*i]:
 ** 1 if it was one (its value consumed), 0 if not, -1 (after a message) if
 ** its value is bad. */

@@ -7,183 +7,38 @@
 ** libedit (history in ~/.leeway_history, completion of commands, fact paths,
 ** enum values and roles); otherwise it reads commands from stdin, echoes each
 ** as "> command" and prints without colour, so sessions can be tested as
-** transcripts (tests/repl).
+** transcripts (tests/repl). Reading commands is in repl_input.c, `expect`
+** and `scenario` in repl_scenario.c, what `whatif` prints in
+** decision_diff.c.
 */
-#include "cli.h"
+#include "repl.h"
 
-#include <ctype.h>
 #include <editline/readline.h>
 #include <errno.h>
 #include <locale.h>
-#include <signal.h>
 #include <stdarg.h>
-#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-typedef struct session {
-    char *pb_path;
-    lw_playbook *pb;
-    lw_case *c;
-    lw_engine *e, *e2;        /* e2: the other side of `whatif` */
-    char *role;               /* acting role set with `as`, or NULL */
-    bool interactive, color;
-    int expect_pass, expect_fail;
-    int depth;                /* scenario nesting */
-} session;
-
-static volatile sig_atomic_t interrupted;
-static bool quit_requested;
+bool repl_quit_requested;
 
 /* ======================================================================
 ** Output helpers
 */
-static const char *C(session *S, const char *code)
+const char *repl_color(session *S, const char *code)
 {
     return S->color ? code : "";
 }
 
-#define BOLD "\033[1m"
-#define RED "\033[31m"
-#define GREEN "\033[32m"
-#define YELLOW "\033[33m"
-#define DIM "\033[2m"
-#define OFF "\033[0m"
-
-static void err(session *S, const char *fmt, ...) LW_PRINTF_CLI(2, 3);
-static void err(session *S, const char *fmt, ...)
+void repl_error(session *S, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    printf("%serror:%s ", C(S, RED), C(S, OFF));
+    printf("%serror:%s ", repl_color(S, RED), repl_color(S, OFF));
     vprintf(fmt, ap);
     putchar('\n');
     va_end(ap);
-}
-
-/* ======================================================================
-** Reading lines: at most REPL_MAX_LINE bytes each
-**
-** A longer line is read to its end without being kept, so nothing huge is
-** held, echoed or added to the history; it is refused with a message naming
-** the limit and the REPL carries on with the next line. A command continued
-** over several lines has the same limit in all.
-*/
-#define REPL_MAX_LINE (64 * 1024)
-
-static const char *too_long(size_t len)
-{
-    static char msg[200];
-    snprintf(msg, sizeof msg,
-             "the command is %zu bytes long, more than the limit of %d bytes (64 KiB); it "
-             "was skipped. Put long values in a case file and load it with `case FILE`",
-             len, REPL_MAX_LINE);
-    return msg;
-}
-
-/* Echo the start of a line that was too long: at most 40 bytes, cut at a
-** character boundary. */
-static void echo_start(session *S, const char *s)
-{
-    size_t n = 0;
-    while (s[n] && n < 40)
-        n++;
-    while (n && ((unsigned char)s[n] & 0xC0) == 0x80)
-        n--;
-    printf("%s> %.*s...%s\n", C(S, DIM), (int)n, s, C(S, OFF));
-}
-
-/* Read one line of f into *buf (grown as needed, never past REPL_MAX_LINE
-** bytes and the NUL), without the newline; *len is the line's full length,
-** of which only the first REPL_MAX_LINE bytes are kept. False at the end of
-** the input. */
-static bool read_line(FILE *f, char **buf, size_t *cap, size_t *len)
-{
-    size_t n = 0, total = 0;
-    int ch;
-    bool any = false;
-    while ((ch = getc_unlocked(f)) != EOF) {
-        any = true;
-        if (ch == '\n')
-            break;
-        total++;
-        if (n == REPL_MAX_LINE)
-            continue;
-        if (n + 1 >= *cap) {
-            size_t c = *cap ? *cap * 2 : 256;
-            if (c > REPL_MAX_LINE + 1)
-                c = REPL_MAX_LINE + 1;
-            char *p = realloc(*buf, c);
-            if (!p) {
-                fputs("leeway repl: out of memory\n", stderr);
-                return false;
-            }
-            *buf = p;
-            *cap = c;
-        }
-        (*buf)[n++] = (char)ch;
-    }
-    if (!any)
-        return false;
-    if (!*buf && !(*buf = malloc(*cap = 1)))
-        return false;
-    (*buf)[n] = 0;
-    *len = total;
-    return true;
-}
-
-/* On a terminal libedit reads through this (rl_getc_function): one byte of
-** standard input (in the C locale libedit takes a character per byte, as
-** its own reader does). It counts the bytes of the line being typed; past
-** REPL_MAX_LINE it reads the rest of the line without passing it on, then
-** ends the line, and tty_skipped says how long the line was. -1 at the end
-** of the input or on Ctrl-C. */
-static size_t tty_line, tty_skipped;
-
-static int read_byte(void)
-{
-    unsigned char b;
-    ssize_t k;
-    while ((k = read(STDIN_FILENO, &b, 1)) < 0 && errno == EINTR && !interrupted)
-        ;
-    return k == 1 ? b : -1;
-}
-
-/* libedit stores what this returns as one wide character: a UTF-8 sequence
-** is returned as its code point (U+FFFD when it is broken). */
-static int tty_getc(FILE *f)
-{
-    (void)f;
-    for (;;) {
-        int b = read_byte();
-        if (b < 0)
-            return -1;
-        if (b == '\r' || b == '\n') {
-            if (tty_line > REPL_MAX_LINE)
-                tty_skipped = tty_line;
-            tty_line = 0;
-            return b;
-        }
-        int more = b >= 0xF0 && b <= 0xF4 ? 3 : b >= 0xE0 ? 2 : b >= 0xC2 ? 1 : 0;
-        int cp = more == 3 ? b & 0x07 : more == 2 ? b & 0x0F : more ? b & 0x1F : b;
-        if (b >= 0x80 && !more)
-            cp = 0xFFFD;
-        tty_line++;
-        for (int i = 0; i < more; i++) {
-            int c = read_byte();
-            if (c < 0)
-                return -1;
-            tty_line++;
-            if ((c & 0xC0) != 0x80) {
-                cp = 0xFFFD;
-                break;
-            }
-            cp = (cp << 6) | (c & 0x3F);
-        }
-        if (tty_line <= REPL_MAX_LINE)
-            return cp;
-    }
 }
 
 static void pad(const char *s, size_t col)
@@ -196,11 +51,11 @@ static void pad(const char *s, size_t col)
 /* ======================================================================
 ** Session state
 */
-static bool ensure_playbook(session *S)
+bool repl_has_playbook(session *S)
 {
     if (S->pb)
         return true;
-    err(S, "no playbook loaded: use `load PLAYBOOK.yaml`");
+    repl_error(S, "no playbook loaded: use `load PLAYBOOK.yaml`");
     return false;
 }
 
@@ -209,8 +64,8 @@ static void print_report_out(session *S, const lw_report *r)
     for (size_t i = 0; i < lw_report_count(r); i++) {
         char line[2048];
         lw_diag_format(lw_report_get(r, i), line, sizeof line);
-        printf("%s%s%s\n", C(S, lw_report_get(r, i)->severity == LW_ERROR ? RED : YELLOW), line,
-               C(S, OFF));
+        printf("%s%s%s\n", repl_color(S, lw_report_get(r, i)->severity == LW_ERROR ? RED : YELLOW), line,
+               repl_color(S, OFF));
     }
 }
 
@@ -240,24 +95,50 @@ static void carry_case(session *S, const lw_playbook *from_pb, lw_case *from, lw
     }
 }
 
+/* After a playbook failed to load: what happened, what is still in use, and
+** what to do, in plain words. */
+static void not_loaded(session *S, const char *path, bool unreadable, size_t errors)
+{
+    bool again = S->pb_path && strcmp(path, S->pb_path) == 0;
+    char todo[300];
+    snprintf(todo, sizeof todo, "then type `%s%s`", again ? "reload" : "load ", again ? "" : path);
+    if (unreadable)
+        printf("%s was not loaded: the file could not be read (see above). Check its name "
+               "and where it is.\n",
+               path);
+    else if (errors == 1)
+        printf("%s was not loaded: it has a mistake (above, with its line). Fix it in the file, "
+               "%s.\n",
+               path, todo);
+    else if (errors > 1)
+        printf("%s was not loaded: it has %zu mistakes (above, each with its line). Fix them in "
+               "the file, %s.\n",
+               path, errors, todo);
+    else
+        printf("%s was not loaded (see above); %s to try again.\n", path, todo);
+    if (S->pb)
+        printf("Until then the REPL keeps using %s %s, and the case as it is.\n",
+               lw_playbook_id(S->pb), lw_playbook_version(S->pb));
+}
+
 static bool load(session *S, const char *path, bool keep_case)
 {
     lw_playbook *pb = NULL;
     lw_report *r = NULL;
     int rc = lw_playbook_load(path, NULL, &pb, &r);
     print_report_out(S, r);
+    size_t errors = 0;
+    for (size_t i = 0; i < lw_report_count(r); i++)
+        errors += lw_report_get(r, i)->severity == LW_ERROR;
     lw_report_free(r);
     if (rc != LW_OK) {
-        if (S->pb)
-            printf("the playbook %s; still using %s %s\n",
-                   rc == LW_ERR_IO ? "could not be read" : "did not compile", lw_playbook_id(S->pb),
-                   lw_playbook_version(S->pb));
+        not_loaded(S, path, rc == LW_ERR_IO, errors);
         return false;
     }
     lw_case *c = lw_case_new(pb);
     if (!c) {
         lw_playbook_free(pb);
-        err(S, "out of memory");
+        repl_error(S, "out of memory");
         return false;
     }
     if (keep_case && S->c)
@@ -298,21 +179,6 @@ static const char *type_words(const char *t)
     return t;
 }
 
-/* "15 EUR", "15.00", "15" against an amount: equal in value? */
-static bool same_money(const char *text, lw_money m)
-{
-    char *end;
-    double v = strtod(text, &end);
-    while (*end == ' ')
-        end++;
-    if (end == text || (*end && (!m.currency || strcmp(end, m.currency) != 0)))
-        return false;
-    double scale = 1;
-    for (int i = 0; i < m.digits; i++)
-        scale *= 10;
-    return (long long)(v * scale + (v < 0 ? -0.5 : 0.5)) == (long long)m.minor;
-}
-
 /* Set a fact, checking the value on a scratch case first so a bad value
 ** leaves the session's case as it was. */
 static bool set_fact(session *S, const char *path, const char *value)
@@ -320,29 +186,23 @@ static bool set_fact(session *S, const char *path, const char *value)
     if (lw_fact_index(S->pb, path) < 0) {
         lw_case *tmp = lw_case_new(S->pb);
         lw_case_set_text(tmp, path, value);
-        err(S, "%s", lw_case_problem_count(tmp) ? lw_case_problem(tmp, 0) : "unknown fact");
+        repl_error(S, "%s", lw_case_problem_count(tmp) ? lw_case_problem(tmp, 0) : "unknown fact");
         lw_case_free(tmp);
         return false;
     }
     lw_case *tmp = lw_case_new(S->pb);
     if (!tmp) {
-        err(S, "out of memory");
+        repl_error(S, "out of memory");
         return false;
     }
     int rc = lw_case_set_text(tmp, path, value);
     if (rc != LW_OK) {
-        int f = lw_fact_index(S->pb, path);
-        size_t nv;
-        const char *const *vals = lw_fact_values(S->pb, (size_t)f, &nv);
-        err(S, "%s", lw_case_problem_count(tmp) ? lw_case_problem(tmp, 0) : "not a valid value");
-        if (vals) {
-            printf("       %s is one of:", path);
-            for (size_t i = 0; i < nv; i++)
-                printf(" %s", vals[i]);
-            putchar('\n');
-        } else {
-            printf("       %s is %s\n", path, type_words(lw_fact_type(S->pb, (size_t)f)));
-        }
+        /* the message lists an enum's values and the roles (with a
+        ** did-you-mean); for other types, say what a value looks like */
+        const char *type = lw_fact_type(S->pb, (size_t)lw_fact_index(S->pb, path));
+        repl_error(S, "%s", lw_case_problem_count(tmp) ? lw_case_problem(tmp, 0) : "not a valid value");
+        if (strcmp(type, "enum") != 0 && strcmp(type, "role") != 0)
+            printf("       %s is %s\n", path, type_words(type));
         lw_case_free(tmp);
         return false;
     }
@@ -355,6 +215,33 @@ static lw_decide_options opts(session *S, int trace)
 {
     lw_decide_options o = {S->role, trace};
     return o;
+}
+
+/* ======================================================================
+** Did you mean: the closest of a list of words (commands, roles), also
+** used for completion
+*/
+static session *completion_session;
+static size_t n_commands(void);
+static const char *command_at(size_t i);
+static size_t n_roles(void);
+static const char *role_at(size_t i);
+
+/* The item closest to `word` (a prefix of it counts as closest), or NULL
+** when none is within two edits. */
+const char *repl_nearest(const char *word, size_t (*count)(void), const char *(*item)(size_t))
+{
+    const char *best = NULL;
+    int bd = 3;
+    for (size_t i = 0; i < count(); i++) {
+        const char *s = item(i);
+        int d = strncmp(s, word, strlen(word)) == 0 ? 0 : lw_edit_distance(s, word);
+        if (d < bd) {
+            bd = d;
+            best = s;
+        }
+    }
+    return best;
 }
 
 /* ======================================================================
@@ -377,7 +264,7 @@ static void repl_help(session *S, char *args)
                 printf("%s%s%s\n    %s\n", c->name, *c->args ? " " : "", c->args, c->help);
                 return;
             }
-        err(S, "no command '%s'; `help` lists them", args);
+        repl_error(S, "no command '%s'; `help` lists them", args);
         return;
     }
     size_t col = 0;
@@ -398,7 +285,7 @@ static void repl_help(session *S, char *args)
 static void repl_load(session *S, char *args)
 {
     if (!*args) {
-        err(S, "load needs a playbook file: load examples/telecom/playbook.yaml");
+        repl_error(S, "load needs a playbook file: load examples/telecom/playbook.yaml");
         return;
     }
     load(S, args, false);
@@ -407,12 +294,12 @@ static void repl_load(session *S, char *args)
 static void repl_reload(session *S, char *args)
 {
     (void)args;
-    if (!ensure_playbook(S))
+    if (!repl_has_playbook(S))
         return;
     load(S, S->pb_path, true);
 }
 
-static char *split(char **args)
+char *repl_next_word(char **args)
 {
     char *s = *args;
     while (*s == ' ')
@@ -430,11 +317,11 @@ static char *split(char **args)
 
 static void repl_set(session *S, char *args)
 {
-    if (!ensure_playbook(S))
+    if (!repl_has_playbook(S))
         return;
-    char *path = split(&args);
+    char *path = repl_next_word(&args);
     if (!*path || !*args) {
-        err(S, "set takes a fact and a value: set customer.age 82");
+        repl_error(S, "set takes a fact and a value: set customer.age 82");
         return;
     }
     size_t n = strlen(args);
@@ -459,14 +346,14 @@ static void repl_set(session *S, char *args)
 
 static void repl_unset(session *S, char *args)
 {
-    if (!ensure_playbook(S))
+    if (!repl_has_playbook(S))
         return;
     if (!*args) {
-        err(S, "unset takes a fact: unset customer.age");
+        repl_error(S, "unset takes a fact: unset customer.age");
         return;
     }
     if (lw_fact_index(S->pb, args) < 0) {
-        err(S, "'%s' is not a fact of this playbook; `facts` lists them", args);
+        repl_error(S, "'%s' is not a fact of this playbook; `facts` lists them", args);
         return;
     }
     lw_case_unset(S->c, args);
@@ -475,10 +362,10 @@ static void repl_unset(session *S, char *args)
 
 static void set_special(session *S, const char *fact, const char *what, char *args)
 {
-    if (!ensure_playbook(S))
+    if (!repl_has_playbook(S))
         return;
     if (lw_fact_index(S->pb, fact) < 0) {
-        err(S, "this playbook has no '%s' fact, so the %s cannot be set", fact, what);
+        repl_error(S, "this playbook has no '%s' fact, so the %s cannot be set", fact, what);
         return;
     }
     if (!*args) {
@@ -504,7 +391,7 @@ static void repl_date(session *S, char *args) { set_special(S, "date", "date", a
 
 static void repl_as(session *S, char *args)
 {
-    if (!ensure_playbook(S))
+    if (!repl_has_playbook(S))
         return;
     if (!*args) {
         printf("acting role: %s\n", S->role ? S->role : "(the case's staff.role)");
@@ -523,7 +410,11 @@ static void repl_as(session *S, char *args)
             printf("acting as %s\n", args);
             return;
         }
-    printf("%serror:%s '%s' is not a role; the roles are:", C(S, RED), C(S, OFF), args);
+    const char *best = repl_nearest(args, n_roles, role_at);
+    printf("%serror:%s '%s' is not a role", repl_color(S, RED), repl_color(S, OFF), args);
+    if (best)
+        printf(" (did you mean %s?)", best);
+    printf("; the roles are:");
     for (size_t i = 0; i < lw_role_count(S->pb); i++)
         printf(" %s", lw_role_id(S->pb, i));
     putchar('\n');
@@ -532,7 +423,7 @@ static void repl_as(session *S, char *args)
 static void repl_show(session *S, char *args)
 {
     (void)args;
-    if (!ensure_playbook(S))
+    if (!repl_has_playbook(S))
         return;
     size_t col = 0, n = 0;
     for (size_t i = 0; i < lw_fact_count(S->pb); i++)
@@ -558,7 +449,7 @@ static void repl_show(session *S, char *args)
 static void repl_facts(session *S, char *args)
 {
     (void)args;
-    if (!ensure_playbook(S))
+    if (!repl_has_playbook(S))
         return;
     size_t col = 0;
     for (size_t i = 0; i < lw_fact_count(S->pb); i++)
@@ -582,17 +473,17 @@ static void repl_facts(session *S, char *args)
         }
         const char *doc = lw_fact_doc(S->pb, i);
         if (doc)
-            printf("  %s-- %s%s", C(S, DIM), doc, C(S, OFF));
+            printf("  %s-- %s%s", repl_color(S, DIM), doc, repl_color(S, OFF));
         putchar('\n');
     }
 }
 
 static void repl_case(session *S, char *args)
 {
-    if (!ensure_playbook(S))
+    if (!repl_has_playbook(S))
         return;
     if (!*args) {
-        err(S, "case takes a case file (.json or .yaml): case examples/telecom/cases/poa-82.json");
+        repl_error(S, "case takes a case file (.json or .yaml): case examples/telecom/cases/poa-82.json");
         return;
     }
     lw_case *c = lw_case_new(S->pb);
@@ -602,9 +493,9 @@ static void repl_case(session *S, char *args)
         if (msg && strstr(msg, ": error: "))
             printf("%s\n", msg); /* FILE:LINE:COL: error: ... */
         else if (msg)
-            err(S, "%s", msg);
+            repl_error(S, "%s", msg);
         else
-            err(S, "%s", lw_case_problem(c, 0));
+            repl_error(S, "%s", lw_case_problem(c, 0));
         for (size_t i = 1; !msg && i < lw_case_problem_count(c); i++)
             printf("       %s\n", lw_case_problem(c, i));
         printf("the case was not loaded\n");
@@ -618,15 +509,15 @@ static void repl_case(session *S, char *args)
 
 static void repl_save(session *S, char *args)
 {
-    if (!ensure_playbook(S))
+    if (!repl_has_playbook(S))
         return;
     if (!*args) {
-        err(S, "save takes a file name: save my-case.yaml");
+        repl_error(S, "save takes a file name: save my-case.yaml");
         return;
     }
     FILE *f = fopen(args, "w");
     if (!f) {
-        err(S, "cannot write %s: %s", args, strerror(errno));
+        repl_error(S, "cannot write %s: %s", args, strerror(errno));
         return;
     }
     fprintf(f, "# case for %s %s, saved by leeway repl\n", lw_playbook_id(S->pb),
@@ -654,7 +545,7 @@ static void repl_save(session *S, char *args)
     if (S->role)
         fprintf(f, "# acting role in the session: %s\n", S->role);
     if (fclose(f) != 0)
-        err(S, "cannot write %s", args);
+        repl_error(S, "cannot write %s", args);
     else
         printf("saved %zu fact%s to %s\n", n, n == 1 ? "" : "s", args);
 }
@@ -662,7 +553,7 @@ static void repl_save(session *S, char *args)
 static void repl_reset(session *S, char *args)
 {
     (void)args;
-    if (!ensure_playbook(S))
+    if (!repl_has_playbook(S))
         return;
     lw_case_reset(S->c);
     free(S->role);
@@ -670,23 +561,28 @@ static void repl_reset(session *S, char *args)
     printf("the case is empty (and no acting role)\n");
 }
 
-static const lw_decision *decide(session *S, lw_engine *e, int trace)
+static const lw_decision *decide_with(session *S, lw_engine *e, const lw_decide_options *o)
 {
-    lw_decide_options o = opts(S, trace);
     const lw_decision *d = NULL;
-    if (lw_decide(e, S->pb, S->c, &o, &d) != LW_OK) {
-        err(S, "the decision failed (out of memory)");
+    if (lw_decide(e, S->pb, S->c, o, &d) != LW_OK) {
+        repl_error(S, "the decision failed (out of memory)");
         return NULL;
     }
     return d;
 }
 
+const lw_decision *repl_decision(session *S, lw_engine *e, int trace)
+{
+    lw_decide_options o = opts(S, trace);
+    return decide_with(S, e, &o);
+}
+
 static void repl_decide(session *S, char *args)
 {
     (void)args;
-    if (!ensure_playbook(S))
+    if (!repl_has_playbook(S))
         return;
-    const lw_decision *d = decide(S, S->e, 0);
+    const lw_decision *d = repl_decision(S, S->e, 0);
     if (d)
         print_decision_text(stdout, d, S->color);
 }
@@ -694,9 +590,9 @@ static void repl_decide(session *S, char *args)
 static void repl_missing(session *S, char *args)
 {
     (void)args;
-    if (!ensure_playbook(S))
+    if (!repl_has_playbook(S))
         return;
-    const lw_decision *d = decide(S, S->e, 0);
+    const lw_decision *d = repl_decision(S, S->e, 0);
     if (!d)
         return;
     if (d->n_missing == 0) {
@@ -711,9 +607,9 @@ static void repl_missing(session *S, char *args)
 static void repl_why(session *S, char *args)
 {
     (void)args;
-    if (!ensure_playbook(S))
+    if (!repl_has_playbook(S))
         return;
-    const lw_decision *d = decide(S, S->e, 1);
+    const lw_decision *d = repl_decision(S, S->e, 1);
     if (!d)
         return;
     if (d->n_problems) {
@@ -734,7 +630,7 @@ static void repl_why(session *S, char *args)
         const char *color = t->result == LW_TRUE ? GREEN : t->result == LW_FALSE ? DIM : YELLOW;
         char head[256];
         snprintf(head, sizeof head, "%s %s", t->kind, t->rule);
-        printf("  %s%s%s  ", C(S, color), mark, C(S, OFF));
+        printf("  %s%s%s  ", repl_color(S, color), mark, repl_color(S, OFF));
         pad(head, col + 2);
         printf("line %d%s\n", t->line,
                t->result == LW_UNKNOWN ? "  (could not be decided)" : "");
@@ -742,127 +638,44 @@ static void repl_why(session *S, char *args)
     printf("outcome: %s\n", d->outcome);
 }
 
-static bool same_str(const char *a, const char *b)
-{
-    return (!a && !b) || (a && b && strcmp(a, b) == 0);
-}
-
-static void diff_decisions(session *S, const lw_decision *a, const lw_decision *b)
-{
-    int n = 0;
-    char x[256], y[256];
-    if (strcmp(a->outcome, b->outcome) != 0) {
-        printf("  outcome: %s -> %s%s%s\n", a->outcome, C(S, BOLD), b->outcome, C(S, OFF));
-        n++;
-    }
-    for (size_t i = 0; i < a->n_policies || i < b->n_policies; i++) {
-        const lw_policy_result *p = i < a->n_policies ? &a->policies[i] : NULL;
-        const lw_policy_result *q = NULL;
-        for (size_t k = 0; p && k < b->n_policies; k++)
-            if (strcmp(b->policies[k].id, p->id) == 0)
-                q = &b->policies[k];
-        if (p && !q) {
-            printf("  policy %s no longer applies\n", p->id);
-            n++;
-        } else if (p && (strcmp(p->outcome, q->outcome) != 0 ||
-                         !same_str(p->exception, q->exception) ||
-                         !same_str(p->needs_role, q->needs_role))) {
-            printf("  policy %s: %s%s%s -> %s%s%s", p->id, p->outcome, p->exception ? " by " : "",
-                   p->exception ? p->exception : "", q->outcome, q->exception ? " by " : "",
-                   q->exception ? q->exception : "");
-            if (q->needs_role)
-                printf(" (needs %s)", q->needs_role);
-            putchar('\n');
-            n++;
-        }
-    }
-    for (size_t k = 0; k < b->n_policies; k++) {
-        bool found = false;
-        for (size_t i = 0; i < a->n_policies; i++)
-            found |= strcmp(a->policies[i].id, b->policies[k].id) == 0;
-        if (!found) {
-            printf("  policy %s now applies: %s\n", b->policies[k].id, b->policies[k].outcome);
-            n++;
-        }
-    }
-    if (a->goodwill.amount.minor != b->goodwill.amount.minor ||
-        a->goodwill.within_authority != b->goodwill.within_authority) {
-        lw_money_format(a->goodwill.amount, 1, x, sizeof x);
-        lw_money_format(b->goodwill.amount, 1, y, sizeof y);
-        char na[96] = "", nb[96] = "";
-        if (!a->goodwill.within_authority)
-            snprintf(na, sizeof na, " (needs approval from %s)",
-                     a->goodwill.needs_role ? a->goodwill.needs_role : "above the top role");
-        if (!b->goodwill.within_authority)
-            snprintf(nb, sizeof nb, " (needs approval from %s)",
-                     b->goodwill.needs_role ? b->goodwill.needs_role : "above the top role");
-        printf("  goodwill: %s%s -> %s%s\n", x, na, y, nb);
-        n++;
-    }
-    for (size_t i = 0; i < a->n_outputs && i < b->n_outputs; i++) {
-        lw_value_format(&a->outputs[i].value, x, sizeof x);
-        lw_value_format(&b->outputs[i].value, y, sizeof y);
-        if (strcmp(x, y) != 0) {
-            printf("  output %s: %s -> %s\n", a->outputs[i].name, x, y);
-            n++;
-        }
-    }
-    if (a->n_promises != b->n_promises) {
-        printf("  promises: %zu -> %zu\n", a->n_promises, b->n_promises);
-        n++;
-    }
-    bool same_missing = a->n_missing == b->n_missing;
-    for (size_t i = 0; same_missing && i < a->n_missing; i++)
-        same_missing = strcmp(a->missing[i], b->missing[i]) == 0;
-    if (!same_missing) {
-        printf("  still to ask:");
-        for (size_t i = 0; i < a->n_missing; i++)
-            printf("%s%s", i ? ", " : " ", a->missing[i]);
-        printf("%s ->", a->n_missing ? "" : " nothing");
-        for (size_t i = 0; i < b->n_missing; i++)
-            printf("%s%s", i ? ", " : " ", b->missing[i]);
-        printf("%s\n", b->n_missing ? "" : " nothing");
-        n++;
-    }
-    if (a->n_problems != b->n_problems) {
-        printf("  the case becomes %s\n", b->n_problems ? "invalid" : "valid");
-        n++;
-    }
-    if (n == 0)
-        printf("  nothing changes\n");
-}
-
 static void repl_whatif(session *S, char *args)
 {
-    if (!ensure_playbook(S))
+    if (!repl_has_playbook(S))
         return;
-    char *path = split(&args);
+    char *path = repl_next_word(&args);
     if (!*path || !*args) {
-        err(S, "whatif takes a fact and a value: whatif customer.age 74");
+        repl_error(S, "whatif takes a fact and a value: whatif customer.age 74");
         return;
     }
     int f = lw_fact_index(S->pb, path);
     if (f < 0) {
-        err(S, "'%s' is not a fact of this playbook; `facts` lists them", path);
+        repl_error(S, "'%s' is not a fact of this playbook; `facts` lists them", path);
         return;
     }
     lw_value old;
     int given = lw_case_value(S->c, (size_t)f, &old);
     if (old.type == LW_V_LIST) {
-        err(S, "whatif cannot change a list fact; use set");
+        repl_error(S, "whatif cannot change a list fact; use set");
         return;
     }
     char old_text[1024];
     lw_value_format(&old, old_text, sizeof old_text);
-    const lw_decision *before = decide(S, S->e, 0);
+    /* `as ROLE` overrides staff.role: a what-if on it changes the acting role */
+    bool acting = S->role && strcmp(path, "staff.role") == 0;
+    const lw_decision *before = repl_decision(S, S->e, 0);
     if (!before || !set_fact(S, path, args))
         return;
-    const lw_decision *after = decide(S, S->e2, 0);
-    if (after) {
+    lw_decide_options o = opts(S, 0);
+    if (acting)
+        o.role = args;
+    const lw_decision *after = decide_with(S, S->e2, &o);
+    if (after && acting)
+        printf("if the acting role were %s instead of %s (set with `as`):\n", args, S->role);
+    else if (after)
         printf("if %s were %s instead of %s:\n", path, args,
                given == 1 && old.type != LW_V_NULL ? old_text : "(not set)");
-        diff_decisions(S, before, after);
-    }
+    if (after)
+        print_decision_diff(stdout, before, after, S->color);
     if (given == 1 && old.type != LW_V_NULL)
         lw_case_set_text(S->c, path, old_text);
     else
@@ -872,13 +685,13 @@ static void repl_whatif(session *S, char *args)
 static void repl_flip(session *S, char *args)
 {
     (void)args;
-    if (!ensure_playbook(S))
+    if (!repl_has_playbook(S))
         return;
     lw_decide_options o = opts(S, 0);
     const lw_flip_item *items;
     size_t n;
     if (lw_flip(S->e, S->pb, S->c, &o, &items, &n) != LW_OK) {
-        err(S, "could not work it out (out of memory)");
+        repl_error(S, "could not work it out (out of memory)");
         return;
     }
     if (n == 0) {
@@ -887,8 +700,8 @@ static void repl_flip(session *S, char *args)
     }
     printf("what would make each rule that did not fire, fire:\n");
     for (size_t i = 0; i < n; i++)
-        printf("  %s %s%s%s (line %d): %s\n", items[i].kind, C(S, BOLD), items[i].rule,
-               C(S, OFF), items[i].line, items[i].change);
+        printf("  %s %s%s%s (line %d): %s\n", items[i].kind, repl_color(S, BOLD), items[i].rule,
+               repl_color(S, OFF), items[i].line, items[i].change);
 }
 
 typedef struct test_run {
@@ -899,16 +712,16 @@ static void on_test(void *ud, const lw_test_result *r)
 {
     session *S = ud;
     if (r->passed)
-        printf("  %sok%s    %s\n", C(S, GREEN), C(S, OFF), r->name);
+        printf("  %sok%s    %s\n", repl_color(S, GREEN), repl_color(S, OFF), r->name);
     else
-        printf("  %sFAIL%s  %s (line %d)\n        %s\n", C(S, RED), C(S, OFF), r->name, r->line,
+        printf("  %sFAIL%s  %s (line %d)\n        %s\n", repl_color(S, RED), repl_color(S, OFF), r->name, r->line,
                r->failure);
 }
 
 static void repl_test(session *S, char *args)
 {
     (void)args;
-    if (!ensure_playbook(S))
+    if (!repl_has_playbook(S))
         return;
     int passed = 0, failed = 0;
     lw_report *rep = NULL;
@@ -924,120 +737,17 @@ static void repl_test(session *S, char *args)
 
 static void repl_lua(session *S, char *args)
 {
-    if (!ensure_playbook(S))
+    if (!repl_has_playbook(S))
         return;
     if (!*args) {
-        err(S, "lua takes an expression or statements: lua case.customer.age + 1");
+        repl_error(S, "lua takes an expression or statements: lua case.customer.age + 1");
         return;
     }
     const char *result;
     if (lw_eval_lua(S->e, S->pb, S->c, args, &result) == LW_OK)
         printf("%s\n", result);
     else
-        err(S, "%s", result);
-}
-
-static void run_line(session *S, char *line);
-
-static void repl_scenario(session *S, char *args)
-{
-    if (!*args) {
-        err(S, "scenario takes a file of REPL commands: scenario tests/repl/poa.scenario");
-        return;
-    }
-    if (S->depth >= 8) {
-        err(S, "scenarios are nested too deeply");
-        return;
-    }
-    struct stat st;
-    if (stat(args, &st) == 0 && S_ISDIR(st.st_mode)) {
-        err(S, "%s is a directory; scenario takes a file of REPL commands", args);
-        return;
-    }
-    FILE *f = fopen(args, "r");
-    if (!f) {
-        err(S, "cannot open %s: %s", args, strerror(errno));
-        return;
-    }
-    int p0 = S->expect_pass, f0 = S->expect_fail;
-    S->depth++;
-    char *line = NULL;
-    size_t cap = 0, len;
-    int lineno = 0;
-    while (!interrupted && !quit_requested && read_line(f, &line, &cap, &len)) {
-        lineno++;
-        line[strcspn(line, "\r\n")] = 0;
-        char *s = line;
-        while (*s == ' ')
-            s++;
-        if (!*s || *s == '#')
-            continue;
-        if (len > REPL_MAX_LINE) {
-            echo_start(S, s);
-            err(S, "%s:%d: %s", args, lineno, too_long(len));
-            continue;
-        }
-        printf("%s> %s%s\n", C(S, DIM), s, C(S, OFF));
-        run_line(S, s);
-    }
-    free(line);
-    fclose(f);
-    S->depth--;
-    int p = S->expect_pass - p0, fl = S->expect_fail - f0;
-    if (p || fl)
-        printf("scenario %s: %d expectation%s met, %d not met\n", args, p, p == 1 ? "" : "s", fl);
-}
-
-/* expect outcome WORD | expect missing PATH | expect policy ID OUTCOME |
-** expect goodwill AMOUNT */
-static void repl_expect(session *S, char *args)
-{
-    if (!ensure_playbook(S))
-        return;
-    char *what = split(&args);
-    if (!*what || !*args) {
-        err(S, "expect takes what and a value: expect outcome allow | expect policy ID deny | "
-               "expect missing PATH | expect goodwill 40 EUR");
-        return;
-    }
-    const lw_decision *d = decide(S, S->e, 0);
-    if (!d)
-        return;
-    bool ok = false;
-    char actual[256] = "";
-    if (strcmp(what, "outcome") == 0) {
-        ok = strcmp(d->outcome, args) == 0;
-        snprintf(actual, sizeof actual, "%s", d->outcome);
-    } else if (strcmp(what, "missing") == 0) {
-        for (size_t i = 0; i < d->n_missing; i++)
-            ok |= strcmp(d->missing[i], args) == 0;
-        snprintf(actual, sizeof actual, "%zu missing", d->n_missing);
-    } else if (strcmp(what, "policy") == 0) {
-        char *id = split(&args);
-        snprintf(actual, sizeof actual, "not in force");
-        for (size_t i = 0; i < d->n_policies; i++)
-            if (strcmp(d->policies[i].id, id) == 0) {
-                ok = strcmp(d->policies[i].outcome, args) == 0;
-                snprintf(actual, sizeof actual, "%s", d->policies[i].outcome);
-            }
-        /* say which policy: "policy ID OUTCOME" (split() left a NUL after ID) */
-        id[strlen(id)] = ' ';
-        args = id;
-    } else if (strcmp(what, "goodwill") == 0) {
-        lw_money_format(d->goodwill.amount, 1, actual, sizeof actual);
-        ok = same_money(args, d->goodwill.amount);
-    } else {
-        err(S, "expect takes: outcome WORD | missing PATH | policy ID OUTCOME | goodwill AMOUNT");
-        return;
-    }
-    if (ok) {
-        S->expect_pass++;
-        printf("%sexpected%s %s %s\n", C(S, GREEN), C(S, OFF), what, args);
-    } else {
-        S->expect_fail++;
-        printf("%sNOT AS EXPECTED%s %s: expected %s, got %s\n", C(S, RED), C(S, OFF), what, args,
-               actual);
-    }
+        repl_error(S, "%s", result);
 }
 
 static void repl_quit(session *S, char *args);
@@ -1079,13 +789,13 @@ static void repl_quit(session *S, char *args)
 {
     (void)S;
     (void)args;
-    quit_requested = true;
+    repl_quit_requested = true;
 }
 
-static void run_line(session *S, char *line)
+void repl_run_line(session *S, char *line)
 {
     char *args = line;
-    char *name = split(&args);
+    char *name = repl_next_word(&args);
     size_t n = strlen(args);
     while (n && args[n - 1] == ' ')
         args[--n] = 0;
@@ -1099,25 +809,16 @@ static void run_line(session *S, char *line)
             fflush(stdout);
             return;
         }
-    const char *best = NULL;
-    int bd = 3;
-    for (const cmd *c = commands(); c->name; c++) {
-        int d = strncmp(c->name, name, strlen(name)) == 0 ? 0 : lw_edit_distance(c->name, name);
-        if (d < bd) {
-            bd = d;
-            best = c->name;
-        }
-    }
+    const char *best = repl_nearest(name, n_commands, command_at);
     if (best)
-        err(S, "unknown command '%s' (did you mean `%s`?); `help` lists the commands", name, best);
+        repl_error(S, "unknown command '%s' (did you mean `%s`?); `help` lists the commands", name, best);
     else
-        err(S, "unknown command '%s'; `help` lists the commands", name);
+        repl_error(S, "unknown command '%s'; `help` lists the commands", name);
 }
 
 /* ======================================================================
 ** Line editing: completion, history, Ctrl-C
 */
-static session *completion_session;
 
 static char *complete_from(const char *text, int state, size_t (*count)(void),
                            const char *(*item)(size_t))
@@ -1214,12 +915,6 @@ static char **complete(const char *text, int start, int end)
     return NULL;
 }
 
-static void on_sigint(int sig)
-{
-    (void)sig;
-    interrupted = 1;
-}
-
 static char *history_path(void)
 {
     const char *home = getenv("HOME");
@@ -1230,95 +925,6 @@ static char *history_path(void)
     if (p)
         snprintf(p, n, "%s/.leeway_history", home);
     return p;
-}
-
-/* Incomplete input continues on the next line: an open quote or bracket, or
-** a trailing backslash. */
-static bool incomplete(const char *s)
-{
-    int depth = 0;
-    char q = 0;
-    for (; *s; s++) {
-        if (q) {
-            if (*s == q)
-                q = 0;
-        } else if (*s == '"') { /* not ': it is an apostrophe in O'Brien */
-            q = *s;
-        } else if (*s == '(' || *s == '[' || *s == '{') {
-            depth++;
-        } else if (*s == ')' || *s == ']' || *s == '}') {
-            depth--;
-        } else if (*s == '\\' && s[1] == 0) {
-            return true;
-        }
-    }
-    return q || depth > 0;
-}
-
-static char *join_continued(char *acc, const char *line, size_t a)
-{
-    size_t l = strlen(line);
-    char *p = realloc(acc, a + l + 2);
-    if (!p) {
-        free(acc);
-        return NULL;
-    }
-    if (a && p[a - 1] == '\\')
-        p[--a] = 0;
-    else if (a)
-        p[a++] = ' ';
-    memcpy(p + a, line, l + 1);
-    return p;
-}
-
-/* The next command (NULL at the end of input). A line over the limit ends
-** the command: *skipped is then the line's length (else 0), and the command
-** returned is what was read of it, for the echo. */
-static char *read_command(session *S, size_t *skipped)
-{
-    char *acc = NULL;
-    size_t acc_len = 0;
-    *skipped = 0;
-    for (;;) {
-        char *line;
-        size_t len = 0;
-        if (S->interactive) {
-            interrupted = 0;
-            tty_line = tty_skipped = 0;
-            line = readline(acc ? "...> " : "leeway> ");
-            if (interrupted) {
-                /* Ctrl-C: drop what was typed, keep going */
-                free(line);
-                free(acc);
-                acc = NULL;
-                acc_len = 0;
-                putchar('\n');
-                continue;
-            }
-            len = line ? (tty_skipped ? tty_skipped : strlen(line)) : 0;
-        } else {
-            size_t cap = 0;
-            line = NULL;
-            if (!read_line(stdin, &line, &cap, &len)) {
-                free(line);
-                line = NULL;
-            } else {
-                line[strcspn(line, "\r\n")] = 0;
-            }
-        }
-        if (!line)
-            return acc; /* Ctrl-D / end of input */
-        if (acc_len + len > REPL_MAX_LINE) {
-            *skipped = acc_len + len;
-            free(acc);
-            return line;
-        }
-        acc = join_continued(acc, line, acc_len);
-        free(line);
-        if (!acc || !incomplete(acc))
-            return acc;
-        acc_len = strlen(acc);
-    }
 }
 
 int cmd_repl(int argc, char **argv)
@@ -1357,10 +963,10 @@ int cmd_repl(int argc, char **argv)
         setlocale(LC_CTYPE, "");
         struct sigaction sa;
         memset(&sa, 0, sizeof sa);
-        sa.sa_handler = on_sigint;
+        sa.sa_handler = repl_on_sigint;
         sigaction(SIGINT, &sa, NULL);
         rl_attempted_completion_function = complete;
-        rl_getc_function = tty_getc;
+        rl_getc_function = repl_tty_getc;
         hist = history_path();
         if (hist)
             read_history(hist);
@@ -1371,20 +977,20 @@ int cmd_repl(int argc, char **argv)
         load(&S, pb_arg, false);
     char *line;
     size_t skipped;
-    while (!quit_requested && (line = read_command(&S, &skipped)) != NULL) {
+    while (!repl_quit_requested && (line = repl_read_command(&S, &skipped)) != NULL) {
         char *s = line;
         while (*s == ' ' || *s == '\t')
             s++;
         if (skipped) {
             if (!S.interactive)
-                echo_start(&S, s);
-            err(&S, "%s", too_long(skipped));
+                repl_echo_start(&S, s);
+            repl_error(&S, "%s", repl_too_long(skipped));
         } else if (*s && *s != '#') {
             if (S.interactive)
                 add_history(s);
             else
                 printf("> %s\n", s);
-            run_line(&S, s);
+            repl_run_line(&S, s);
         }
         free(line);
         fflush(stdout);
@@ -1393,7 +999,7 @@ int cmd_repl(int argc, char **argv)
         write_history(hist);
         free(hist);
     }
-    if (S.interactive && !quit_requested)
+    if (S.interactive && !repl_quit_requested)
         putchar('\n');
     lw_case_free(S.c);
     lw_playbook_free(S.pb);

@@ -622,18 +622,26 @@ LW_API int lw_handbook(lw_engine *e, const lw_playbook *pb, const char *format,
 */
 
 typedef struct lw_flip {
-    const char *kind;     /* "policy", "exception", "goodwill", "promise" */
-    const char *rule;     /* the rule that did not fire */
+    const char *kind;     /* "policy", "exception", "goodwill", "promise", or
+                             "authority" (only a different role changes it) */
+    const char *rule;     /* the rule that did not fire; for "authority" the
+                             policy escalated, or "goodwill" */
     const char *file;
-    int line;
+    int line;             /* for "authority": the role that would do */
     const char *change;   /* "customer.tenure_years >= 10 (now 7)", or why it
                              cannot tell (a Lua condition, a computed value) */
 } lw_flip_item;
 
 /* For the case as it is: every policy not in force, exception or goodwill
-** step that did not fire and promise not made, with the facts that would
-** make it fire, read from the compiled conditions. *items points into e and
-** stays valid until the next call on e. */
+** step that did not fire and promise not made, with everything that would
+** have to change together to make it fire, read from the compiled
+** conditions: the effective window ("date >= 2026-12-01 (now 2026-11-20)"),
+** the channels ("channel in [store] (now web)") and the condition's own
+** parts, joined by " and "; " -- only a different role would change this"
+** ends a change that reads only staff.role. Then, as kind "authority", each
+** policy escalated because its exception needs a higher role, and goodwill
+** beyond the acting role's limit. *items points into e and stays valid until
+** the next call on e. */
 LW_API int lw_flip(lw_engine *e, const lw_playbook *pb, const lw_case *c,
                    const lw_decide_options *opt, const lw_flip_item **items,
                    size_t *n);

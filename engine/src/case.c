@@ -242,9 +242,14 @@ const char *fact_value(arena *a, const lw_playbook *pb, const fact *f, const raw
         if (!text_valid_utf8(text, n, NULL))
             return "the text is not valid UTF-8";
         int k = enumset_find_text(a, f->set, text, n);
-        if (k < 0)
-            return arena_printf(a, "%s is not one of: %s", raw_desc(a, r),
-                                enum_choices(a, f->set));
+        if (k < 0) {
+            nearest near = nearest_start(arena_strndup(a, text, n), 3);
+            for (size_t i = 0; i < f->set->n; i++)
+                nearest_offer(&near, f->set->words[i]);
+            return arena_printf(a, "%s is not one of: %s%s%s%s", raw_desc(a, r),
+                                enum_choices(a, f->set), near.best ? " (did you mean '" : "",
+                                near.best ? near.best : "", near.best ? "'?)" : "");
+        }
         out->t = V_ENUM;
         out->idx = k;
         out->u.set = f->set;

@@ -1,8 +1,11 @@
 /*
 ** flip.c -- "what would have to change": for every rule that did not fire
-** in a decision, the facts that would make it fire, read from its compiled
-** condition ("customer.tenure_years >= 10 (now 7)"). Conditions too complex
-** to invert are printed with the current values of the facts they read.
+** in a decision, every condition that would have to change together to make
+** it fire (its effective window, its channels, its own condition, read from
+** the compiled expression: "customer.tenure_years >= 10 (now 7)"), and the
+** answers that only a different acting role would change (an exception or a
+** goodwill amount beyond the role's authority). Conditions too complex to
+** invert are printed with the current values of the facts they read.
 */
 #include "internal.h"
 
@@ -186,6 +189,8 @@ void print_expr(strbuf *b, const lw_playbook *pb, const expr *e, int outer)
 typedef struct fx {
     const lw_playbook *pb;
     const lw_case *c;
+    bool role_part;   /* a condition still to change reads the role fact */
+    bool other_part;  /* ... or anything else (another fact, a constant, Lua) */
 } fx;
 
 static val fact_now(fx *F, int slot)
@@ -246,13 +251,30 @@ static lw_truth cmp_truth(int op, const val *a, const val *b)
     return r ? LW_TRUE : LW_FALSE;
 }
 
+/* Note what a condition that still has to change reads: the role fact only,
+** or something else. */
+static void note_reads(fx *F, const expr *e, bool *any)
+{
+    if (e->op == X_FACT) {
+        *(e->slot == F->pb->f_role ? &F->role_part : &F->other_part) = true;
+        *any = true;
+    } else if (e->op == X_LUA || e->op == X_LUAFN || e->op == X_AMOUNT || e->op == X_OUTPUT ||
+               e->op == X_POLICY || e->op == X_GOODWILL) {
+        F->other_part = *any = true;
+    }
+    for (size_t i = 0; i < e->n; i++)
+        note_reads(F, e->args[i], any);
+}
+
+static lw_truth need_leaf(fx *F, strbuf *b, const expr *e, bool want);
+
 /* Append to b what must hold for e to be `want`; LW_TRUE if it already is. */
 static lw_truth need(fx *F, strbuf *b, const expr *e, bool want)
 {
-    const lw_playbook *pb = F->pb;
     switch (e->op) {
     case X_AND:
     case X_OR: {
+        bool role_part = F->role_part, other_part = F->other_part;
         bool all = (e->op == X_AND) == want; /* every child must be `want` */
         strbuf parts[2];
         lw_truth t[2];
@@ -285,10 +307,32 @@ static lw_truth need(fx *F, strbuf *b, const expr *e, bool want)
         }
         buf_free(&parts[0]);
         buf_free(&parts[1]);
+        if (res == LW_TRUE) { /* nothing of it has to change */
+            F->role_part = role_part;
+            F->other_part = other_part;
+        }
         return res;
     }
     case X_NOT:
         return need(F, b, e->args[0], !want);
+    default: {
+        lw_truth t = need_leaf(F, b, e, want);
+        if (t != LW_TRUE) {
+            bool any = false;
+            note_reads(F, e, &any);
+            if (!any)
+                F->other_part = true; /* a constant: no role makes it hold */
+        }
+        return t;
+    }
+    }
+}
+
+/* The same for a condition that is not and, or, not. */
+static lw_truth need_leaf(fx *F, strbuf *b, const expr *e, bool want)
+{
+    const lw_playbook *pb = F->pb;
+    switch (e->op) {
     case X_CONST:
         if (e->k.t == V_BOOL && e->k.u.b == want)
             return LW_TRUE;
@@ -393,29 +437,47 @@ typedef struct flips {
     arena *a;
 } flips;
 
-static void add(flips *L, fx *F, const char *kind, const char *rule, pos at, const expr *cond,
-                const char *prefix)
+static void item(flips *L, const char *kind, const char *rule, pos at, const char *change)
 {
     if (L->n == L->cap)
         return;
-    strbuf b;
-    lw_mem m = L->a->mem;
-    buf_init(&b, &m);
-    if (prefix)
-        buf_puts(&b, prefix);
-    if (!cond || need(F, &b, cond, true) == LW_TRUE) {
-        if (!prefix) {
-            buf_free(&b);
-            return; /* its condition holds: something else kept it from firing */
-        }
-    }
     lw_flip_item *f = &L->items[L->n++];
     f->kind = kind;
     f->rule = rule;
     f->file = at.file;
     f->line = at.line;
-    f->change = b.p ? arena_strndup(L->a, b.p, b.len) : "";
+    f->change = change ? change : ""; /* "" when out of memory */
+}
+
+/* A rule that did not fire: every part that has to change, joined by "and"
+** -- its window (`closed`: not in force on the case's date, or NULL), its
+** channels (the case's is not among them, or NULL), and what its condition
+** needs. Not added when nothing has to change: something else kept it from
+** firing. */
+static void add(flips *L, fx *F, const char *kind, const char *rule, pos at, const char *closed,
+                const char *channels, const expr *cond)
+{
+    strbuf b, c;
+    lw_mem m = L->a->mem;
+    buf_init(&b, &m);
+    buf_init(&c, &m);
+    F->role_part = F->other_part = false;
+    if (closed)
+        buf_puts(&b, closed);
+    if (channels) {
+        buf_puts(&b, b.len ? " and " : "");
+        buf_puts(&b, channels);
+    }
+    if (cond && need(F, &c, cond, true) != LW_TRUE && c.p) {
+        buf_puts(&b, b.len ? " and " : "");
+        buf_puts(&b, c.p);
+    }
+    if (b.len && !closed && !channels && F->role_part && !F->other_part)
+        buf_puts(&b, " -- only a different role would change this");
+    if (b.len)
+        item(L, kind, rule, at, arena_strndup(L->a, b.p, b.len));
     buf_free(&b);
+    buf_free(&c);
 }
 
 static bool window_open(const lw_playbook *pb, const lw_case *c, const window *w)
@@ -428,9 +490,16 @@ static bool window_open(const lw_playbook *pb, const lw_case *c, const window *w
     return (!w->has_from || d >= w->from) && (!w->has_until || d < w->until);
 }
 
-/* "the case's channel is store or phone (now web)" */
-static const char *channels_text(arena *a, const lw_playbook *pb, uint64_t mask, int now)
+/* "channel in [store, phone] (now web)", or NULL when the case's channel is
+** one of the rule's (or the rule is for every channel). */
+static const char *channels_text(arena *a, fx *F, uint64_t mask)
 {
+    const lw_playbook *pb = F->pb;
+    if (!mask || pb->f_channel < 0)
+        return NULL;
+    val now = fact_now(F, pb->f_channel);
+    if (now.t != V_ENUM || ((mask >> now.idx) & 1))
+        return NULL;
     const enumset *set = pb->facts[pb->f_channel].set;
     strbuf b;
     lw_mem m = a->mem;
@@ -443,26 +512,84 @@ static const char *channels_text(arena *a, const lw_playbook *pb, uint64_t mask,
             buf_puts(&b, set->words[i]);
             first = false;
         }
-    buf_printf(&b, "] (now %s)", set->words[now]);
+    buf_printf(&b, "] (now %s)", set->words[now.idx]);
     const char *out = b.p ? arena_strndup(a, b.p, b.len) : "";
     buf_free(&b);
     return out;
 }
 
+/* "date >= 2026-09-01 (now 2026-08-01)", or NULL when the rule is in force
+** on the case's date. */
 static const char *window_text(arena *a, const lw_playbook *pb, const lw_case *c,
                                const window *w)
 {
+    if (window_open(pb, c, w))
+        return NULL;
     char from[32] = "", until[32] = "", now[32] = "";
     if (w->has_from)
         date_format(w->from, from, sizeof from);
     if (w->has_until)
         date_format(w->until, until, sizeof until);
-    if (pb->f_date >= 0 && c->slots[pb->f_date].t == V_DATE)
-        date_format(c->slots[pb->f_date].u.i, now, sizeof now);
-    return arena_printf(a, "%s%s%s%s%s (now %s): the rule is not in force on the case's date",
-                        w->has_from ? "date >= " : "", from,
-                        w->has_from && w->has_until ? " and " : "",
-                        w->has_until ? "date < " : "", until, now);
+    date_format(c->slots[pb->f_date].u.i, now, sizeof now);
+    return arena_printf(a, "date%s%s%s%s (now %s)", w->has_from ? " >= " : "", from,
+                        w->has_from && w->has_until ? " and date < " : w->has_until ? " < " : "",
+                        until, now);
+}
+
+/* The acting role, as the decision took it: opt's, else the case's. */
+static const char *acting_role(fx *F, const lw_decide_options *opt)
+{
+    if (opt && opt->role)
+        return opt->role;
+    if (F->pb->f_role < 0)
+        return NULL;
+    val v = fact_now(F, F->pb->f_role);
+    return v.t == V_ROLE ? F->pb->roles[v.idx].id : NULL;
+}
+
+static pos role_at(const lw_playbook *pb, const char *id, pos otherwise)
+{
+    for (size_t i = 0; id && i < pb->n_roles; i++)
+        if (strcmp(pb->roles[i].id, id) == 0)
+            return pb->roles[i].at;
+    return otherwise;
+}
+
+/* Answers that only a different role would change: a policy escalated
+** because its exception needs more authority, goodwill beyond the acting
+** role's limit. */
+static void add_authority(flips *L, fx *F, const lw_decision *d, const lw_decide_options *opt)
+{
+    const lw_playbook *pb = F->pb;
+    const char *role = acting_role(F, opt);
+    const char *acting = role ? arena_printf(L->a, "acting as %s", role)
+                              : "no acting role is set";
+    for (size_t k = 0; k < d->n_policies; k++) {
+        const lw_policy_result *r = &d->policies[k];
+        if (!r->needs_role)
+            continue;
+        pos at = {NULL, 0, 0};
+        for (size_t i = 0; i < pb->n_policies; i++)
+            if (pb->policies[i].id == r->id)
+                at = pb->policies[i].at;
+        item(L, "authority", r->id, role_at(pb, r->needs_role, at),
+             arena_printf(L->a, "only a different role would change this: the exception %s "
+                                "needs %s or above to apply it (now %s)",
+                          r->exception, r->needs_role, acting));
+    }
+    const lw_goodwill_result *g = &d->goodwill;
+    if (!g->within_authority && pb->n_roles) {
+        const char *needs = g->needs_role ? g->needs_role : pb->roles[pb->n_roles - 1].id;
+        char amount[64], limit[64];
+        lw_money_format(g->amount, 1, amount, sizeof amount);
+        lw_money_format(g->limit, 1, limit, sizeof limit);
+        const char *now = role ? arena_printf(L->a, "%s, who may grant up to %s", acting, limit)
+                               : acting;
+        item(L, "authority", "goodwill", role_at(pb, needs, pb->roles[0].at),
+             arena_printf(L->a, "only a different role would change this: %s of goodwill "
+                                "needs %s or above (now %s)",
+                          amount, needs, now));
+    }
 }
 
 int lw_flip(lw_engine *e, const lw_playbook *pb, const lw_case *c, const lw_decide_options *opt,
@@ -478,8 +605,8 @@ int lw_flip(lw_engine *e, const lw_playbook *pb, const lw_case *c, const lw_deci
     int rc = lw_decide(e, pb, c, opt, &d);
     if (rc != LW_OK)
         return rc;
-    fx F = {pb, c};
-    size_t cap = pb->n_trace_max + 1;
+    fx F = {pb, c, false, false};
+    size_t cap = pb->n_trace_max + pb->n_policies + 2;
     flips L = {arena_alloc(&e->a, cap * sizeof(lw_flip_item)), 0, cap, &e->a};
     if (!L.items)
         return LW_ERR_NOMEM;
@@ -489,33 +616,21 @@ int lw_flip(lw_engine *e, const lw_playbook *pb, const lw_case *c, const lw_deci
     }
     for (size_t i = 0; i < pb->n_policies; i++) {
         const policy *p = &pb->policies[i];
-        if (!window_open(pb, c, &p->eff)) {
-            add(&L, &F, "policy", p->id, p->at, NULL,
-                window_text(&e->a, pb, c, &p->eff));
-            continue;
-        }
         const lw_policy_result *r = NULL;
         for (size_t k = 0; k < d->n_policies; k++)
             if (d->policies[k].id == p->id)
                 r = &d->policies[k];
-        if (!r && p->channels && pb->f_channel >= 0) {
-            val ch = fact_now(&F, pb->f_channel);
-            if (ch.t == V_ENUM && !((p->channels >> ch.idx) & 1)) {
-                add(&L, &F, "policy", p->id, p->at, NULL,
-                    channels_text(&e->a, pb, p->channels, ch.idx));
-                continue;
-            }
-        }
         if (!r) {
-            add(&L, &F, "policy", p->id, p->at, p->applies, NULL);
+            add(&L, &F, "policy", p->id, p->at, window_text(&e->a, pb, c, &p->eff),
+                channels_text(&e->a, &F, p->channels), p->applies);
             continue;
         }
         for (size_t k = 0; k < p->n_exc; k++) {
             const exception_rule *x = &p->exc[k];
             if (r->exception == x->id)
                 break;
-            if (window_open(pb, c, &x->eff))
-                add(&L, &F, "exception", x->id, x->at, x->when, NULL);
+            add(&L, &F, "exception", x->id, x->at, window_text(&e->a, pb, c, &x->eff), NULL,
+                x->when);
         }
     }
     for (size_t i = 0; i < pb->n_steps; i++) {
@@ -523,14 +638,15 @@ int lw_flip(lw_engine *e, const lw_playbook *pb, const lw_case *c, const lw_deci
         bool fired = false;
         for (size_t k = 0; k < d->goodwill.n_steps; k++)
             fired |= d->goodwill.steps[k].id == st->id;
-        if (fired || !window_open(pb, c, &st->eff))
+        if (fired)
             continue;
-        if (st->when)
-            add(&L, &F, "goodwill", st->id, st->at, st->when, NULL);
+        const char *closed = window_text(&e->a, pb, c, &st->eff);
+        if (st->when || closed)
+            add(&L, &F, "goodwill", st->id, st->at, closed, NULL, st->when);
         else if (st->kind == STEP_CAP || st->kind == STEP_FLOOR)
-            add(&L, &F, "goodwill", st->id, st->at, NULL,
-                st->kind == STEP_CAP ? "the amount is above the cap"
-                                     : "the amount is below the floor");
+            item(&L, "goodwill", st->id, st->at,
+                 st->kind == STEP_CAP ? "the amount is above the cap"
+                                      : "the amount is below the floor");
     }
     for (size_t i = 0; i < pb->n_promises; i++) {
         const promise_rule *p = &pb->promises[i];
@@ -538,8 +654,9 @@ int lw_flip(lw_engine *e, const lw_playbook *pb, const lw_case *c, const lw_deci
         for (size_t k = 0; k < d->n_promises; k++)
             made |= d->promises[k].id == p->id;
         if (!made && p->when)
-            add(&L, &F, "promise", p->id, p->at, p->when, NULL);
+            add(&L, &F, "promise", p->id, p->at, NULL, NULL, p->when);
     }
+    add_authority(&L, &F, d, opt);
     *items = L.items;
     *n = L.n;
     return LW_OK;
