@@ -34,29 +34,6 @@ static bool opaque(analysis *an, const expr *e, approx how, boxes *out)
     return how == UNDER || boxes_add(&an->sp, out, &all);
 }
 
-static int negate_op(int op)
-{
-    switch (op) {
-    case X_EQ: return X_NE;
-    case X_NE: return X_EQ;
-    case X_LT: return X_GE;
-    case X_LE: return X_GT;
-    case X_GT: return X_LE;
-    default: return X_LT; /* X_GE */
-    }
-}
-
-static int mirror_op(int op)
-{
-    switch (op) {
-    case X_LT: return X_GT;
-    case X_LE: return X_GE;
-    case X_GT: return X_LT;
-    case X_GE: return X_LE;
-    default: return op;
-    }
-}
-
 /* The set of a fact atom (x OP k, x in [..], x in a..b, a bool fact), or
 ** false when it is not one the analysis can see. */
 static bool atom_set(analysis *an, const expr *e, bool neg, size_t *dim, dset *out)
@@ -66,7 +43,7 @@ static bool atom_set(analysis *an, const expr *e, bool neg, size_t *dim, dset *o
     int op = e->op;
     if (op >= X_EQ && op <= X_GE && x->op == X_CONST && e->args[1]->op == X_FACT) {
         x = e->args[1];
-        op = mirror_op(op);
+        op = xop_mirror(op);
     }
     if (x->op != X_FACT || space_dim(sp, (size_t)x->slot)->kind == DK_OPAQUE)
         return false;
@@ -80,7 +57,7 @@ static bool atom_set(analysis *an, const expr *e, bool neg, size_t *dim, dset *o
     }
     case X_EQ: case X_NE: case X_LT: case X_LE: case X_GT: case X_GE: {
         const expr *k = e->args[0] == x ? e->args[1] : e->args[0];
-        return k->op == X_CONST && dset_compare(sp, *dim, neg ? negate_op(op) : op, &k->k, out);
+        return k->op == X_CONST && dset_compare(sp, *dim, neg ? xop_negate(op) : op, &k->k, out);
     }
     case X_IN_SET:
         memset(&s, 0, sizeof s);

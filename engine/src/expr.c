@@ -2256,3 +2256,26 @@ val expr_eval(eval_ctx *x, const expr *e)
         return vmissing();
     }
 }
+
+int xop_negate(int op)
+{
+    switch (op) {
+    case X_EQ: return X_NE;
+    case X_NE: return X_EQ;
+    case X_LT: return X_GE;
+    case X_LE: return X_GT;
+    case X_GT: return X_LE;
+    default: return X_LT; /* X_GE */
+    }
+}
+
+int xop_mirror(int op)
+{
+    switch (op) {
+    case X_LT: return X_GT;
+    case X_LE: return X_GE;
+    case X_GT: return X_LT;
+    case X_GE: return X_LE;
+    default: return op;
+    }
+}

@@ -215,29 +215,6 @@ static void facts_now(fx *F, strbuf *b, const expr *e, bool *first)
         facts_now(F, b, e->args[i], first);
 }
 
-static int negate_cmp(int op)
-{
-    switch (op) {
-    case X_EQ: return X_NE;
-    case X_NE: return X_EQ;
-    case X_LT: return X_GE;
-    case X_LE: return X_GT;
-    case X_GT: return X_LE;
-    default: return X_LT;
-    }
-}
-
-static int mirror_cmp(int op)
-{
-    switch (op) {
-    case X_LT: return X_GT;
-    case X_LE: return X_GE;
-    case X_GT: return X_LT;
-    case X_GE: return X_LE;
-    default: return op;
-    }
-}
-
 static lw_truth cmp_truth(int op, const val *a, const val *b)
 {
     if (a->t == V_MISSING || b->t == V_MISSING)
@@ -364,14 +341,14 @@ static lw_truth need_leaf(fx *F, strbuf *b, const expr *e, bool want)
             const expr *t = l;
             l = r;
             r = t;
-            op = mirror_cmp(op);
+            op = xop_mirror(op);
         }
         if (l->op == X_FACT && r->op == X_CONST) {
             val v = fact_now(F, l->slot);
             lw_truth t = cmp_truth(op, &v, &r->k);
             if (t != LW_UNKNOWN && (t == LW_TRUE) == want)
                 return LW_TRUE;
-            int o = want ? op : negate_cmp(op);
+            int o = want ? op : xop_negate(op);
             buf_printf(b, "%s %s ", pb->facts[l->slot].path, op_text(o));
             put_val(b, pb, &r->k);
             buf_puts(b, " (now ");

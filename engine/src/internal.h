@@ -806,6 +806,11 @@ typedef struct eval_ctx {
     arena *a;
 } eval_ctx;
 
+/* A comparison's opposite (x < k is false: x >= k) and its mirror (k < x:
+** x > k), for X_EQ .. X_GE (expr.c). */
+int xop_negate(int op);
+int xop_mirror(int op);
+
 val expr_eval(eval_ctx *x, const expr *e);
 /* Evaluate a condition; LW_TRUE/FALSE/UNKNOWN. Missing facts of an unknown
 ** result are added to the decision's missing list. NULL e is true. */
