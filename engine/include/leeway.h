@@ -626,8 +626,9 @@ typedef struct lw_flip {
                              "authority" (only a different role changes it) */
     const char *rule;     /* the rule that did not fire; for "authority" the
                              policy escalated, or "goodwill" */
-    const char *file;
-    int line;             /* for "authority": the role that would do */
+    const char *file;     /* where the rule is written; for "authority", where
+                             the role that would do is declared */
+    int line;
     const char *change;   /* "customer.tenure_years >= 10 (now 7)", or why it
                              cannot tell (a Lua condition, a computed value) */
 } lw_flip_item;
