@@ -50,7 +50,8 @@ int cmd_check(int argc, char **argv)
                    lw_playbook_version(pb), lw_fact_count(pb), lw_fact_count(pb) == 1 ? "" : "s",
                    lw_role_count(pb), lw_role_count(pb) == 1 ? "" : "s");
             if (warnings)
-                printf(", %zu warning%s", warnings, warnings == 1 ? "" : "s");
+                printf(", %zu warning%s%s", warnings, warnings == 1 ? "" : "s",
+                       strict ? ", which --strict counts as errors" : "");
             printf("\n  digest %s\n", lw_playbook_digest(pb));
             if (strict && warnings && status == EXIT_DONE)
                 status = EXIT_FAILED; /* --strict: a warning fails the check */
