@@ -962,30 +962,22 @@ static const char *policy_hint(compiler *c, const char *name)
     return arena_printf(&c->tmp, "did you mean '%s'?", near.best);
 }
 
-/* The word of words[0..n) (each `stride` bytes after the last) nearest to
-** name, for a "did you mean", or NULL when none is near; and all of them,
-** comma-separated, in *all (on c->tmp). */
-static const char *nearest_word(compiler *c, const char *name, const char *const *words,
-                                size_t n, size_t stride, const char **all)
+/* The exception of p nearest to name, for a "did you mean", or NULL when none
+** is near; and all of p's exception ids, comma-separated, in *all (on c->tmp). */
+static const char *nearest_exception(compiler *c, const policy *p, const char *name,
+                                     const char **all)
 {
     strbuf b;
     buf_init(&b, &c->pb->mem);
     nearest near = nearest_start(name, 3);
-    for (size_t i = 0; i < n; i++) {
-        const char *w = *(const char *const *)((const char *)words + i * stride);
+    for (size_t i = 0; i < p->n_exc; i++) {
         buf_puts(&b, i ? ", " : "");
-        buf_puts(&b, w);
-        nearest_offer(&near, w);
+        buf_puts(&b, p->exc[i].id);
+        nearest_offer(&near, p->exc[i].id);
     }
     *all = arena_strdup(&c->tmp, b.p ? b.p : "");
     buf_free(&b);
     return near.best;
-}
-
-/* " (did you mean 'W'?)" or "". */
-static const char *did_you_mean(compiler *c, const char *best)
-{
-    return best ? arena_printf(&c->tmp, " (did you mean '%s'?)", best) : "";
 }
 
 /* The index of the role `what` names at n, or -1 after reporting. */
@@ -1004,11 +996,8 @@ static int role_ref(compiler *c, const node *n, const char *what, const char *ru
                what, id);
         return -1;
     }
-    const char *all;
-    const char *best = nearest_word(c, id, (const char *const *)&pb->roles[0].id, pb->n_roles,
-                                    sizeof *pb->roles, &all);
-    cerror(c, n, rule, "%s names '%s', which is not a role of this playbook%s; the roles are: %s",
-           what, id, did_you_mean(c, best), all ? all : "");
+    cerror(c, n, rule, "%s names '%s', which is not a role of this playbook %s", what, id,
+           roles_hint(&c->tmp, pb, id, strlen(id)));
     return -1;
 }
 
@@ -1043,11 +1032,11 @@ static exception_rule *exception_ref(compiler *c, const node *at, const policy *
             return NULL;
         }
         const char *all;
-        const char *best = nearest_word(c, id, (const char *const *)&p->exc[0].id, p->n_exc,
-                                        sizeof *p->exc, &all);
+        const char *best = nearest_exception(c, p, id, &all);
         cerror(c, at, role, "may_override names '%s', but the policy '%s' has no exception "
                             "'%s'%s; its exceptions are: %s",
-               entry, p->id, id, did_you_mean(c, best), all ? all : "");
+               entry, p->id, id,
+               best ? arena_printf(&c->tmp, " (did you mean '%s'?)", best) : "", all ? all : "");
         return NULL;
     }
     if (!x->discretionary) {

@@ -211,8 +211,8 @@ static void test_compile_errors(void **state)
              "policies:\n  - { id: p, applies: true, outcome: escalate, escalate_to: laed }\n",
              head);
     assert_string_equal(first_error(text, &line, &col),
-                        "escalate_to: names 'laed', which is not a role of this playbook (did "
-                        "you mean 'lead'?); the roles are: agent, lead");
+                        "escalate_to: names 'laed', which is not a role of this playbook (the "
+                        "roles are agent, lead; did you mean 'lead'?)");
     assert_int_equal(line, 8);
 
     snprintf(text, sizeof text,
