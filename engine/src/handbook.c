@@ -485,15 +485,12 @@ static void window_def(doc *d, const window *w)
 ** (per exception, escalation to a named role) changes only these functions.
 */
 
-/* May the role at index r apply exception x of policy p? Automatic
+/* May the role at index r apply exception x? Automatic
 ** exceptions apply by themselves; discretionary ones need the policy or the
 ** exception (POLICY.EXCEPTION) in the role's may_override (inherited up the
 ** ladder) or may_override: all. */
-static bool role_may_apply(const lw_playbook *pb, size_t r, const policy *p,
-                           const exception_rule *x)
+static bool role_may_apply(size_t r, const exception_rule *x)
 {
-    (void)pb;
-    (void)p;
     return !x->discretionary || (x->overriders >= 0 && (size_t)x->overriders <= r);
 }
 
@@ -513,7 +510,7 @@ static void who_may_apply(doc *d, const policy *p, const exception_rule *x)
     const lw_playbook *pb = d->pb;
     size_t first = pb->n_roles;
     for (size_t r = 0; r < pb->n_roles && first == pb->n_roles; r++)
-        if (role_may_apply(pb, r, p, x))
+        if (role_may_apply(r, x))
             first = r;
     if (first == pb->n_roles) {
         text(d, "at staff's discretion, but no role may apply it: it always escalates");
@@ -542,7 +539,7 @@ static void role_may_apply_cell(doc *d, size_t r)
         bool first_of_policy = true;
         for (size_t k = 0; k < p->n_exc; k++) {
             const exception_rule *x = &p->exc[k];
-            if (!x->discretionary || !role_may_apply(pb, r, p, x))
+            if (!x->discretionary || !role_may_apply(r, x))
                 continue;
             if (first_of_policy) {
                 if (any)
