@@ -38,6 +38,13 @@ static bool defaults_only(const lw_playbook *pb, const expr *e)
     return true;
 }
 
+/* For a condition always true (meet false) or always false within the
+** facts' declared values: a case outside them that would change it. */
+static const char *outside_note(analysis *an, const expr *e, bool meet)
+{
+    return outside_words(an, meet ? "meet" : "fail", outside_example(an, e, meet));
+}
+
 /* A condition (applies:, when:) that no case can make false, or true. */
 static void check_condition(analysis *an, const expr *e, pos at, const char *rule,
                             const char *what)
@@ -45,6 +52,7 @@ static void check_condition(analysis *an, const expr *e, pos at, const char *rul
     if (is_constant(e))
         return; /* written as true or false: meant */
     finding_start(an);
+    finding_expr(an, e);
     boxes over, under;
     box all = box_all();
     if (!cond_boxes(an, e, OVER, &over))
@@ -52,8 +60,8 @@ static void check_condition(analysis *an, const expr *e, pos at, const char *rul
     if (over.n == 0) {
         warn(an, at, rule,
              "%s of '%s' is always false for the values the facts may take (their declared "
-             "values, min and max), so it never holds; correct or remove it",
-             what, rule);
+             "values, min and max), so it never holds%s; correct or remove it",
+             what, rule, outside_note(an, e, true));
         return;
     }
     if (!defaults_only(an->pb, e))
@@ -61,8 +69,8 @@ static void check_condition(analysis *an, const expr *e, pos at, const char *rul
     if (cond_boxes(an, e, UNDER, &under) && boxes_cover(&an->sp, &all, &under, NULL))
         warn(an, at, rule,
              "%s of '%s' is always true for the values the facts may take (their declared "
-             "values, min and max); if that is meant, write true",
-             what, rule);
+             "values, min and max)%s; if that is meant, write true",
+             what, rule, outside_note(an, e, false));
 }
 
 /* Every case where the policy is in force (over), as boxes. */
@@ -181,10 +189,12 @@ static void analyze_exceptions(analysis *an, const policy *p)
             if (is_constant(x->when))
                 continue; /* the loader's lint speaks of a constant condition */
             if (when.n == 0) {
+                finding_start(an);
+                finding_expr(an, x->when);
                 warn(an, x->at, x->id,
                      "the exception '%s' can never fire: its condition is always false for the "
-                     "values the facts may take (their declared values, min and max)",
-                     x->id);
+                     "values the facts may take (their declared values, min and max)%s",
+                     x->id, outside_note(an, x->when, true));
             } else {
                 const char *ex = finding_example(an, &when.b[0]);
                 warn(an, x->at, x->id,
