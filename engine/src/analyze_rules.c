@@ -196,12 +196,25 @@ static void analyze_exceptions(analysis *an, const policy *p)
                      "values the facts may take (their declared values, min and max)%s",
                      x->id, outside_note(an, x->when, true));
             } else {
-                const char *ex = finding_example(an, &when.b[0]);
+                /* a case that meets the applies: too, when the window or
+                ** the channels are what keep the policy out */
+                boxes cond, both;
+                const box *at = &when.b[0];
+                if (cond_boxes(an, p->applies, OVER, &cond) &&
+                    boxes_meet(sp, &cond, &when, &both) && both.n)
+                    at = &both.b[0];
+                const char *ex = finding_example(an, at);
+                bool dated = p->eff.has_from || p->eff.has_until || x->eff.has_from ||
+                              x->eff.has_until;
+                const char *what = dated && p->channels ? "applies, effective windows or channels"
+                                   : dated             ? "applies or effective windows"
+                                   : p->channels       ? "applies or channels"
+                                                       : "applies";
                 warn(an, x->at, x->id,
                      "the exception '%s' can never fire: whenever its condition holds, the "
                      "policy '%s' does not apply (for example %s%s meets the exception's "
-                     "condition but not the policy's applies); correct one of the two",
-                     x->id, p->id, ex ? ex : "", opaque_note(an));
+                     "condition but not the policy's %s); correct one of the two",
+                     x->id, p->id, ex ? ex : "", opaque_note(an), what);
             }
             continue;
         }
