@@ -2,8 +2,8 @@
 ** analyze_rules.c -- policies and conditions in `leeway check`'s analysis:
 ** exceptions that can never fire (an earlier exception of the policy always
 ** wins, or their condition contradicts the policy's applies), conditions
-** that are always true or always false over the facts' declared values; and
-** every decision table, through analyze_table. (Versions of a policy by
+** (an exception's too) that are always true or always false over the facts'
+** declared values; and every decision table, through analyze_table. (Versions of a policy by
 ** effective window are analyze_versions.c's.)
 */
 #include "analyze.h"
@@ -304,6 +304,12 @@ void analyze_rules(analysis *an)
         check_condition(an, p->applies, p->at, p->id, "the applies: condition");
         rule_start(an);
         analyze_exceptions(an, p);
+        /* always true (always false was said by analyze_exceptions) */
+        for (size_t k = 0; k < p->n_exc; k++) {
+            rule_start(an);
+            check_condition(an, p->exc[k].when, p->exc[k].at, p->exc[k].id,
+                            "the when: condition of the exception");
+        }
     }
     for (size_t i = 0; i < pb->n_steps; i++) {
         const step_rule *s = &pb->steps[i];
