@@ -346,17 +346,6 @@ const char *opaque_note(const analysis *an)
     return "";
 }
 
-bool already_reported(const analysis *an, pos at, const char *rule)
-{
-    for (size_t i = 0; i < an->r->n; i++) {
-        const lw_diag *d = &an->r->items[i];
-        if (d->line == at.line && d->column == at.col && d->rule && rule &&
-            strcmp(d->rule, rule) == 0)
-            return true;
-    }
-    return false;
-}
-
 void words_from_cell(analysis *an, size_t dim, const cell *c)
 {
     if (c->kind == CELL_EQ && c->a.t == V_STR)

@@ -66,8 +66,6 @@ void unbounded_end(analysis *an, space *within);
 /* "" or, when a condition of the finding had a part the analysis cannot
 ** see, a note saying so (to follow its example). */
 const char *opaque_note(const analysis *an);
-/* Has the loader's lint already warned about this rule here? */
-bool already_reported(const analysis *an, pos at, const char *rule);
 /* The words a condition compares text facts with, or a cell of a text
 ** input names (before any set of the input is built). */
 void words_from_expr(analysis *an, const expr *e);

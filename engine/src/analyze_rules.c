@@ -10,14 +10,34 @@
 
 #include <string.h>
 
+/* The loader's lint's warning that the exception at `at` never fires
+** because an earlier one is the same or true (lint.c: its words, without a
+** case), or NULL. */
+static lw_diag *lint_never_fires(const analysis *an, pos at, const char *rule)
+{
+    for (size_t i = 0; i < an->r->n; i++) {
+        lw_diag *d = &an->r->items[i];
+        if (d->line == at.line && d->column == at.col && d->rule && rule &&
+            strcmp(d->rule, rule) == 0 &&
+            strstr(d->message, "always fires first when this one would"))
+            return d;
+    }
+    return NULL;
+}
+
+/* A finding. The lint's warning that an exception never fires is said
+** again here with a case: it is replaced rather than repeated. */
 static void warn(analysis *an, pos at, const char *rule, const char *fmt, ...) LW_PRINTF(4, 5);
 static void warn(analysis *an, pos at, const char *rule, const char *fmt, ...)
 {
-    if (already_reported(an, at, rule))
-        return; /* the loader's lint said it already */
     va_list ap;
     va_start(ap, fmt);
-    report_vadd(an->r, LW_WARNING, at, rule, fmt, ap);
+    lw_diag *said = lint_never_fires(an, at, rule);
+    const char *m = said ? arena_vprintf(&an->r->a, fmt, ap) : NULL;
+    if (m)
+        said->message = m;
+    else if (!said)
+        report_vadd(an->r, LW_WARNING, at, rule, fmt, ap);
     va_end(ap);
 }
 
@@ -47,7 +67,7 @@ static const char *outside_note(analysis *an, const expr *e, bool meet)
 
 /* A condition (applies:, when:) that no case can make false, or true. */
 static void check_condition(analysis *an, const expr *e, pos at, const char *rule,
-                            const char *what)
+                            const char *what, bool always_false_too)
 {
     if (is_constant(e))
         return; /* written as true or false: meant */
@@ -58,6 +78,8 @@ static void check_condition(analysis *an, const expr *e, pos at, const char *rul
     if (!cond_boxes(an, e, OVER, &over))
         return;
     if (over.n == 0) {
+        if (!always_false_too)
+            return;
         warn(an, at, rule,
              "%s of '%s' is always false for the values the facts may take (their declared "
              "values, min and max), so it never holds%s; correct or remove it",
@@ -142,17 +164,21 @@ static bool reads_newly_known(const expr *e, const uint8_t *k0, const uint8_t *k
     return false;
 }
 
-/* The first exception before x that surely holds at b: the one that fires. */
+/* The first exception before x that surely holds somewhere in *b: the one
+** that fires there. *b becomes the part of it where that one surely holds,
+** so that every case picked from it shows that exception firing. */
 static const exception_rule *first_winner(analysis *an, const policy *p, const sure_exc *sure,
-                                          size_t x, const box *b)
+                                          size_t x, const box **b)
 {
     boxes one = {0, 0, NULL};
-    if (!boxes_add(&an->sp, &one, b))
+    if (!boxes_add(&an->sp, &one, *b))
         return NULL;
     for (size_t k = 0; k < x; k++) {
         boxes m;
-        if (sure[k].ok && boxes_meet(&an->sp, &sure[k].b, &one, &m) && m.n)
+        if (sure[k].ok && boxes_meet(&an->sp, &sure[k].b, &one, &m) && m.n) {
+            *b = &m.b[0];
             return &p->exc[k];
+        }
     }
     return NULL;
 }
@@ -253,7 +279,7 @@ static void analyze_exceptions(analysis *an, const policy *p)
         if (policy_boxes(an, p, UNDER, &sure_in_force) && x_sure.ok &&
             boxes_meet(sp, &sure_in_force, &x_sure.b, &shown) && shown.n)
             at = &shown.b[0];
-        const exception_rule *w = first_winner(an, p, sure, k, at);
+        const exception_rule *w = first_winner(an, p, sure, k, &at);
         const char *ex = finding_example(an, at);
         warn(an, x->at, x->id,
              "the exception '%s' can never fire: whenever it would, an earlier exception of "
@@ -301,20 +327,21 @@ void analyze_rules(analysis *an)
     for (size_t i = 0; i < pb->n_policies; i++) {
         const policy *p = &pb->policies[i];
         rule_start(an);
-        check_condition(an, p->applies, p->at, p->id, "the applies: condition");
+        check_condition(an, p->applies, p->at, p->id, "the applies: condition", true);
         rule_start(an);
         analyze_exceptions(an, p);
         /* always true (always false was said by analyze_exceptions) */
         for (size_t k = 0; k < p->n_exc; k++) {
             rule_start(an);
             check_condition(an, p->exc[k].when, p->exc[k].at, p->exc[k].id,
-                            "the when: condition of the exception");
+                            "the when: condition of the exception", false);
         }
     }
     for (size_t i = 0; i < pb->n_steps; i++) {
         const step_rule *s = &pb->steps[i];
         rule_start(an);
-        check_condition(an, s->when, s->at, s->id, "the when: condition of the goodwill step");
+        check_condition(an, s->when, s->at, s->id, "the when: condition of the goodwill step",
+                        true);
         rule_start(an);
         if (s->tab)
             analyze_table(an, s->tab, s->id, s->when, &s->eff, true);
@@ -325,7 +352,7 @@ void analyze_rules(analysis *an)
             continue; /* a later result of a table with several: analysed with the first */
         const char *name = o->tab ? o->tab->rule : o->name;
         rule_start(an);
-        check_condition(an, o->when, o->at, name, "the when: condition of the output");
+        check_condition(an, o->when, o->at, name, "the when: condition of the output", true);
         rule_start(an);
         if (o->tab)
             analyze_table(an, o->tab, name, o->when, &always, false);
@@ -333,6 +360,7 @@ void analyze_rules(analysis *an)
     for (size_t i = 0; i < pb->n_promises; i++) {
         const promise_rule *pr = &pb->promises[i];
         rule_start(an);
-        check_condition(an, pr->when, pr->at, pr->id, "the when: condition of the promise");
+        check_condition(an, pr->when, pr->at, pr->id, "the when: condition of the promise",
+                        true);
     }
 }
