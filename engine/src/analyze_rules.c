@@ -62,7 +62,28 @@ static bool defaults_only(const lw_playbook *pb, const expr *e)
 ** facts' declared values: a case outside them that would change it. */
 static const char *outside_note(analysis *an, const expr *e, bool meet)
 {
-    return outside_words(an, meet ? "meet" : "fail", outside_example(an, e, meet));
+    const char *ex = outside_example(an, e, meet);
+    if (ex)
+        return outside_words(an, meet ? "meet" : "fail", ex);
+    /* no value of their types would: say which facts it is about */
+    strbuf b;
+    buf_init(&b, &an->pb->mem);
+    size_t n = 0;
+    for (size_t i = 0; i < an->n_dims; i++) {
+        const dim_info *d = space_dim(&an->sp, an->dims[i]);
+        if (d->fact < 0)
+            continue;
+        if (n < 4)
+            buf_printf(&b, "%s%s", n ? ", " : "", an->pb->facts[d->fact].path);
+        n++;
+    }
+    const char *facts = b.p ? arena_strdup(&an->work, b.p) : NULL;
+    buf_free(&b);
+    if (!facts)
+        return "";
+    return arena_printf(&an->work, ": it %s whatever %s %s%s %s", meet ? "fails" : "holds",
+                        n == 1 ? "value" : "values", facts, n > 4 ? " ..." : "",
+                        n == 1 ? "has" : "have");
 }
 
 /* A condition (applies:, when:) that no case can make false, or true. */
