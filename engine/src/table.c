@@ -2,8 +2,8 @@
 ** table.c -- decision tables (docs/playbook-format.md §6): unary-test cells
 ** compiled to masks and constants, one or several result columns with their
 ** defaults, and the DMN 1.3 hit policies first, unique, any, priority,
-** collect (sum, min, max, count), rule_order and output_order, each on the
-** whole row.
+** collect (sum, min, max, count: column by column), rule_order and
+** output_order, each on the whole row.
 **
 ** Inputs are evaluated once per table; a cell test on an enum is a bit test.
 */
@@ -594,6 +594,38 @@ static bool check_ranking(compiler *c, const table *t, const node *n, const char
     return false;
 }
 
+/* collect with an aggregate works column by column: each result column is
+** summed, or gives its smallest or largest value, or the count of matching
+** rows (a number, whatever the column's cells are). */
+static bool check_aggregate(compiler *c, table *t, const node *n, const char *rule)
+{
+    for (size_t i = 0; i < t->n_out && t->agg != AGG_NONE; i++) {
+        table_result *res = &t->out[i];
+        ttype ty = res->type;
+        if (t->agg == AGG_COUNT) {
+            res->type = T_NUM;
+            res->set = NULL;
+            continue;
+        }
+        bool sum = t->agg == AGG_SUM;
+        if (ty == T_NUM || ty == T_MONEY || ty == T_DUR ||
+            (!sum && (ty == T_DATE || ty == T_BOOL)))
+            continue;
+        const char *what = sum ? "numbers, money or durations"
+                               : "numbers, money, durations, dates or true/false";
+        const char *name = sum ? "sum" : t->agg == AGG_MIN ? "min" : "max";
+        if (t->n_out == 1)
+            report_add(c->r, LW_ERROR, n->at, rule, "aggregate: %s needs %s as results", name,
+                       what);
+        else
+            report_add(c->r, LW_ERROR, res->at, rule,
+                       "aggregate: %s works on each result, but '%s' gives %s; it needs %s",
+                       name, res->name, ttype_name(ty), what);
+        return false;
+    }
+    return true;
+}
+
 table *table_compile(compiler *c, const node *n, const scope *sc, ttype out_type,
                      const enumset *out_set, const char *typed, const char *rule)
 {
@@ -624,13 +656,6 @@ table *table_compile(compiler *c, const node *n, const scope *sc, ttype out_type
         return NULL;
     t->at = n->at;
     t->rule = rule;
-    if (t->agg != AGG_NONE && t->n_out > 1) {
-        report_add(c->r, LW_ERROR, map_get(n, "aggregate")->at, rule,
-                   "aggregate: needs a table with one result, but this one has %zu; split "
-                   "the table, or collect without aggregate (a list per result)",
-                   t->n_out);
-        return NULL;
-    }
     const node *ins = map_get(n, "inputs");
     if (!ins || ins->kind != N_SEQ || ins->n == 0) {
         report_add(c->r, LW_ERROR, ins ? ins->at : n->at, rule,
@@ -672,15 +697,7 @@ table *table_compile(compiler *c, const node *n, const scope *sc, ttype out_type
     for (size_t i = 0; i < t->n_out; i++)
         if (defs[i] && !compile_default(c, t, i, defs[i], sc, rule))
             return NULL;
-    const ttype agg_type = t->out[0].type;
-    if (t->hit == HIT_COLLECT && (t->agg == AGG_SUM || t->agg == AGG_MIN || t->agg == AGG_MAX) &&
-        agg_type != T_NUM && agg_type != T_MONEY && agg_type != T_DUR) {
-        report_add(c->r, LW_ERROR, n->at, rule,
-                   "aggregate: %s needs numbers, money or durations as results",
-                   t->agg == AGG_SUM ? "sum" : t->agg == AGG_MIN ? "min" : "max");
-        return NULL;
-    }
-    return t;
+    return check_aggregate(c, t, n, rule) ? t : NULL;
 }
 
 /* ======================================================================
@@ -817,7 +834,8 @@ static void list_results(eval_ctx *x, const table *t, size_t *hits, val *res_row
     }
 }
 
-/* collect with an aggregate, into acc (the first match's result or count). */
+/* collect with an aggregate, one result column: out into acc (the first
+** match's result, or the count so far). */
 static bool aggregate_add(eval_ctx *x, const table *t, size_t r, const val *out, val *acc)
 {
     const char *err;
@@ -891,9 +909,9 @@ void table_eval(eval_ctx *x, const table *t, val *res, int *row, const char **ro
             memcpy(res, cand, t->n_out * sizeof *res);
             if (t->hit == HIT_FIRST)
                 break;
-            if (t->agg == AGG_COUNT) {
-                res[0] = num_int(1);
-            }
+            if (t->agg == AGG_COUNT)
+                for (size_t i = 0; i < t->n_out; i++)
+                    res[i] = num_int(1);
             continue;
         }
         bool same;
@@ -923,8 +941,11 @@ void table_eval(eval_ctx *x, const table *t, val *res, int *row, const char **ro
             }
             break;
         case HIT_COLLECT:
-            if (!aggregate_add(x, t, r, &cand[0], &res[0]))
-                goto done;
+            for (size_t i = 0; i < t->n_out; i++)
+                if (!aggregate_add(x, t, r, &cand[i], &res[i])) {
+                    set_all(t, res, V_ERROR);
+                    goto done;
+                }
             break;
         default:
             break;
@@ -939,9 +960,9 @@ void table_eval(eval_ctx *x, const table *t, val *res, int *row, const char **ro
             if (t->out[i].def)
                 res[i] = expr_eval(x, t->out[i].def);
     }
-    if (hit < 0 && t->hit == HIT_COLLECT && t->agg == AGG_COUNT && !unknown_seen &&
-        !t->out[0].def)
-        res[0] = num_int(0); /* DMN: the count of no rows is 0 (a sum of none is null) */
+    if (hit < 0 && t->agg == AGG_COUNT && !unknown_seen)
+        for (size_t i = 0; i < t->n_out; i++)
+            res[i] = num_int(0); /* DMN: the count of no rows is 0 (a sum of none is null) */
 done:
     if (hit >= 0) {
         *row = hit + 1;
