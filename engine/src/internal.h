@@ -770,8 +770,13 @@ int case_read_tree(lw_case *c, const struct cJSON *obj);
 ** LW_ERR_CASE with *msg (owned by c) positioned in the text. */
 int case_json_precheck(lw_case *c, const char *name, const char *text, size_t len,
                        const char **msg);
+/* cJSON reads a number as a binary double: give every number of j, parsed
+** from text, its exact text as valuestring (cJSON_Delete frees it), so that
+** 0.1 or 12345678901234567890 can be read exactly. false: out of memory. */
+bool json_number_texts(struct cJSON *j, const char *text, size_t len);
 /* Check and parse a JSON case: LW_OK with *out the object (the caller
-** deletes it), or the error of lw_case_read_json with *msg. */
+** deletes it; its numbers keep their text), or the error of
+** lw_case_read_json with *msg. */
 int case_parse_json(lw_case *c, const char *name, const char *text, size_t len,
                     const char **msg, struct cJSON **out);
 
