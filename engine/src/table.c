@@ -405,11 +405,9 @@ static bool compile_default(compiler *c, table *t, size_t i, const node *d, cons
                             const char *rule)
 {
     table_result *res = &t->out[i];
-    if (gives_list(t) || t->agg == AGG_COUNT) {
+    if (t->agg == AGG_COUNT) {
         report_add(c->r, LW_ERROR, d->at, rule,
-                   "default: is for tables that give one result per column; with this hit "
-                   "policy the table gives a %s",
-                   t->agg == AGG_COUNT ? "count" : "list (empty when no row matches)");
+                   "default: is not for a count: with no matching row the count is 0");
         return false;
     }
     if (d->kind != N_SCALAR) {
@@ -694,9 +692,21 @@ table *table_compile(compiler *c, const node *n, const scope *sc, ttype out_type
     for (size_t r = 0; r < rows->n; r++)
         if (!compile_row(c, t, r, rows->items[r], declared, column, sc, rule))
             return NULL;
+    size_t n_defs = 0;
     for (size_t i = 0; i < t->n_out; i++)
-        if (defs[i] && !compile_default(c, t, i, defs[i], sc, rule))
+        if (defs[i] && (++n_defs, !compile_default(c, t, i, defs[i], sc, rule)))
             return NULL;
+    if (gives_list(t) && n_defs && n_defs < t->n_out) {
+        size_t i = 0;
+        while (defs[i])
+            i++;
+        report_add(c->r, LW_ERROR, t->out[i].at, rule,
+                   "the result '%s' needs a default: too: with no matching row this table "
+                   "gives a list of one item, every result's default; give each result a "
+                   "default, or none",
+                   t->out[i].name);
+        return NULL;
+    }
     return check_aggregate(c, t, n, rule) ? t : NULL;
 }
 
@@ -952,7 +962,13 @@ void table_eval(eval_ctx *x, const table *t, val *res, int *row, const char **ro
         }
     }
     if (list) {
-        list_results(x, t, hits, res_rows, n_hits, res);
+        size_t n_items = n_hits;
+        if (!n_hits && t->out[0].def) { /* DMN: the defaults, a list of one item */
+            for (size_t i = 0; i < t->n_out; i++)
+                res_rows[i] = expr_eval(x, t->out[i].def);
+            n_items = 1;
+        }
+        list_results(x, t, hits, res_rows, n_items, res);
         if (n_hits)
             hit = (int)hits[0];
     } else if (hit < 0) {

@@ -1139,6 +1139,61 @@ static void test_multi_aggregate_checks_each_result(void **state)
     tu_report_free(r);
 }
 
+/* A table that gives lists takes defaults too (DMN's default output entries):
+** with no matching row, each result is a list of one item, its default. */
+static void test_list_defaults(void **state)
+{
+    (void)state;
+    tu_open_pb(HEAD
+        "outputs:\n"
+        "  routing:\n"
+        "    table:\n"
+        "      hit: rule_order\n"
+        "      inputs: [incident.severity]\n"
+        "      outputs:\n"
+        "        desk:  { default: '\"front\"' }\n"
+        "        hours: { default: 72 }\n"
+        "      rows:\n"
+        "        - [\">= 1\", '\"back\"', 48]\n"
+        "        - [\">= 2\", '\"claims\"', 24]\n");
+    const lw_decision *d = RUN("incident.severity", "2");
+    assert_string_equal(out(d, "desk"), "[\"back\",\"claims\"]");
+    assert_string_equal(out(d, "hours"), "[\"48\",\"24\"]");
+    d = RUN("incident.severity", "0");
+    assert_string_equal(out(d, "desk"), "[\"front\"]");
+    assert_string_equal(out(d, "hours"), "[\"72\"]");
+    /* every result has a default, or none */
+    lw_report *r = tu_load_fail(HEAD
+        "outputs:\n"
+        "  routing:\n"
+        "    table:\n"
+        "      hit: collect\n"
+        "      inputs: [incident.severity]\n"
+        "      outputs:\n"
+        "        desk:  { default: '\"front\"' }\n"
+        "        hours:\n"
+        "      rows:\n"
+        "        - [\">= 1\", '\"back\"', 48]\n");
+    const lw_diag *e = tu_first_error(r);
+    assert_non_null(strstr(e->message, "the result 'hours' needs a default: too"));
+    assert_int_equal(e->line, 20);
+    tu_report_free(r);
+    /* a count is 0 when no row matches: it takes no default */
+    r = tu_load_fail(HEAD
+        "outputs:\n"
+        "  n:\n"
+        "    table:\n"
+        "      hit: collect\n"
+        "      aggregate: count\n"
+        "      inputs: [incident.severity]\n"
+        "      output: n\n"
+        "      default: 1\n"
+        "      rows:\n"
+        "        - [\">= 1\", 1]\n");
+    assert_non_null(strstr(tu_first_error(r)->message, "the count is 0"));
+    tu_report_free(r);
+}
+
 static void test_results_compare(void **state)
 {
     (void)state;
@@ -1213,6 +1268,7 @@ int main(void)
         cmocka_unit_test(test_multi_rule_order_and_collect_lists),
         cmocka_unit_test(test_multi_collect_aggregates_column_by_column),
         cmocka_unit_test(test_multi_aggregate_checks_each_result),
+        cmocka_unit_test(test_list_defaults),
         cmocka_unit_test(test_results_compare),
     };
     return cmocka_run_group_tests(tests, NULL, tu_teardown);
