@@ -848,6 +848,9 @@ void table_eval(eval_ctx *x, const table *t, val *res, int *row, const char **ro
 int table_results_compare(const table *t, const val *res_a, const val *res_b, bool *same);
 /* The index of the result column called name, or -1. */
 int table_result_index(const table *t, const char *name);
+/* collect without aggregate, rule_order and output_order: each result is a
+** list (of texts). */
+bool table_gives_list(const table *t);
 /* out_type and out_set are the rule's: they apply to a table's one result, or,
 ** in a table with several results, to the one called typed (NULL: none). */
 table *table_compile(compiler *c, const node *n, const scope *sc, ttype out_type,

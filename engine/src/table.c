@@ -267,7 +267,7 @@ static hit_policy hit_by_name(const char *s, bool *ok)
     return HIT_FIRST;
 }
 
-static bool gives_list(const table *t)
+bool table_gives_list(const table *t)
 {
     return (t->hit == HIT_COLLECT && t->agg == AGG_NONE) || t->hit == HIT_RULE_ORDER ||
            t->hit == HIT_OUTPUT_ORDER;
@@ -696,7 +696,7 @@ table *table_compile(compiler *c, const node *n, const scope *sc, ttype out_type
     for (size_t i = 0; i < t->n_out; i++)
         if (defs[i] && (++n_defs, !compile_default(c, t, i, defs[i], sc, rule)))
             return NULL;
-    if (gives_list(t) && n_defs && n_defs < t->n_out) {
+    if (table_gives_list(t) && n_defs && n_defs < t->n_out) {
         size_t i = 0;
         while (defs[i])
             i++;
@@ -885,7 +885,7 @@ void table_eval(eval_ctx *x, const table *t, val *res, int *row, const char **ro
     val in[16], cand_buf[8];
     val *inp = t->n_in <= 16 ? in : arena_alloc(x->a, t->n_in * sizeof *inp);
     val *cand = t->n_out <= 8 ? cand_buf : arena_alloc(x->a, t->n_out * sizeof *cand);
-    const bool list = gives_list(t);
+    const bool list = table_gives_list(t);
     size_t *hits = list ? arena_alloc(x->a, t->n_rows * sizeof *hits) : NULL;
     val *res_rows = list ? arena_alloc(x->a, t->n_rows * t->n_out * sizeof *res_rows) : NULL;
     memset(res, 0, t->n_out * sizeof *res);

@@ -1194,6 +1194,49 @@ static void test_list_defaults(void **state)
     tu_report_free(r);
 }
 
+/* The result of a table that gives lists is a list of texts to the outputs
+** that read it: `in` looks into it, and comparing it with one text is an
+** error when the playbook loads, not a null when deciding. */
+static void test_list_result_is_a_list(void **state)
+{
+    (void)state;
+    static const char *const TABLES =
+        "outputs:\n"
+        "  notes:\n"
+        "    table:\n"
+        "      hit: rule_order\n"
+        "      inputs: [incident.severity]\n"
+        "      outputs: [note, hours]\n"
+        "      rows:\n"
+        "        - [\">= 1\", '\"late\"', 1]\n"
+        "        - [\">= 5\", '\"very late\"', 2]\n"
+        "  line:\n"
+        "    values: [urgent, normal]\n"
+        "    table:\n"
+        "      hit: output_order\n"
+        "      inputs: [incident.severity]\n"
+        "      output: line\n"
+        "      rows:\n"
+        "        - [\">= 1\", normal]\n"
+        "        - [\">= 5\", urgent]\n";
+    char text[2048];
+    snprintf(text, sizeof text, "%s%s%s", HEAD, TABLES,
+             "  very_late: { value: '\"very late\" in outputs.note' }\n"
+             "  urgent: { value: '\"urgent\" in outputs.line' }\n");
+    tu_open_pb(text);
+    const lw_decision *d = RUN("incident.severity", "6");
+    assert_string_equal(out(d, "very_late"), "true");
+    assert_string_equal(out(d, "urgent"), "true");
+    d = RUN("incident.severity", "2");
+    assert_string_equal(out(d, "very_late"), "false");
+    assert_string_equal(out(d, "urgent"), "false");
+    snprintf(text, sizeof text, "%s%s%s", HEAD, TABLES,
+             "  wrong: { value: 'outputs.hours + 1' }\n");
+    lw_report *r = tu_load_fail(text);
+    assert_non_null(strstr(tu_first_error(r)->message, "cannot add list and number"));
+    tu_report_free(r);
+}
+
 static void test_results_compare(void **state)
 {
     (void)state;
@@ -1269,6 +1312,7 @@ int main(void)
         cmocka_unit_test(test_multi_collect_aggregates_column_by_column),
         cmocka_unit_test(test_multi_aggregate_checks_each_result),
         cmocka_unit_test(test_list_defaults),
+        cmocka_unit_test(test_list_result_is_a_list),
         cmocka_unit_test(test_results_compare),
     };
     return cmocka_run_group_tests(tests, NULL, tu_teardown);
