@@ -693,9 +693,13 @@ table *table_compile(compiler *c, const node *n, const scope *sc, ttype out_type
         if (!compile_row(c, t, r, rows->items[r], declared, column, sc, rule))
             return NULL;
     size_t n_defs = 0;
-    for (size_t i = 0; i < t->n_out; i++)
-        if (defs[i] && (++n_defs, !compile_default(c, t, i, defs[i], sc, rule)))
+    for (size_t i = 0; i < t->n_out; i++) {
+        if (!defs[i])
+            continue;
+        n_defs++;
+        if (!compile_default(c, t, i, defs[i], sc, rule))
             return NULL;
+    }
     if (table_gives_list(t) && n_defs && n_defs < t->n_out) {
         size_t i = 0;
         while (defs[i])
