@@ -829,19 +829,41 @@ static void json_walk(lw_case *c, const cJSON *obj, char *path, size_t plen, int
     }
 }
 
-/* The next number of a JSON text after *p (outside strings); NULL if none. */
-static const char *next_json_number(const char **p, const char *end, size_t *len)
+/* The next number of a JSON text after *p (outside strings); NULL if none.
+** *exact: the binary double holds it exactly (at most 15 digits, no
+** exponent), so it needs no text. */
+static const char *next_json_number(const char **p, const char *end, size_t *len, bool *exact)
 {
     for (const char *s = *p; s < end; s++) {
-        if (*s == '"') {
-            for (s++; s < end && *s != '"'; s++)
-                if (*s == '\\')
-                    s++;
-        } else if (*s == '-' || (*s >= '0' && *s <= '9')) {
+        while (s < end && *s != '"' && *s != '-' && (*s < '0' || *s > '9'))
+            s++;
+        if (s == end)
+            break;
+        if (*s == '"') { /* a string: to its closing quote (one not escaped) */
+            const char *q = s;
+            size_t bs;
+            do {
+                q = memchr(q + 1, '"', (size_t)(end - q - 1));
+                if (!q)
+                    return NULL;
+                for (bs = 0; q[-1 - (ptrdiff_t)bs] == '\\'; bs++) /* stops at s's quote */
+                    ;
+            } while (bs % 2);
+            s = q;
+        } else {
             const char *t = s;
-            while (t < end && *t && strchr("+-.eE0123456789", *t))
-                t++;
+            int digits = 0;
+            bool exponent = false;
+            for (; t < end; t++) {
+                if (*t >= '0' && *t <= '9')
+                    digits += !exponent;
+                else if (*t == 'e' || *t == 'E')
+                    exponent = true;
+                else if (*t != '-' && *t != '+' && *t != '.')
+                    break;
+            }
             *len = (size_t)(t - s);
+            *exact = digits <= 15 && !exponent;
             *p = t;
             return s;
         }
@@ -856,13 +878,16 @@ static bool number_texts(cJSON *j, const char **p, const char *end)
     for (; j; j = j->next) {
         if (cJSON_IsNumber(j) && !j->valuestring) {
             size_t n;
-            const char *s = next_json_number(p, end, &n);
+            bool exact;
+            const char *s = next_json_number(p, end, &n, &exact);
             if (!s)
                 return true; /* not parsed from this text: it keeps its double */
-            if (!(j->valuestring = cJSON_malloc(n + 1)))
+            if (!exact && !(j->valuestring = cJSON_malloc(n + 1)))
                 return false;
-            memcpy(j->valuestring, s, n);
-            j->valuestring[n] = 0;
+            if (!exact) {
+                memcpy(j->valuestring, s, n);
+                j->valuestring[n] = 0;
+            }
         }
         if (j->child && !number_texts(j->child, p, end))
             return false;

@@ -771,8 +771,10 @@ int case_read_tree(lw_case *c, const struct cJSON *obj);
 int case_json_precheck(lw_case *c, const char *name, const char *text, size_t len,
                        const char **msg);
 /* cJSON reads a number as a binary double: give every number of j, parsed
-** from text, its exact text as valuestring (cJSON_Delete frees it), so that
-** 0.1 or 12345678901234567890 can be read exactly. false: out of memory. */
+** from text, that a double does not hold exactly (more than 15 digits, or an
+** exponent) its text as valuestring (cJSON_Delete frees it), so that
+** 12345678901234567890 or 1e-30 is read exactly (0.1 is exact from its
+** double: dec_from_double). false: out of memory. */
 bool json_number_texts(struct cJSON *j, const char *text, size_t len);
 /* Check and parse a JSON case: LW_OK with *out the object (the caller
 ** deletes it; its numbers keep their text), or the error of

@@ -283,6 +283,7 @@ static void test_json_case_numbers_exact(void **state)
                "facts:\n"
                "  x: { type: number }\n"
                "  y: { type: number }\n"
+               "  s: { type: string }\n"
                "outputs:\n"
                "  echo: { value: \"x\" }\n"
                "  sum: { value: \"x + y\" }\n");
@@ -294,6 +295,10 @@ static void test_json_case_numbers_exact(void **state)
         {"{\"y\": -0.000000000000000000000000000000001, \"x\": 1}",
          "\"echo\":1,\"sum\":0.999999999999999999999999999999999}"},
         {"{\"x\": 1e400, \"y\": 0}", "\"echo\":1e+400,\"sum\":1e+400}"},
+        /* numbers inside texts are not numbers: escaped quotes and backslashes */
+        {"{\"s\": \"a \\\"12\\\" -3\", \"x\": 12345678901234567890, \"y\": 0}",
+         "\"echo\":12345678901234567890,"},
+        {"{\"s\": \"ends in \\\\\", \"x\": 1e-30, \"y\": 0.5}", "\"echo\":1e-30,\"sum\":0.500000000000000000000000000001}"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         lw_case_reset(tu_F.c);
