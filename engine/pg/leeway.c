@@ -17,10 +17,13 @@
  *   SHA-256 of the file now; a bundle with a source from a rule-set folder,
  *   "<rules>/NAME", whose place only the library knows, is compiled again
  *   and its digest compared); later lookups in the same statement do not.
- *   Each call site keeps the bundle it resolved in fn_extra for as long as
- *   the call site lives, holding a reference: a bundle replaced by an edit
- *   is freed only when the last query using it ends. So an edited playbook
- *   is picked up by the next statement and never in the middle of one.
+ *   Each call site keeps the bundle it resolved in fn_extra for the query
+ *   it runs in (the portal: a cursor's FETCHes are one query), holding a
+ *   reference: a bundle replaced by an edit is freed only when the last
+ *   query using it ends. A call site that outlives its query -- PL/pgSQL
+ *   keeps a function's simple expressions for the whole transaction --
+ *   looks its bundle up again in the next one. So an edited playbook is
+ *   picked up by the next statement and never in the middle of one.
  *
  *   The boundary. No PostgreSQL error is ever raised while the library is
  *   running (its Lua uses longjmp of its own): the allocator hook never
@@ -55,6 +58,7 @@
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "storage/proc.h"
+#include "tcop/pquery.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
 #include "utils/guc.h"
@@ -203,6 +207,31 @@ shown_file(const char *file)
 	return file;
 }
 
+/* A text of the library -- a message, a decision's JSON -- with the files
+ * it names relative to dir (leeway.playbook_dir), as shown_file names
+ * them: a Lua error says "(at card-issuer/spend.lua:24)", as `leeway
+ * decide` run in that directory does, and SQL users never see where the
+ * server keeps its playbooks. */
+static char *
+dir_taken_out(const char *text, const char *dir)
+{
+	size_t		n = dir ? strlen(dir) : 0;
+	const char *p = text;
+	const char *hit;
+	StringInfoData out;
+
+	initStringInfo(&out);
+	while (n > 0 && (hit = strstr(p, dir)) != NULL)
+	{
+		appendBinaryStringInfo(&out, p, hit - p);
+		if (hit[n] != '/')
+			appendBinaryStringInfo(&out, hit, n);
+		p = hit + n + (hit[n] == '/');
+	}
+	appendStringInfoString(&out, p);
+	return out.data;
+}
+
 /* ------------------------------------------------------------------------
  * Reports: a load that failed, as one ereport
  */
@@ -227,11 +256,11 @@ format_errors(const lw_report *r, char *buf, size_t size, char *detail, size_t d
 			break;
 		if (d->line > 0)
 			snprintf(out, room, "%s%s:%d:%d: %s%s%s%s", shown > 1 ? "\n" : "",
-					 shown_file(d->file), d->line, d->column, d->message,
+					 shown_file(d->file), d->line, d->column, dir_taken_out(d->message, playbook_dir),
 					 d->rule ? " [rule " : "", d->rule ? d->rule : "", d->rule ? "]" : "");
 		else
 			snprintf(out, room, "%s%s: %s%s%s%s", shown > 1 ? "\n" : "",
-					 shown_file(d->file), d->message,
+					 shown_file(d->file), dir_taken_out(d->message, playbook_dir),
 					 d->rule ? " [rule " : "", d->rule ? d->rule : "", d->rule ? "]" : "");
 		shown++;
 	}
@@ -552,6 +581,8 @@ typedef struct CallSite
 	Bundle	   *bundle;
 	char	   *name;			/* the name it was looked up by */
 	int			len;
+	LocalTransactionId query_lxid;	/* the query it was looked up in */
+	TimestampTz query_start;
 	MemoryContextCallback release;
 	char		day[16];		/* as_of for cases without a date */
 	TimestampTz day_of;			/* the transaction start it was computed for */
@@ -567,6 +598,15 @@ callsite_release(void *arg)
 	cs->bundle = NULL;
 }
 
+/* When the query running now started: its portal's creation (a cursor's
+ * FETCHes share the DECLARE's), else the statement's (a parallel worker,
+ * the planner). */
+static TimestampTz
+query_start(void)
+{
+	return ActivePortal ? ActivePortal->creation_time : GetCurrentStatementStartTimestamp();
+}
+
 static CallSite *
 callsite_bundle(FunctionCallInfo fcinfo, text *name)
 {
@@ -574,6 +614,7 @@ callsite_bundle(FunctionCallInfo fcinfo, text *name)
 	const char *s = VARDATA_ANY(name);
 	int			len = VARSIZE_ANY_EXHDR(name);
 	char	   *cname;
+	Bundle	   *b;
 
 	if (cs == NULL)
 	{
@@ -583,20 +624,21 @@ callsite_bundle(FunctionCallInfo fcinfo, text *name)
 		MemoryContextRegisterResetCallback(fcinfo->flinfo->fn_mcxt, &cs->release);
 		fcinfo->flinfo->fn_extra = cs;
 	}
-	if (cs->bundle && cs->len == len && memcmp(cs->name, s, len) == 0)
+	if (cs->bundle && cs->len == len && memcmp(cs->name, s, len) == 0 &&
+		cs->query_lxid == MyProc->lxid && cs->query_start == query_start())
 		return cs;
 	if (memchr(s, '\0', len))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("a playbook name cannot contain a NUL character")));
 	cname = text_to_cstring(name);
+	b = bundle_get(cname);
+	b->refs++;
 	if (cs->bundle)
-	{
 		bundle_unref(cs->bundle);
-		cs->bundle = NULL;
-	}
-	cs->bundle = bundle_get(cname);
-	cs->bundle->refs++;
+	cs->bundle = b;
+	cs->query_lxid = MyProc->lxid;
+	cs->query_start = query_start();
 	if (cs->name)
 		pfree(cs->name);
 	cs->name = MemoryContextStrdup(fcinfo->flinfo->fn_mcxt, cname);
@@ -718,10 +760,10 @@ read_plain_case(lw_case *kase, const lw_playbook *pb, Jsonb *jb)
 }
 
 /* Decide the row's case; returns the decision (in the bundle's engine,
- * valid until the next decision there) and the engine in *engine. Returns
+ * valid until the next decision there) and the bundle in *bundle. Returns
  * NULL when the playbook or the case is NULL (the result is NULL then). */
 static const lw_decision *
-decide_row(FunctionCallInfo fcinfo, lw_engine **engine)
+decide_row(FunctionCallInfo fcinfo, Bundle **bundle)
 {
 	CallSite   *cs;
 	Bundle	   *b;
@@ -814,11 +856,11 @@ decide_row(FunctionCallInfo fcinfo, lw_engine **engine)
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 					 errmsg("%s:%d:%d: %s [rule %s]", shown_file(e->file), e->line, e->column,
-							e->message, e->rule ? e->rule : "?"),
+							dir_taken_out(e->message, b->dir), e->rule ? e->rule : "?"),
 					 errhint("Lua's time budget is leeway.lua_millis (now %d ms); its instruction and memory budgets are the engine's defaults.",
 							 lua_millis)));
 	}
-	*engine = b->engine;
+	*bundle = b;
 	return d;
 }
 
@@ -831,26 +873,33 @@ PG_FUNCTION_INFO_V1(leeway_playbooks);
 Datum
 leeway_decide(PG_FUNCTION_ARGS)
 {
-	lw_engine  *e;
-	const lw_decision *d = decide_row(fcinfo, &e);
+	Bundle	   *b;
+	const lw_decision *d = decide_row(fcinfo, &b);
 	const char *json;
+	const char *errors = NULL;
 
 	if (d == NULL)
 		PG_RETURN_NULL();
-	json = lw_decision_json(e, d, 0, NULL);
+	json = lw_decision_json(b->engine, d, 0, NULL);
 	if (json == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_OUT_OF_MEMORY),
 				 errmsg("out of memory writing a decision as JSON")));
 	json = pg_any_to_server(json, strlen(json), PG_UTF8);
+	/* the files errors name, relative to leeway.playbook_dir: "errors" is
+	 * the decision's last key, so its last unescaped occurrence */
+	for (const char *p = json; d->n_errors > 0 && (p = strstr(p, "\"errors\":")) != NULL; p++)
+		errors = p;
+	if (errors)
+		json = psprintf("%.*s%s", (int) (errors - json), json, dir_taken_out(errors, b->dir));
 	return DirectFunctionCall1(jsonb_in, CStringGetDatum(json));
 }
 
 Datum
 leeway_outcome(PG_FUNCTION_ARGS)
 {
-	lw_engine  *e;
-	const lw_decision *d = decide_row(fcinfo, &e);
+	Bundle	   *b;
+	const lw_decision *d = decide_row(fcinfo, &b);
 
 	if (d == NULL)
 		PG_RETURN_NULL();
@@ -860,8 +909,8 @@ leeway_outcome(PG_FUNCTION_ARGS)
 Datum
 leeway_goodwill(PG_FUNCTION_ARGS)
 {
-	lw_engine  *e;
-	const lw_decision *d = decide_row(fcinfo, &e);
+	Bundle	   *b;
+	const lw_decision *d = decide_row(fcinfo, &b);
 
 	if (d == NULL || d->goodwill.amount.currency == NULL)
 		PG_RETURN_NULL();
@@ -905,7 +954,7 @@ leeway_check(PG_FUNCTION_ARGS)
 		nulls[3] = d->line == 0;
 		nulls[4] = d->rule == NULL;
 		values[4] = d->rule ? CStringGetTextDatum(d->rule) : (Datum) 0;
-		values[5] = CStringGetTextDatum(d->message);
+		values[5] = CStringGetTextDatum(dir_taken_out(d->message, playbook_dir));
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	lw_report_free(r);
