@@ -23,7 +23,9 @@
  *   query using it ends. A call site that outlives its query -- PL/pgSQL
  *   keeps a function's simple expressions for the whole transaction --
  *   looks its bundle up again in the next one. So an edited playbook is
- *   picked up by the next statement and never in the middle of one.
+ *   picked up by the next statement and never in the middle of one. In a
+ *   parallel query, where the leader and every worker load bundles for
+ *   themselves, a bundle edited since the statement began is an error.
  *
  *   The boundary. No PostgreSQL error is ever raised while the library is
  *   running (its Lua uses longjmp of its own): the allocator hook never
@@ -434,13 +436,21 @@ bundle_recompiles_alike(const Bundle *b)
 	return same;
 }
 
+/* The file of the bundle's source i: its path is relative to the
+ * playbook's folder. */
+static void
+source_file(const Bundle *b, size_t i, char *path, size_t size)
+{
+	const char *slash = strrchr(b->path, '/');
+
+	snprintf(path, size, "%.*s/%s", (int) (slash - b->path), b->path,
+			 lw_playbook_source_path(b->pb, i));
+}
+
 /* Does every source of the bundle still have the bytes it was built from? */
 static bool
 bundle_unchanged(const Bundle *b)
 {
-	const char *slash = strrchr(b->path, '/');
-	int			dirlen = (int) (slash - b->path);
-
 	if (strcmp(b->dir, playbook_dir) != 0)
 		return false;
 	for (size_t i = 0; i < lw_playbook_source_count(b->pb); i++)
@@ -450,8 +460,7 @@ bundle_unchanged(const Bundle *b)
 	{
 		char		path[MAXPGPATH];
 
-		snprintf(path, sizeof path, "%.*s/%s", dirlen, b->path,
-				 lw_playbook_source_path(b->pb, i));
+		source_file(b, i, path, sizeof path);
 		if (!source_unchanged(path, lw_playbook_source_digest(b->pb, i)))
 			return false;
 	}
@@ -464,9 +473,6 @@ bundle_unchanged(const Bundle *b)
 static bool
 bundle_may_run_lua(const Bundle *b)
 {
-	const char *slash = strrchr(b->path, '/');
-	int			dirlen = (int) (slash - b->path);
-
 	for (size_t i = 0; i < lw_playbook_source_count(b->pb); i++)
 	{
 		char		path[MAXPGPATH];
@@ -480,7 +486,7 @@ bundle_may_run_lua(const Bundle *b)
 		if (!(n_source > 5 && strcmp(source + n_source - 5, ".yaml") == 0) &&
 			!(n_source > 4 && strcmp(source + n_source - 4, ".yml") == 0))
 			return true;
-		snprintf(path, sizeof path, "%.*s/%s", dirlen, b->path, source);
+		source_file(b, i, path, sizeof path);
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
 			return true;
@@ -500,6 +506,29 @@ bundle_may_run_lua(const Bundle *b)
 		}
 		close(fd);
 		if (n < 0)
+			return true;
+	}
+	return false;
+}
+
+/* Was a source file of the bundle changed after the statement began?
+ * (Sources from a rule-set folder, whose place only the library knows,
+ * are not looked at.) */
+static bool
+bundle_edited_this_statement(const Bundle *b)
+{
+	TimestampTz start = GetCurrentStatementStartTimestamp();
+
+	for (size_t i = 0; i < lw_playbook_source_count(b->pb); i++)
+	{
+		char		path[MAXPGPATH];
+		struct stat st;
+
+		if (strncmp(lw_playbook_source_path(b->pb, i), "<rules>/", 8) == 0)
+			continue;
+		source_file(b, i, path, sizeof path);
+		if (stat(path, &st) != 0 ||
+			time_t_to_timestamptz(st.st_mtim.tv_sec) + st.st_mtim.tv_nsec / 1000 >= start)
 			return true;
 	}
 	return false;
@@ -536,6 +565,22 @@ bundle_load(const char *name)
 		ereport(ERROR,
 				(errcode(ERRCODE_OUT_OF_MEMORY),
 				 errmsg("out of memory loading playbook \"%s\"", name)));
+	}
+	/*
+	 * In a parallel query the leader and each worker load the bundle for
+	 * themselves, each when it first needs it. An edit that lands in
+	 * between would have them decide with different versions, so a bundle
+	 * edited since the statement began is an error there: run it again.
+	 */
+	if (IsInParallelMode() && bundle_edited_this_statement(b))
+	{
+		bundle_free(b);
+		ereport(ERROR,
+				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+				 errmsg("playbook \"%s\" was edited while this statement ran in parallel", name),
+				 errdetail("Its parallel workers could decide with another version of it than the leader."),
+				 errhint("Run the statement again. To switch versions in one step, deploy each version "
+						 "to a folder of its own and change leeway.playbook_dir.")));
 	}
 	b->lua = bundle_may_run_lua(b);
 	b->loaded_at = GetCurrentTimestamp();
