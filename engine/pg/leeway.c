@@ -310,7 +310,7 @@ load_playbook(const char *name, const char *path, MemoryContext cxt, lw_report *
 				 errmsg("out of memory loading playbook \"%s\"", name)));
 	if (rc == LW_ERR_IO)
 		ereport(ERROR,
-				(errcode_for_file_access(),
+				(errcode(ERRCODE_IO_ERROR),	/* errno is the library's by now */
 				 errmsg("cannot read playbook \"%s\": %s", name, first)));
 	ereport(ERROR,
 			(errcode(ERRCODE_CONFIG_FILE_ERROR),
