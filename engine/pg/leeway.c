@@ -212,8 +212,8 @@ shown_file(const char *file)
 /* A text of the library -- a message, a decision's JSON -- with the files
  * it names relative to dir (leeway.playbook_dir), as shown_file names
  * them: a Lua error says "(at card-issuer/spend.lua:24)", as `leeway
- * decide` run in that directory does, and SQL users never see where the
- * server keeps its playbooks. */
+ * decide` run in that directory does: a decision reads the same wherever
+ * a server keeps its playbooks. */
 static char *
 dir_taken_out(const char *text, const char *dir)
 {
