@@ -1,9 +1,11 @@
 -- The per-backend cache: an edited playbook -- any file of its bundle -- is
 -- picked up by the next statement, never in the middle of one.
+-- (Each program run by COPY TO PROGRAM here reads the row COPY writes
+-- first: one that ended before it was written would break the pipe.)
 CREATE FUNCTION pg_temp.edit(file text, sed text) RETURNS int LANGUAGE plpgsql AS $$
 BEGIN
     EXECUTE format('COPY (SELECT 1) TO PROGRAM %L',
-                   format('sed -i %s %s', quote_literal(sed),
+                   format('cat >/dev/null && sed -i %s %s', quote_literal(sed),
                           current_setting('leeway.playbook_dir') || '/pgtest-edit/' || file));
     RETURN 1;
 END $$;
@@ -64,7 +66,7 @@ SELECT digest AS rules_digest, loaded_at AS rules_loaded FROM leeway.playbooks()
 SELECT leeway.goodwill('pgtest-rules', '{}');
 SELECT digest = :'rules_digest' AS same_digest, loaded_at = :'rules_loaded' AS not_reloaded
 FROM leeway.playbooks() WHERE name = 'pgtest-rules';
-COPY (SELECT 1) TO PROGRAM 'sed -i s/3.00/4.00/ "$LEEWAY_RULES_PATH/pgtest-fee.lua"';
+COPY (SELECT 1) TO PROGRAM 'cat >/dev/null && sed -i s/3.00/4.00/ "$LEEWAY_RULES_PATH/pgtest-fee.lua"';
 SELECT leeway.goodwill('pgtest-rules', '{}');
 SELECT digest <> :'rules_digest' AS new_digest FROM leeway.playbooks() WHERE name = 'pgtest-rules';
 

@@ -28,7 +28,7 @@ SELECT leeway.outcome('telecom/cases', '{}');
 -- a playbook the server cannot read: 58030
 DO $do$
 BEGIN
-    EXECUTE format($$COPY (SELECT 1) TO PROGRAM 'mkdir %1$s && cp %2$s %1$s/ && chmod 000 %1$s/playbook.yaml'$$,
+    EXECUTE format($$COPY (SELECT 1) TO PROGRAM 'cat >/dev/null && mkdir %1$s && cp %2$s %1$s/ && chmod 000 %1$s/playbook.yaml'$$,
                    current_setting('leeway.playbook_dir') || '/pgtest-unreadable',
                    current_setting('leeway.playbook_dir') || '/telecom/playbook.yaml');
 END $do$;
