@@ -93,7 +93,10 @@ install: leeway leeway_static leeway_shared leeway_lua
 	@if [ -z "$(DESTDIR)" ]; then ldconfig 2>/dev/null || true; fi
 
 # Removes the files install writes, and the leeway folders under share if
-# they are then empty; the standard folders (bin, lib, ...) stay.
+# they are then empty. The folders other software shares (bin, lib,
+# lib/lua/5.4, share/man/man1, ...) stay, even when install created them and
+# they are now empty, as automake's uninstall leaves them: whether another
+# program has put a file there since is not ours to know.
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/leeway \
 	    $(DESTDIR)$(LIBDIR)/libleeway.so.$(VERSION) \
@@ -109,3 +112,5 @@ uninstall:
 	    $(DESTDIR)$(MANDIR)/man3/$(MAN3) \
 	    $(DESTDIR)$(MANDIR)/man5/$(MAN5)
 	rmdir $(DESTDIR)$(RULESDIR) $(DESTDIR)$(DATADIR)/leeway 2>/dev/null || true
+	@# and the dynamic linker's cache forgets libleeway.so.$(SOMAJOR)
+	@if [ -z "$(DESTDIR)" ]; then ldconfig 2>/dev/null || true; fi
