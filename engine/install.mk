@@ -90,7 +90,8 @@ install: leeway leeway_static leeway_shared leeway_lua
 	$(INSTALL) -m 644 ../docs/man/$(MAN3) $(DESTDIR)$(MANDIR)/man3/$(MAN3)
 	$(INSTALL) -m 644 ../docs/man/$(MAN5) $(DESTDIR)$(MANDIR)/man5/$(MAN5)
 	@# a real install (not a staged one) updates the dynamic linker's cache
-	@if [ -z "$(DESTDIR)" ]; then ldconfig 2>/dev/null || true; fi
+	@# (ldconfig is in /sbin, which `su` without `-` leaves off PATH)
+	@if [ -z "$(DESTDIR)" ]; then PATH="$$PATH:/usr/sbin:/sbin" ldconfig 2>/dev/null || true; fi
 
 # Removes the files install writes, and the leeway folders under share if
 # they are then empty. The folders other software shares (bin, lib,
@@ -113,4 +114,4 @@ uninstall:
 	    $(DESTDIR)$(MANDIR)/man5/$(MAN5)
 	rmdir $(DESTDIR)$(RULESDIR) $(DESTDIR)$(DATADIR)/leeway 2>/dev/null || true
 	@# and the dynamic linker's cache forgets libleeway.so.$(SOMAJOR)
-	@if [ -z "$(DESTDIR)" ]; then ldconfig 2>/dev/null || true; fi
+	@if [ -z "$(DESTDIR)" ]; then PATH="$$PATH:/usr/sbin:/sbin" ldconfig 2>/dev/null || true; fi
