@@ -21,23 +21,23 @@ static void usage(FILE *f)
           "         [--role ROLE] [--trace] [--format json|text] [--compact]\n"
           "         [--set path=value ...] [--log FILE] " BUDGET_USAGE "\n"
           "  leeway test [--coverage] [-v] PATH...  run playbook tests; last line: N passed, N failed\n"
-          "  (decide, test, replay and repl take " BUDGET_USAGE ",\n"
+          "  (decide, test, replay, serve and repl take " BUDGET_USAGE ",\n"
           "   the budgets of Lua scripts per decision)\n"
           "  leeway replay PLAYBOOK INPUT.jsonl|-  decide every line (cases or decision-log\n"
           "         records) and summarise what changed\n"
           "         [--against OLD_PLAYBOOK] [-j THREADS] [-o DECISIONS.jsonl]\n"
           "         [--format text|json] [--fail-on-change] [--max-line BYTES]\n"
           "  leeway serve [--listen ADDR:PORT] PLAYBOOK...  decisions over HTTP (docs/service.md)\n"
-          "         [--log FILE] [--max-body BYTES] [--max-connections N] [--timeout S]\n"
-          "         [--token-file FILE] [--tls-cert FILE --tls-key FILE] [--threads N]\n"
+          "         [--log FILE] [--log-buffer BYTES] [--log-wait MS] [--max-body BYTES]\n"
+          "         [--max-connections N] [--timeout S] [--token-file FILE]\n"
+          "         [--tls-cert FILE --tls-key FILE] [--threads N]\n"
           "  leeway repl [PLAYBOOK]              the trainer's REPL (reads stdin when not a tty)\n"
           "  leeway doc PLAYBOOK [--format html|md] [--lang LANGUAGE]  the staff handbook\n"
           "  leeway version\n"
           "\n"
           "Exit status: 0 done, 1 tests failed, check found errors (--strict: or\n"
-          "warnings) or replay\n"
-          "--fail-on-change saw a change, 2 usage error or a playbook that cannot be\n"
-          "loaded, 130 replay stopped by Ctrl-C. More: man leeway.\n",
+          "warnings) or replay --fail-on-change saw a change, 2 usage error or a\n"
+          "playbook that cannot be loaded, 130 replay stopped by Ctrl-C. More: man leeway.\n",
           f);
 }
 
