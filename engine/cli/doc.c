@@ -48,6 +48,7 @@ int cmd_doc(int argc, char **argv)
     if (rc == LW_OK) {
         if (fwrite(text, 1, len, stdout) != len || fflush(stdout) != 0) {
             perror("leeway doc: writing the handbook");
+            clearerr(stdout); /* said: main need not say it again */
             status = EXIT_USAGE; /* a file that cannot be written, as elsewhere */
         }
     } else {
