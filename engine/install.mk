@@ -49,6 +49,11 @@ MAN5  := leeway-playbook.5
 # `pkg-config --define-variable=prefix=DIR` can point it at a staged copy.
 under_prefix = $(patsubst $(PREFIX)/%,$${prefix}/%,$(1))
 
+# A real install or uninstall (not a staged one) updates the dynamic
+# linker's cache. ldconfig is in /sbin, which `su` without `-` leaves off
+# PATH.
+update_ld_cache = if [ -z "$(DESTDIR)" ]; then PATH="$$PATH:/usr/sbin:/sbin" ldconfig 2>/dev/null || true; fi
+
 .PHONY: install uninstall FORCE
 
 # ---------------------------------------------------------------------------
@@ -89,9 +94,7 @@ install: leeway leeway_static leeway_shared leeway_lua
 	$(INSTALL) -m 644 ../docs/man/$(MAN1) $(DESTDIR)$(MANDIR)/man1/$(MAN1)
 	$(INSTALL) -m 644 ../docs/man/$(MAN3) $(DESTDIR)$(MANDIR)/man3/$(MAN3)
 	$(INSTALL) -m 644 ../docs/man/$(MAN5) $(DESTDIR)$(MANDIR)/man5/$(MAN5)
-	@# a real install (not a staged one) updates the dynamic linker's cache
-	@# (ldconfig is in /sbin, which `su` without `-` leaves off PATH)
-	@if [ -z "$(DESTDIR)" ]; then PATH="$$PATH:/usr/sbin:/sbin" ldconfig 2>/dev/null || true; fi
+	@$(update_ld_cache)
 
 # Removes the files install writes, and the leeway folders under share if
 # they are then empty. The folders other software shares (bin, lib,
@@ -113,5 +116,4 @@ uninstall:
 	    $(DESTDIR)$(MANDIR)/man3/$(MAN3) \
 	    $(DESTDIR)$(MANDIR)/man5/$(MAN5)
 	rmdir $(DESTDIR)$(RULESDIR) $(DESTDIR)$(DATADIR)/leeway 2>/dev/null || true
-	@# and the dynamic linker's cache forgets libleeway.so.$(SOMAJOR)
-	@if [ -z "$(DESTDIR)" ]; then PATH="$$PATH:/usr/sbin:/sbin" ldconfig 2>/dev/null || true; fi
+	@$(update_ld_cache)
