@@ -70,7 +70,9 @@ struct lua_engine {
     pthread_t wd;
     bool wd_exists;
     atomic_bool wd_running, wd_stop, armed;
+    atomic_bool late;              /* the hook runs after every instruction */
     atomic_int_fast64_t run_start; /* ns, 0 when no script runs */
+    atomic_int_fast64_t deadline;  /* ns: when the running call's time is up */
 };
 
 static int64_t now_ns(void)
@@ -121,8 +123,12 @@ static void *lua_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 
 /* ----------------------------------------------------------------------
 ** The watchdog: checks every millisecond whether a script has been running
-** for a millisecond or more, and if so arms the budget hook. It ends after
-** 200 ms without scripts and is started again when needed.
+** for a millisecond or more, and if so arms the budget hook (every 1000
+** instructions). Once the time budget is spent it sets the hook to run after
+** every instruction, so the script stops at the next instruction whatever
+** one instruction costs (a library call on a long string takes up to a few
+** hundred ms; 1000 of them would take minutes). It ends after 200 ms without
+** scripts and is started again when needed.
 */
 /* Raise the budget error if the instructions counted so far, or the time
 ** spent, are over budget; a spent budget is final (pcall may not catch it). */
@@ -145,7 +151,7 @@ static void budget_hook(lua_State *L, lua_Debug *ar)
 {
     (void)ar;
     lua_engine *le = LE(L);
-    le->instructions += 1000;
+    le->instructions += lua_gethookcount(L);
     budget_check(L, le);
 }
 
@@ -183,7 +189,12 @@ static void *watchdog(void *arg)
             continue;
         }
         idle = 0;
-        if (now_ns() - start >= 1000000 && !atomic_load(&le->armed)) {
+        int64_t now = now_ns();
+        if (now >= atomic_load(&le->deadline) && !atomic_load(&le->late)) {
+            atomic_store(&le->late, true);
+            atomic_store(&le->armed, true);
+            lua_sethook(le->L, budget_hook, LUA_MASKCOUNT, 1);
+        } else if (now - start >= 1000000 && !atomic_load(&le->armed)) {
             atomic_store(&le->armed, true);
             lua_sethook(le->L, budget_hook, LUA_MASKCOUNT, 1000);
         }
@@ -1008,10 +1019,12 @@ static int budgeted_call(lua_engine *le, int nargs)
     watchdog_ensure(le);
     le->exhausted = false;
     int64_t t0 = now_ns();
+    atomic_store(&le->deadline, t0 + budget_ns(le) - le->spent_ns);
     atomic_store(&le->run_start, t0);
     int rc = lua_pcall(L, nargs, 1, -(nargs + 2));
     atomic_store(&le->run_start, 0);
     le->spent_ns += now_ns() - t0;
+    atomic_store(&le->late, false);
     if (atomic_exchange(&le->armed, false))
         lua_sethook(L, NULL, 0, 0);
     return rc;
