@@ -128,9 +128,9 @@ static void *lua_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 ** for a millisecond or more, and if so arms the budget hook (every 1000
 ** instructions). Once the time budget is spent it sets the hook to run after
 ** every instruction, so the script stops at the next instruction whatever
-** one instruction costs (a library call on a long string takes up to a few
-** hundred ms; 1000 of them would take minutes). It ends after 200 ms without
-** scripts and is started again when needed.
+** one instruction costs (a library call on a long text takes up to about
+** 0.1 s; 1000 of them, between two runs of the hook, would take minutes). It
+** ends after 200 ms without scripts and is started again when needed.
 */
 /* Raise the budget error if the instructions counted so far, or the time
 ** spent, are over budget; a spent budget is final (pcall may not catch it). */
