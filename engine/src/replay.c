@@ -208,7 +208,7 @@ static bool same_policy(const lw_policy_result *a, const lw_policy_result *b)
 {
     return same(a->outcome, b->outcome) && same(a->exception, b->exception) &&
            a->discretionary == b->discretionary && same(a->needs_role, b->needs_role) &&
-           same(a->reason, b->reason) && same(a->say, b->say) && same_requires(a, b);
+           same(a->escalate_to, b->escalate_to) && same(a->reason, b->reason) && same(a->say, b->say) && same_requires(a, b);
 }
 
 static const lw_policy_result *policy_in(const lw_decision *d, const char *id)
@@ -290,10 +290,11 @@ static bool differs(lw_replay *r, const lw_decision *b, const lw_decision *a, bo
             why(r, explain, "policy %s: %s -> %s", pb->id, policy_words(pb, x, sizeof x),
                 policy_words(pa, y, sizeof y));
         else
-            why(r, explain, "policy %s: %s%s%s%s%schanged", pb->id,
+            why(r, explain, "policy %s: %s%s%s%s%s%schanged", pb->id,
                 !same(pb->reason, pa->reason) ? "reason " : "",
                 !same(pb->say, pa->say) ? "say " : "",
                 !same(pb->needs_role, pa->needs_role) ? "needs_role " : "",
+                !same(pb->escalate_to, pa->escalate_to) ? "escalate_to " : "",
                 pb->discretionary != pa->discretionary ? "discretionary " : "",
                 !same_requires(pb, pa) ? "requires " : "");
     }

@@ -437,6 +437,47 @@ static void test_replay_summary(void **state)
     tu_fix_close(&b);
 }
 
+/* Where an escalation goes is part of its policy entry: a new escalate_to:
+** changes the decision even when nothing else does. */
+#define ESCALATING_PLAYBOOK(to)                                                               \
+    "playbook: escalating\n"                                                                  \
+    "version: \"1\"\n"                                                                        \
+    "currency: EUR\n"                                                                         \
+    "facts:\n"                                                                                \
+    "  claim: { type: enum, values: [documented, claimed] }\n"                                \
+    "  staff.role: { type: role }\n"                                                          \
+    "roles:\n"                                                                                \
+    "  - { id: agent, goodwill_limit: 20 EUR }\n"                                             \
+    "  - { id: lead, goodwill_limit: 100 EUR, may_override: [refund] }\n"                     \
+    "  - { id: manager, goodwill_limit: 500 EUR, may_override: [refund] }\n"                  \
+    "policies:\n"                                                                             \
+    "  - id: refund\n"                                                                        \
+    "    applies: claim == claimed\n"                                                         \
+    "    outcome: escalate\n"                                                                 \
+    "    escalate_to: " to "\n"
+
+static void test_replay_escalate_to_changes(void **state)
+{
+    (void)state;
+    tu_fix a, b;
+    tu_fix_open(&a, ESCALATING_PLAYBOOK("lead"));
+    tu_fix_open(&b, ESCALATING_PLAYBOOK("manager"));
+    tu_set(a.c, "claim", "claimed", NULL);
+    tu_set(b.c, "claim", "claimed", NULL);
+    const lw_decision *da = tu_decide_opt(&a, "agent", 0);
+    const lw_decision *db = tu_decide_opt(&b, "agent", 0);
+    assert_string_equal(da->policies[0].escalate_to, "lead");
+    assert_string_equal(db->policies[0].escalate_to, "manager");
+    assert_string_equal(da->outcome, db->outcome);
+    lw_replay *r = lw_replay_new(NULL, 1);
+    assert_int_equal(lw_replay_add(r, 1, da, db, b.c), 1);
+    assert_int_equal(lw_replay_add(r, 2, da, da, a.c), 0);
+    assert_non_null(strstr(lw_replay_json(r, NULL), "\"policy refund: escalate_to changed\""));
+    lw_replay_free(r);
+    tu_fix_close(&a);
+    tu_fix_close(&b);
+}
+
 static void test_replay_empty(void **state)
 {
     (void)state;
@@ -461,6 +502,7 @@ int main(void)
         cmocka_unit_test(test_log_record_with_given_id),
         cmocka_unit_test(test_log_append_one_write_per_line),
         cmocka_unit_test(test_replay_summary),
+        cmocka_unit_test(test_replay_escalate_to_changes),
         cmocka_unit_test(test_replay_empty),
     };
     int failed = cmocka_run_group_tests_name("bundle", bundle, bundle_setup, bundle_teardown);
