@@ -153,8 +153,9 @@ static bool out_put(batch *b, const char *s, size_t n)
 }
 
 /* Read one line into c (and, with --against, into co): the case, the
-** record's role, and the logged decision when there is no old playbook. */
-static void read_line(replay_run *R, lw_engine *eo, lw_case *c, lw_case *co, long line,
+** record's role, and the logged decision when there is no old playbook.
+** False when the line cannot be read (c and co then hold its problem). */
+static bool read_line(replay_run *R, lw_engine *eo, lw_case *c, lw_case *co, long line,
                       const char *text, const line_ref *l, const lw_decision **logged,
                       const char **role)
 {
@@ -171,7 +172,7 @@ static void read_line(replay_run *R, lw_engine *eo, lw_case *c, lw_case *co, lon
         line_problem(R, c, line, msg);
         if (co)
             line_problem(R, co, line, msg);
-        return;
+        return false;
     }
     tl_bump.used = 0;
     const char *err = NULL;
@@ -183,6 +184,7 @@ static void read_line(replay_run *R, lw_engine *eo, lw_case *c, lw_case *co, lon
         *logged = NULL;
         *role = NULL;
     }
+    return !err;
 }
 
 typedef struct worker {
@@ -229,13 +231,13 @@ static void *work(void *arg)
             long line = b->first + (long)i;
             const lw_decision *logged, *before = NULL, *after;
             const char *role;
-            read_line(R, eo, c, co, line, b->in + l->off, l, &logged, &role);
+            bool readable = read_line(R, eo, c, co, line, b->in + l->off, l, &logged, &role);
             lw_decide_options opt = {role, 0};
-            if (co) {
+            /* a line that cannot be read has nothing to compare, in either mode */
+            if (co && readable)
                 ok = lw_decide(eo, R->old, co, &opt, &before) == LW_OK;
-            } else {
+            else if (!co)
                 before = logged;
-            }
             ok = ok && lw_decide(en, R->pb, c, &opt, &after) == LW_OK;
             size_t jl = 0;
             const char *json = ok ? lw_decision_json(en, after, 0, &jl) : NULL;

@@ -493,7 +493,9 @@ int lw_replay_add(lw_replay *r, long line, const lw_decision *before, const lw_d
         return LW_ERR_ARG;
     r->serial++;
     r->cases++;
-    if (strcmp(after->outcome, "invalid") == 0) {
+    if (strcmp(after->outcome, "invalid") != 0) {
+        see_day(r, after->as_of); /* an invalid case was not decided as of any day */
+    } else {
         r->invalid++;
         if (wants_example(r, r->bad, r->n_bad, line)) {
             r->why.len = 0;
@@ -512,7 +514,6 @@ int lw_replay_add(lw_replay *r, long line, const lw_decision *before, const lw_d
         }
     }
     count_once(r, &r->outcomes, after->outcome);
-    see_day(r, after->as_of);
     currency_sum *sa = sum_for(r, after->goodwill.amount);
     if (sa)
         sa->after_all += after->goodwill.amount.minor;
