@@ -187,6 +187,36 @@ static bool read_line(replay_run *R, lw_engine *eo, lw_case *c, lw_case *co, lon
     return !err;
 }
 
+/* A copy of the invalid decision d whose problems name the input line, as
+** those of a line that cannot be read do: "cases.jsonl:12: customer.tier:
+** the text is not valid UTF-8". One block, freed by the caller; NULL when out
+** of memory. */
+static lw_decision *at_line(const replay_run *R, const lw_decision *d, long line)
+{
+    char at[64];
+    int n = snprintf(at, sizeof at, ":%ld: ", line);
+    size_t name = strlen(R->input_name), size = sizeof(lw_decision);
+    for (size_t i = 0; i < d->n_problems; i++)
+        size += sizeof(char *) + name + (size_t)n + strlen(d->problems[i]) + 1;
+    lw_decision *copy = malloc(size);
+    if (!copy)
+        return NULL;
+    *copy = *d;
+    const char **problems = (const char **)(copy + 1);
+    char *text = (char *)(problems + d->n_problems);
+    for (size_t i = 0; i < d->n_problems; i++) {
+        problems[i] = text;
+        memcpy(text, R->input_name, name);
+        memcpy(text + name, at, (size_t)n);
+        text += name + (size_t)n;
+        size_t k = strlen(d->problems[i]) + 1;
+        memcpy(text, d->problems[i], k);
+        text += k;
+    }
+    copy->problems = problems;
+    return copy;
+}
+
 typedef struct worker {
     replay_run *R;
     lw_replay *sum;
@@ -239,10 +269,14 @@ static void *work(void *arg)
             else if (!co)
                 before = logged;
             ok = ok && lw_decide(en, R->pb, c, &opt, &after) == LW_OK;
+            lw_decision *located = NULL; /* an invalid case's problems, at their line */
+            if (ok && readable && strcmp(after->outcome, "invalid") == 0)
+                ok = (after = located = at_line(R, after, line)) != NULL;
             size_t jl = 0;
             const char *json = ok ? lw_decision_json(en, after, 0, &jl) : NULL;
             ok = json && out_put(b, json, jl) && out_put(b, "\n", 1);
             int ch = ok ? lw_replay_add(w->sum, line, before, after, c) : -1;
+            free(located);
             ok = ch >= 0;
             b->changed += ch == 1;
         }
