@@ -35,9 +35,8 @@ static void usage(FILE *f)
           "  leeway version\n"
           "\n"
           "Exit status: 0 done, 1 tests failed, check found errors (--strict: or\n"
-          "warnings) or replay\n"
-          "--fail-on-change saw a change, 2 usage error or a playbook that cannot be\n"
-          "loaded, 130 replay stopped by Ctrl-C. More: man leeway.\n",
+          "warnings) or replay --fail-on-change saw a change, 2 usage error or a\n"
+          "playbook that cannot be loaded, 130 replay stopped by Ctrl-C. More: man leeway.\n",
           f);
 }
 
