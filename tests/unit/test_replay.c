@@ -5,6 +5,7 @@
 #include "lw_test_util.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -376,6 +377,91 @@ static void test_log_append_one_write_per_line(void **state)
     tu_fix_close(&f);
 }
 
+/* Threads appending records to one O_APPEND file at once never interleave
+** them: each record is one write(2), however long (here over 48 KiB, more
+** than any stdio buffer). */
+enum { APPENDERS = 4, RECORDS_EACH = 50, NOTE_BYTES = 48 * 1024 };
+
+typedef struct appender {
+    const lw_playbook *pb;
+    int fd, id, failed;
+} appender;
+
+static void *append_records(void *arg)
+{
+    appender *a = arg;
+    lw_engine *e = lw_engine_new(NULL);
+    lw_case *c = lw_case_new(a->pb);
+    char *note = malloc(NOTE_BYTES + 1);
+    if (!e || !c || !note)
+        a->failed++;
+    for (int i = 0; i < RECORDS_EACH && !a->failed; i++) {
+        memset(note, 'a' + (a->id * RECORDS_EACH + i) % 26, NOTE_BYTES);
+        note[NOTE_BYTES] = 0;
+        lw_case_reset(c);
+        const lw_decision *d = NULL;
+        if (lw_case_set_string(c, "note", note) != LW_OK ||
+            lw_decide(e, a->pb, c, NULL, &d) != LW_OK ||
+            lw_log_append(e, a->fd, c, d, NULL) != LW_OK)
+            a->failed++;
+    }
+    free(note);
+    lw_case_free(c);
+    lw_engine_free(e);
+    return NULL;
+}
+
+static void test_log_append_concurrent_writers(void **state)
+{
+    (void)state;
+    lw_playbook *pb = tu_load("playbook: notes\n"
+                              "version: \"1\"\n"
+                              "currency: EUR\n"
+                              "facts:\n"
+                              "  note: { type: string }\n");
+    char path[] = "/tmp/leeway_log_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    fd = open(path, O_WRONLY | O_APPEND);
+    assert_true(fd >= 0);
+    appender a[APPENDERS];
+    pthread_t t[APPENDERS];
+    for (int i = 0; i < APPENDERS; i++) {
+        a[i] = (appender){pb, fd, i, 0};
+        assert_int_equal(pthread_create(&t[i], NULL, append_records, &a[i]), 0);
+    }
+    for (int i = 0; i < APPENDERS; i++) {
+        pthread_join(t[i], NULL);
+        assert_int_equal(a[i].failed, 0);
+    }
+    close(fd);
+    /* every line is one whole record: its note is one letter NOTE_BYTES times */
+    FILE *in = fopen(path, "r");
+    assert_non_null(in);
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    int lines = 0;
+    while ((n = getline(&line, &cap, in)) > 0) {
+        lines++;
+        assert_ptr_equal(strstr(line, "{\"log\":1,"), line);
+        assert_int_equal(line[n - 1], '\n');
+        assert_int_equal(line[n - 2], '}');
+        const char *note = strstr(line, "\"case\":{\"note\":\"");
+        assert_non_null(note);
+        note += strlen("\"case\":{\"note\":\"");
+        size_t same = strspn(note, (char[]){note[0], 0});
+        assert_int_equal(same, NOTE_BYTES);
+        assert_int_equal(note[same], '"');
+    }
+    free(line);
+    fclose(in);
+    unlink(path);
+    assert_int_equal(lines, APPENDERS * RECORDS_EACH);
+    lw_playbook_free(pb);
+}
+
 /* ======================================================================
 ** Replay summaries
 */
@@ -501,6 +587,7 @@ int main(void)
         cmocka_unit_test(test_log_record_and_read_back),
         cmocka_unit_test(test_log_record_with_given_id),
         cmocka_unit_test(test_log_append_one_write_per_line),
+        cmocka_unit_test(test_log_append_concurrent_writers),
         cmocka_unit_test(test_replay_summary),
         cmocka_unit_test(test_replay_escalate_to_changes),
         cmocka_unit_test(test_replay_empty),
