@@ -61,6 +61,7 @@ typedef struct replay_run {
     bool out_broken; /* the output was closed (EPIPE): stop quietly */
     bool failed;     /* out of memory or a write error */
     const char *fail_msg;
+    int write_errno, read_errno; /* why the output or the input failed */
     /* progress */
     size_t done_lines;
     off_t in_size, in_read;
@@ -361,8 +362,10 @@ static void *write_batches(void *arg)
             pthread_mutex_lock(&R->mu);
             if (err == EPIPE)
                 R->out_broken = true; /* the reader stops at its next batch */
-            else if (!R->failed)
-                fail_run(R, strerror(err));
+            else if (!R->failed) {
+                R->write_errno = err;
+                fail_run(R, NULL);
+            }
             pthread_mutex_unlock(&R->mu);
         }
         pthread_mutex_lock(&R->mu);
@@ -495,11 +498,14 @@ static bool read_input(replay_run *R, reader *rd)
             if (r <= 0) {
                 more = false;
                 ok = r == 0;
+                R->read_errno = ok ? 0 : errno;
                 break;
             }
             if (!batch_add(b, p, n, too_long)) {
                 more = false;
-                ok = false;
+                pthread_mutex_lock(&R->mu);
+                fail_run(R, "out of memory");
+                pthread_mutex_unlock(&R->mu);
                 break;
             }
             line++;
@@ -705,7 +711,13 @@ int cmd_replay(int argc, char **argv)
         goto out;
     }
     if (!read_ok) {
-        fprintf(stderr, "leeway replay: cannot read '%s': %s\n", R.input_name, strerror(errno));
+        fprintf(stderr, "leeway replay: cannot read '%s': %s\n", R.input_name,
+                strerror(R.read_errno));
+        goto out;
+    }
+    if (R.failed && R.write_errno) {
+        fprintf(stderr, "leeway replay: cannot write '%s': %s\n", out_is_stdout ? "-" : out_path,
+                strerror(R.write_errno));
         goto out;
     }
     if (R.failed) {
