@@ -601,6 +601,19 @@ size_t lw_replay_changed(const lw_replay *r) { return r ? r->changed : 0; }
 ** The summary
 */
 
+static int by_code(const void *a, const void *b)
+{
+    return strcmp(((const currency_sum *)a)->code, ((const currency_sum *)b)->code);
+}
+
+/* Currencies in the order of their codes, not in the order threads met them:
+** the summary is the same whatever the thread count. */
+static void sort_currencies(lw_replay *r)
+{
+    if (r->n_cur > 1)
+        qsort(r->cur, r->n_cur, sizeof *r->cur, by_code);
+}
+
 /* A sum of minor units as a decimal string: "-1234.50". */
 static void put_amount(strbuf *b, __int128 v, int digits, bool sign)
 {
@@ -654,6 +667,7 @@ const char *lw_replay_json(lw_replay *r, size_t *len)
     strbuf *b = &r->out;
     b->len = 0;
     b->failed = false;
+    sort_currencies(r);
     buf_puts(b, "{\"cases\":");
     put_count(b, r->cases);
     buf_puts(b, ",\"invalid\":");
@@ -786,6 +800,7 @@ const char *lw_replay_text(lw_replay *r, size_t *len)
     strbuf *b = &r->out;
     b->len = 0;
     b->failed = false;
+    sort_currencies(r);
     char tmp[160];
     snprintf(tmp, sizeof tmp, "%zu case%s", r->cases, r->cases == 1 ? "" : "s");
     buf_puts(b, tmp);

@@ -564,6 +564,29 @@ static void test_replay_escalate_to_changes(void **state)
     tu_fix_close(&b);
 }
 
+/* Goodwill per currency is listed by currency code, whichever thread (summary)
+** met which currency first: the summary is the same for any -j. */
+static void test_replay_currencies_in_code_order(void **state)
+{
+    (void)state;
+    lw_decision usd = {.outcome = "allow", .goodwill = {.amount = {150, "USD", 2}}};
+    lw_decision eur = {.outcome = "allow", .goodwill = {.amount = {275, "EUR", 2}}};
+    lw_replay *a = lw_replay_new(NULL, 1), *b = lw_replay_new(NULL, 1);
+    assert_int_equal(lw_replay_add(a, 1, &usd, &usd, NULL), 0);
+    assert_int_equal(lw_replay_add(a, 2, &eur, &eur, NULL), 0);
+    assert_int_equal(lw_replay_add(b, 3, &eur, &eur, NULL), 0);
+    assert_int_equal(lw_replay_merge(b, a), LW_OK);
+    const char *want = "\"goodwill\":{\"EUR\":{\"before\":\"5.50\",\"after\":\"5.50\",\"delta\":\"0.00\"},"
+                       "\"USD\":{\"before\":\"1.50\",\"after\":\"1.50\",\"delta\":\"0.00\"}}";
+    /* a met USD first */
+    assert_non_null(strstr(lw_replay_json(a, NULL), "\"goodwill\":{\"EUR\":{\"before\":\"2.75\""));
+    assert_non_null(strstr(lw_replay_json(b, NULL), want));
+    const char *t = lw_replay_text(a, NULL);
+    assert_true(strstr(t, "  EUR") < strstr(t, "  USD"));
+    lw_replay_free(a);
+    lw_replay_free(b);
+}
+
 static void test_replay_empty(void **state)
 {
     (void)state;
@@ -590,6 +613,7 @@ int main(void)
         cmocka_unit_test(test_log_append_concurrent_writers),
         cmocka_unit_test(test_replay_summary),
         cmocka_unit_test(test_replay_escalate_to_changes),
+        cmocka_unit_test(test_replay_currencies_in_code_order),
         cmocka_unit_test(test_replay_empty),
     };
     int failed = cmocka_run_group_tests_name("bundle", bundle, bundle_setup, bundle_teardown);
