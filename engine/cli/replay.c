@@ -622,6 +622,16 @@ int cmd_replay(int argc, char **argv)
     }
     R.in_size = S_ISREG(st.st_mode) ? st.st_size : 0;
     bool out_is_stdout = out_path && strcmp(out_path, "-") == 0;
+    struct stat ost;
+    if (out_path && !out_is_stdout && S_ISREG(st.st_mode) && stat(out_path, &ost) == 0 &&
+        ost.st_dev == st.st_dev && ost.st_ino == st.st_ino) {
+        fprintf(stderr, "leeway replay: the output '%s' is the input: writing it would empty "
+                        "it first; give -o another file\n",
+                out_path);
+        if (in_fd)
+            close(in_fd);
+        return EXIT_USAGE;
+    }
     R.out_fd = !out_path ? -1
                : out_is_stdout
                    ? 1
