@@ -23,7 +23,11 @@
 #include <time.h>
 #include <unistd.h>
 
+/* A batch holds up to BATCH_LINES lines or BATCH_BYTES of them; with many
+** threads (many slots) batches are smaller, so that about IN_FLIGHT_LINES and
+** IN_FLIGHT_BYTES are in the ring whatever the thread count. */
 enum { BATCH_LINES = 1024, BATCH_BYTES = 512 * 1024, MAX_EXAMPLES = 5 };
+enum { IN_FLIGHT_LINES = 8192, IN_FLIGHT_BYTES = 4 << 20, MIN_BATCH_LINES = 16 };
 enum { SLOT_FREE, SLOT_FILLED, SLOT_CLAIMED, SLOT_DONE };
 
 typedef struct line_ref {
@@ -54,7 +58,7 @@ typedef struct replay_run {
     pthread_mutex_t mu;
     pthread_cond_t to_work, to_write, to_read; /* a slot filled, done, free */
     batch *ring;
-    size_t slots;
+    size_t slots, batch_lines, batch_bytes;
     long next_fill, next_claim, next_write; /* batch sequence numbers */
     bool eof;
     int out_fd;
@@ -453,11 +457,11 @@ static int next_line(reader *rd, size_t max, const char **p, size_t *n, size_t *
     }
 }
 
-/* Copy a line into the batch. */
-static bool batch_add(batch *b, const char *p, size_t n, size_t too_long)
+/* Copy a line into the batch (of batch_bytes, unless a line is longer). */
+static bool batch_add(batch *b, size_t batch_bytes, const char *p, size_t n, size_t too_long)
 {
     if (b->in_len + n + 1 > b->in_cap) {
-        size_t cap = b->in_cap ? b->in_cap : BATCH_BYTES + 4096;
+        size_t cap = b->in_cap ? b->in_cap : batch_bytes + 4096;
         while (b->in_len + n + 1 > cap)
             cap *= 2;
         char *q = realloc(b->in, cap);
@@ -491,7 +495,7 @@ static bool read_input(replay_run *R, reader *rd)
         b->n = 0;
         b->in_len = 0;
         b->first = line;
-        while (b->n < BATCH_LINES && b->in_len < BATCH_BYTES) {
+        while (b->n < R->batch_lines && b->in_len < R->batch_bytes) {
             const char *p;
             size_t n, too_long;
             int r = interrupted ? 0 : next_line(rd, R->max_line, &p, &n, &too_long);
@@ -501,7 +505,7 @@ static bool read_input(replay_run *R, reader *rd)
                 R->read_errno = ok ? 0 : errno;
                 break;
             }
-            if (!batch_add(b, p, n, too_long)) {
+            if (!batch_add(b, R->batch_bytes, p, n, too_long)) {
                 more = false;
                 pthread_mutex_lock(&R->mu);
                 fail_run(R, "out of memory");
@@ -649,11 +653,17 @@ int cmd_replay(int argc, char **argv)
     lw_replay *total = lw_replay_new(NULL, MAX_EXAMPLES);
     worker *ws = calloc((size_t)threads, sizeof *ws);
     /* room for every worker's batch, one being read, one being written, and
-    ** a few decided ahead of the writer: about 1 MiB each */
+    ** a few decided ahead of the writer: about 1 MiB each with few threads */
     R.slots = (size_t)threads + 2 + (threads < 4 ? (size_t)threads : 4);
+    R.batch_lines = IN_FLIGHT_LINES / R.slots;
+    R.batch_lines = R.batch_lines > BATCH_LINES       ? BATCH_LINES
+                    : R.batch_lines < MIN_BATCH_LINES ? MIN_BATCH_LINES
+                                                      : R.batch_lines;
+    R.batch_bytes = IN_FLIGHT_BYTES / R.slots < BATCH_BYTES ? IN_FLIGHT_BYTES / R.slots
+                                                            : BATCH_BYTES;
     R.ring = calloc(R.slots, sizeof *R.ring);
     for (size_t i = 0; R.ring && i < R.slots; i++)
-        if (!(R.ring[i].lines = malloc(BATCH_LINES * sizeof *R.ring[i].lines)))
+        if (!(R.ring[i].lines = malloc(R.batch_lines * sizeof *R.ring[i].lines)))
             R.failed = true;
     reader rd = {in_fd, malloc((size_t)max_line + 65536), (size_t)max_line + 65536, 0, 0, false};
     if (!pb || (old_path && !old))
