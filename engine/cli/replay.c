@@ -364,9 +364,9 @@ static void *write_batches(void *arg)
         if (R->out_fd >= 0 && !R->out_broken && !write_all(R->out_fd, b->out, b->out_len)) {
             int err = errno;
             pthread_mutex_lock(&R->mu);
-            if (err == EPIPE)
+            if (err == EPIPE) {
                 R->out_broken = true; /* the reader stops at its next batch */
-            else if (!R->failed) {
+            } else if (!R->failed) {
                 R->write_errno = err;
                 fail_run(R, NULL);
             }

@@ -208,7 +208,8 @@ static bool same_policy(const lw_policy_result *a, const lw_policy_result *b)
 {
     return same(a->outcome, b->outcome) && same(a->exception, b->exception) &&
            a->discretionary == b->discretionary && same(a->needs_role, b->needs_role) &&
-           same(a->escalate_to, b->escalate_to) && same(a->reason, b->reason) && same(a->say, b->say) && same_requires(a, b);
+           same(a->escalate_to, b->escalate_to) && same(a->reason, b->reason) &&
+           same(a->say, b->say) && same_requires(a, b);
 }
 
 static const lw_policy_result *policy_in(const lw_decision *d, const char *id)
