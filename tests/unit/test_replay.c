@@ -576,7 +576,8 @@ static void test_replay_currencies_in_code_order(void **state)
     assert_int_equal(lw_replay_add(a, 2, &eur, &eur, NULL), 0);
     assert_int_equal(lw_replay_add(b, 3, &eur, &eur, NULL), 0);
     assert_int_equal(lw_replay_merge(b, a), LW_OK);
-    const char *want = "\"goodwill\":{\"EUR\":{\"before\":\"5.50\",\"after\":\"5.50\",\"delta\":\"0.00\"},"
+    const char *want = "\"goodwill\":{"
+                       "\"EUR\":{\"before\":\"5.50\",\"after\":\"5.50\",\"delta\":\"0.00\"},"
                        "\"USD\":{\"before\":\"1.50\",\"after\":\"1.50\",\"delta\":\"0.00\"}}";
     /* a met USD first */
     assert_non_null(strstr(lw_replay_json(a, NULL), "\"goodwill\":{\"EUR\":{\"before\":\"2.75\""));
