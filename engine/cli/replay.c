@@ -23,7 +23,11 @@
 #include <time.h>
 #include <unistd.h>
 
+/* A batch holds up to BATCH_LINES lines or BATCH_BYTES of them; with many
+** threads (many slots) batches are smaller, so that about IN_FLIGHT_LINES and
+** IN_FLIGHT_BYTES are in the ring whatever the thread count. */
 enum { BATCH_LINES = 1024, BATCH_BYTES = 512 * 1024, MAX_EXAMPLES = 5 };
+enum { IN_FLIGHT_LINES = 8192, IN_FLIGHT_BYTES = 4 << 20, MIN_BATCH_LINES = 16 };
 enum { SLOT_FREE, SLOT_FILLED, SLOT_CLAIMED, SLOT_DONE };
 
 typedef struct line_ref {
@@ -54,13 +58,14 @@ typedef struct replay_run {
     pthread_mutex_t mu;
     pthread_cond_t to_work, to_write, to_read; /* a slot filled, done, free */
     batch *ring;
-    size_t slots;
+    size_t slots, batch_lines, batch_bytes;
     long next_fill, next_claim, next_write; /* batch sequence numbers */
     bool eof;
     int out_fd;
     bool out_broken; /* the output was closed (EPIPE): stop quietly */
     bool failed;     /* out of memory or a write error */
     const char *fail_msg;
+    int write_errno, read_errno; /* why the output or the input failed */
     /* progress */
     size_t done_lines;
     off_t in_size, in_read;
@@ -153,8 +158,9 @@ static bool out_put(batch *b, const char *s, size_t n)
 }
 
 /* Read one line into c (and, with --against, into co): the case, the
-** record's role, and the logged decision when there is no old playbook. */
-static void read_line(replay_run *R, lw_engine *eo, lw_case *c, lw_case *co, long line,
+** record's role, and the logged decision when there is no old playbook.
+** False when the line cannot be read (c and co then hold its problem). */
+static bool read_line(replay_run *R, lw_engine *eo, lw_case *c, lw_case *co, long line,
                       const char *text, const line_ref *l, const lw_decision **logged,
                       const char **role)
 {
@@ -171,7 +177,7 @@ static void read_line(replay_run *R, lw_engine *eo, lw_case *c, lw_case *co, lon
         line_problem(R, c, line, msg);
         if (co)
             line_problem(R, co, line, msg);
-        return;
+        return false;
     }
     tl_bump.used = 0;
     const char *err = NULL;
@@ -183,6 +189,37 @@ static void read_line(replay_run *R, lw_engine *eo, lw_case *c, lw_case *co, lon
         *logged = NULL;
         *role = NULL;
     }
+    return !err;
+}
+
+/* A copy of the invalid decision d whose problems name the input line, as
+** those of a line that cannot be read do: "cases.jsonl:12: customer.tier:
+** the text is not valid UTF-8". One block, freed by the caller; NULL when out
+** of memory. */
+static lw_decision *at_line(const replay_run *R, const lw_decision *d, long line)
+{
+    char at[64];
+    int n = snprintf(at, sizeof at, ":%ld: ", line);
+    size_t name = strlen(R->input_name), size = sizeof(lw_decision);
+    for (size_t i = 0; i < d->n_problems; i++)
+        size += sizeof(char *) + name + (size_t)n + strlen(d->problems[i]) + 1;
+    lw_decision *copy = malloc(size);
+    if (!copy)
+        return NULL;
+    *copy = *d;
+    const char **problems = (const char **)(copy + 1);
+    char *text = (char *)(problems + d->n_problems);
+    for (size_t i = 0; i < d->n_problems; i++) {
+        problems[i] = text;
+        memcpy(text, R->input_name, name);
+        memcpy(text + name, at, (size_t)n);
+        text += name + (size_t)n;
+        size_t k = strlen(d->problems[i]) + 1;
+        memcpy(text, d->problems[i], k);
+        text += k;
+    }
+    copy->problems = problems;
+    return copy;
 }
 
 typedef struct worker {
@@ -229,18 +266,22 @@ static void *work(void *arg)
             long line = b->first + (long)i;
             const lw_decision *logged, *before = NULL, *after;
             const char *role;
-            read_line(R, eo, c, co, line, b->in + l->off, l, &logged, &role);
+            bool readable = read_line(R, eo, c, co, line, b->in + l->off, l, &logged, &role);
             lw_decide_options opt = {role, 0};
-            if (co) {
+            /* a line that cannot be read has nothing to compare, in either mode */
+            if (co && readable)
                 ok = lw_decide(eo, R->old, co, &opt, &before) == LW_OK;
-            } else {
+            else if (!co)
                 before = logged;
-            }
             ok = ok && lw_decide(en, R->pb, c, &opt, &after) == LW_OK;
+            lw_decision *located = NULL; /* an invalid case's problems, at their line */
+            if (ok && readable && strcmp(after->outcome, "invalid") == 0)
+                ok = (after = located = at_line(R, after, line)) != NULL;
             size_t jl = 0;
             const char *json = ok ? lw_decision_json(en, after, 0, &jl) : NULL;
             ok = json && out_put(b, json, jl) && out_put(b, "\n", 1);
             int ch = ok ? lw_replay_add(w->sum, line, before, after, c) : -1;
+            free(located);
             ok = ch >= 0;
             b->changed += ch == 1;
         }
@@ -323,10 +364,12 @@ static void *write_batches(void *arg)
         if (R->out_fd >= 0 && !R->out_broken && !write_all(R->out_fd, b->out, b->out_len)) {
             int err = errno;
             pthread_mutex_lock(&R->mu);
-            if (err == EPIPE)
+            if (err == EPIPE) {
                 R->out_broken = true; /* the reader stops at its next batch */
-            else if (!R->failed)
-                fail_run(R, strerror(err));
+            } else if (!R->failed) {
+                R->write_errno = err;
+                fail_run(R, NULL);
+            }
             pthread_mutex_unlock(&R->mu);
         }
         pthread_mutex_lock(&R->mu);
@@ -414,11 +457,11 @@ static int next_line(reader *rd, size_t max, const char **p, size_t *n, size_t *
     }
 }
 
-/* Copy a line into the batch. */
-static bool batch_add(batch *b, const char *p, size_t n, size_t too_long)
+/* Copy a line into the batch (of batch_bytes, unless a line is longer). */
+static bool batch_add(batch *b, size_t batch_bytes, const char *p, size_t n, size_t too_long)
 {
     if (b->in_len + n + 1 > b->in_cap) {
-        size_t cap = b->in_cap ? b->in_cap : BATCH_BYTES + 4096;
+        size_t cap = b->in_cap ? b->in_cap : batch_bytes + 4096;
         while (b->in_len + n + 1 > cap)
             cap *= 2;
         char *q = realloc(b->in, cap);
@@ -452,18 +495,21 @@ static bool read_input(replay_run *R, reader *rd)
         b->n = 0;
         b->in_len = 0;
         b->first = line;
-        while (b->n < BATCH_LINES && b->in_len < BATCH_BYTES) {
+        while (b->n < R->batch_lines && b->in_len < R->batch_bytes) {
             const char *p;
             size_t n, too_long;
             int r = interrupted ? 0 : next_line(rd, R->max_line, &p, &n, &too_long);
             if (r <= 0) {
                 more = false;
                 ok = r == 0;
+                R->read_errno = ok ? 0 : errno;
                 break;
             }
-            if (!batch_add(b, p, n, too_long)) {
+            if (!batch_add(b, R->batch_bytes, p, n, too_long)) {
                 more = false;
-                ok = false;
+                pthread_mutex_lock(&R->mu);
+                fail_run(R, "out of memory");
+                pthread_mutex_unlock(&R->mu);
                 break;
             }
             line++;
@@ -580,6 +626,16 @@ int cmd_replay(int argc, char **argv)
     }
     R.in_size = S_ISREG(st.st_mode) ? st.st_size : 0;
     bool out_is_stdout = out_path && strcmp(out_path, "-") == 0;
+    struct stat ost;
+    if (out_path && !out_is_stdout && S_ISREG(st.st_mode) && stat(out_path, &ost) == 0 &&
+        ost.st_dev == st.st_dev && ost.st_ino == st.st_ino) {
+        fprintf(stderr, "leeway replay: the output '%s' is the input: writing it would empty "
+                        "it first; give -o another file\n",
+                out_path);
+        if (in_fd)
+            close(in_fd);
+        return EXIT_USAGE;
+    }
     R.out_fd = !out_path ? -1
                : out_is_stdout
                    ? 1
@@ -597,11 +653,17 @@ int cmd_replay(int argc, char **argv)
     lw_replay *total = lw_replay_new(NULL, MAX_EXAMPLES);
     worker *ws = calloc((size_t)threads, sizeof *ws);
     /* room for every worker's batch, one being read, one being written, and
-    ** a few decided ahead of the writer: about 1 MiB each */
+    ** a few decided ahead of the writer: about 1 MiB each with few threads */
     R.slots = (size_t)threads + 2 + (threads < 4 ? (size_t)threads : 4);
+    R.batch_lines = IN_FLIGHT_LINES / R.slots;
+    R.batch_lines = R.batch_lines > BATCH_LINES       ? BATCH_LINES
+                    : R.batch_lines < MIN_BATCH_LINES ? MIN_BATCH_LINES
+                                                      : R.batch_lines;
+    R.batch_bytes = IN_FLIGHT_BYTES / R.slots < BATCH_BYTES ? IN_FLIGHT_BYTES / R.slots
+                                                            : BATCH_BYTES;
     R.ring = calloc(R.slots, sizeof *R.ring);
     for (size_t i = 0; R.ring && i < R.slots; i++)
-        if (!(R.ring[i].lines = malloc(BATCH_LINES * sizeof *R.ring[i].lines)))
+        if (!(R.ring[i].lines = malloc(R.batch_lines * sizeof *R.ring[i].lines)))
             R.failed = true;
     reader rd = {in_fd, malloc((size_t)max_line + 65536), (size_t)max_line + 65536, 0, 0, false};
     if (!pb || (old_path && !old))
@@ -669,7 +731,13 @@ int cmd_replay(int argc, char **argv)
         goto out;
     }
     if (!read_ok) {
-        fprintf(stderr, "leeway replay: cannot read '%s': %s\n", R.input_name, strerror(errno));
+        fprintf(stderr, "leeway replay: cannot read '%s': %s\n", R.input_name,
+                strerror(R.read_errno));
+        goto out;
+    }
+    if (R.failed && R.write_errno) {
+        fprintf(stderr, "leeway replay: cannot write '%s': %s\n", out_is_stdout ? "-" : out_path,
+                strerror(R.write_errno));
         goto out;
     }
     if (R.failed) {

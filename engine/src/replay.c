@@ -217,7 +217,8 @@ static bool same_policy(const lw_policy_result *a, const lw_policy_result *b)
 {
     return same(a->outcome, b->outcome) && same(a->exception, b->exception) &&
            a->discretionary == b->discretionary && same(a->needs_role, b->needs_role) &&
-           same(a->reason, b->reason) && same(a->say, b->say) && same_requires(a, b);
+           same(a->escalate_to, b->escalate_to) && same(a->reason, b->reason) &&
+           same(a->say, b->say) && same_requires(a, b);
 }
 
 static const lw_policy_result *policy_in(const lw_decision *d, const char *id)
@@ -299,10 +300,11 @@ static bool differs(lw_replay *r, const lw_decision *b, const lw_decision *a, bo
             why(r, explain, "policy %s: %s -> %s", pb->id, policy_words(pb, x, sizeof x),
                 policy_words(pa, y, sizeof y));
         else
-            why(r, explain, "policy %s: %s%s%s%s%schanged", pb->id,
+            why(r, explain, "policy %s: %s%s%s%s%s%schanged", pb->id,
                 !same(pb->reason, pa->reason) ? "reason " : "",
                 !same(pb->say, pa->say) ? "say " : "",
                 !same(pb->needs_role, pa->needs_role) ? "needs_role " : "",
+                !same(pb->escalate_to, pa->escalate_to) ? "escalate_to " : "",
                 pb->discretionary != pa->discretionary ? "discretionary " : "",
                 !same_requires(pb, pa) ? "requires " : "");
     }
@@ -501,7 +503,9 @@ int lw_replay_add(lw_replay *r, long line, const lw_decision *before, const lw_d
         return LW_ERR_ARG;
     r->serial++;
     r->cases++;
-    if (strcmp(after->outcome, "invalid") == 0) {
+    if (strcmp(after->outcome, "invalid") != 0) {
+        see_day(r, after->as_of); /* an invalid case was not decided as of any day */
+    } else {
         r->invalid++;
         if (wants_example(r, r->bad, r->n_bad, line)) {
             r->why.len = 0;
@@ -520,7 +524,6 @@ int lw_replay_add(lw_replay *r, long line, const lw_decision *before, const lw_d
         }
     }
     count_once(r, &r->outcomes, after->outcome);
-    see_day(r, after->as_of);
     currency_sum *sa = sum_for(r, after->goodwill.amount);
     if (sa)
         sa->after_all += after->goodwill.amount.minor;
@@ -608,6 +611,19 @@ size_t lw_replay_changed(const lw_replay *r) { return r ? r->changed : 0; }
 ** The summary
 */
 
+static int by_code(const void *a, const void *b)
+{
+    return strcmp(((const currency_sum *)a)->code, ((const currency_sum *)b)->code);
+}
+
+/* Currencies in the order of their codes, not in the order threads met them:
+** the summary is the same whatever the thread count. */
+static void sort_currencies(lw_replay *r)
+{
+    if (r->n_cur > 1)
+        qsort(r->cur, r->n_cur, sizeof *r->cur, by_code);
+}
+
 /* A sum of minor units as a decimal string: "-1234.50". */
 static void put_amount(strbuf *b, __int128 v, int digits, bool sign)
 {
@@ -661,6 +677,7 @@ const char *lw_replay_json(lw_replay *r, size_t *len)
     strbuf *b = &r->out;
     b->len = 0;
     b->failed = false;
+    sort_currencies(r);
     buf_puts(b, "{\"cases\":");
     put_count(b, r->cases);
     buf_puts(b, ",\"invalid\":");
@@ -793,6 +810,7 @@ const char *lw_replay_text(lw_replay *r, size_t *len)
     strbuf *b = &r->out;
     b->len = 0;
     b->failed = false;
+    sort_currencies(r);
     char tmp[160];
     snprintf(tmp, sizeof tmp, "%zu case%s", r->cases, r->cases == 1 ? "" : "s");
     buf_puts(b, tmp);

@@ -5,6 +5,7 @@
 #include "lw_test_util.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -423,6 +424,91 @@ static void test_log_append_one_write_per_line(void **state)
     tu_fix_close(&f);
 }
 
+/* Threads appending records to one O_APPEND file at once never interleave
+** them: each record is one write(2), however long (here over 48 KiB, more
+** than any stdio buffer). */
+enum { APPENDERS = 4, RECORDS_EACH = 50, NOTE_BYTES = 48 * 1024 };
+
+typedef struct appender {
+    const lw_playbook *pb;
+    int fd, id, failed;
+} appender;
+
+static void *append_records(void *arg)
+{
+    appender *a = arg;
+    lw_engine *e = lw_engine_new(NULL);
+    lw_case *c = lw_case_new(a->pb);
+    char *note = malloc(NOTE_BYTES + 1);
+    if (!e || !c || !note)
+        a->failed++;
+    for (int i = 0; i < RECORDS_EACH && !a->failed; i++) {
+        memset(note, 'a' + (a->id * RECORDS_EACH + i) % 26, NOTE_BYTES);
+        note[NOTE_BYTES] = 0;
+        lw_case_reset(c);
+        const lw_decision *d = NULL;
+        if (lw_case_set_string(c, "note", note) != LW_OK ||
+            lw_decide(e, a->pb, c, NULL, &d) != LW_OK ||
+            lw_log_append(e, a->fd, c, d, NULL) != LW_OK)
+            a->failed++;
+    }
+    free(note);
+    lw_case_free(c);
+    lw_engine_free(e);
+    return NULL;
+}
+
+static void test_log_append_concurrent_writers(void **state)
+{
+    (void)state;
+    lw_playbook *pb = tu_load("playbook: notes\n"
+                              "version: \"1\"\n"
+                              "currency: EUR\n"
+                              "facts:\n"
+                              "  note: { type: string }\n");
+    char path[] = "/tmp/leeway_log_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    fd = open(path, O_WRONLY | O_APPEND);
+    assert_true(fd >= 0);
+    appender a[APPENDERS];
+    pthread_t t[APPENDERS];
+    for (int i = 0; i < APPENDERS; i++) {
+        a[i] = (appender){pb, fd, i, 0};
+        assert_int_equal(pthread_create(&t[i], NULL, append_records, &a[i]), 0);
+    }
+    for (int i = 0; i < APPENDERS; i++) {
+        pthread_join(t[i], NULL);
+        assert_int_equal(a[i].failed, 0);
+    }
+    close(fd);
+    /* every line is one whole record: its note is one letter NOTE_BYTES times */
+    FILE *in = fopen(path, "r");
+    assert_non_null(in);
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    int lines = 0;
+    while ((n = getline(&line, &cap, in)) > 0) {
+        lines++;
+        assert_ptr_equal(strstr(line, "{\"log\":1,"), line);
+        assert_int_equal(line[n - 1], '\n');
+        assert_int_equal(line[n - 2], '}');
+        const char *note = strstr(line, "\"case\":{\"note\":\"");
+        assert_non_null(note);
+        note += strlen("\"case\":{\"note\":\"");
+        size_t same = strspn(note, (char[]){note[0], 0});
+        assert_int_equal(same, NOTE_BYTES);
+        assert_int_equal(note[same], '"');
+    }
+    free(line);
+    fclose(in);
+    unlink(path);
+    assert_int_equal(lines, APPENDERS * RECORDS_EACH);
+    lw_playbook_free(pb);
+}
+
 /* ======================================================================
 ** Replay summaries
 */
@@ -484,6 +570,71 @@ static void test_replay_summary(void **state)
     tu_fix_close(&b);
 }
 
+/* Where an escalation goes is part of its policy entry: a new escalate_to:
+** changes the decision even when nothing else does. */
+#define ESCALATING_PLAYBOOK(to)                                                               \
+    "playbook: escalating\n"                                                                  \
+    "version: \"1\"\n"                                                                        \
+    "currency: EUR\n"                                                                         \
+    "facts:\n"                                                                                \
+    "  claim: { type: enum, values: [documented, claimed] }\n"                                \
+    "  staff.role: { type: role }\n"                                                          \
+    "roles:\n"                                                                                \
+    "  - { id: agent, goodwill_limit: 20 EUR }\n"                                             \
+    "  - { id: lead, goodwill_limit: 100 EUR, may_override: [refund] }\n"                     \
+    "  - { id: manager, goodwill_limit: 500 EUR, may_override: [refund] }\n"                  \
+    "policies:\n"                                                                             \
+    "  - id: refund\n"                                                                        \
+    "    applies: claim == claimed\n"                                                         \
+    "    outcome: escalate\n"                                                                 \
+    "    escalate_to: " to "\n"
+
+static void test_replay_escalate_to_changes(void **state)
+{
+    (void)state;
+    tu_fix a, b;
+    tu_fix_open(&a, ESCALATING_PLAYBOOK("lead"));
+    tu_fix_open(&b, ESCALATING_PLAYBOOK("manager"));
+    tu_set(a.c, "claim", "claimed", NULL);
+    tu_set(b.c, "claim", "claimed", NULL);
+    const lw_decision *da = tu_decide_opt(&a, "agent", 0);
+    const lw_decision *db = tu_decide_opt(&b, "agent", 0);
+    assert_string_equal(da->policies[0].escalate_to, "lead");
+    assert_string_equal(db->policies[0].escalate_to, "manager");
+    assert_string_equal(da->outcome, db->outcome);
+    lw_replay *r = lw_replay_new(NULL, 1);
+    assert_int_equal(lw_replay_add(r, 1, da, db, b.c), 1);
+    assert_int_equal(lw_replay_add(r, 2, da, da, a.c), 0);
+    assert_non_null(strstr(lw_replay_json(r, NULL), "\"policy refund: escalate_to changed\""));
+    lw_replay_free(r);
+    tu_fix_close(&a);
+    tu_fix_close(&b);
+}
+
+/* Goodwill per currency is listed by currency code, whichever thread (summary)
+** met which currency first: the summary is the same for any -j. */
+static void test_replay_currencies_in_code_order(void **state)
+{
+    (void)state;
+    lw_decision usd = {.outcome = "allow", .goodwill = {.amount = {150, "USD", 2}}};
+    lw_decision eur = {.outcome = "allow", .goodwill = {.amount = {275, "EUR", 2}}};
+    lw_replay *a = lw_replay_new(NULL, 1), *b = lw_replay_new(NULL, 1);
+    assert_int_equal(lw_replay_add(a, 1, &usd, &usd, NULL), 0);
+    assert_int_equal(lw_replay_add(a, 2, &eur, &eur, NULL), 0);
+    assert_int_equal(lw_replay_add(b, 3, &eur, &eur, NULL), 0);
+    assert_int_equal(lw_replay_merge(b, a), LW_OK);
+    const char *want = "\"goodwill\":{"
+                       "\"EUR\":{\"before\":\"5.50\",\"after\":\"5.50\",\"delta\":\"0.00\"},"
+                       "\"USD\":{\"before\":\"1.50\",\"after\":\"1.50\",\"delta\":\"0.00\"}}";
+    /* a met USD first */
+    assert_non_null(strstr(lw_replay_json(a, NULL), "\"goodwill\":{\"EUR\":{\"before\":\"2.75\""));
+    assert_non_null(strstr(lw_replay_json(b, NULL), want));
+    const char *t = lw_replay_text(a, NULL);
+    assert_true(strstr(t, "  EUR") < strstr(t, "  USD"));
+    lw_replay_free(a);
+    lw_replay_free(b);
+}
+
 static void test_replay_empty(void **state)
 {
     (void)state;
@@ -508,7 +659,10 @@ int main(void)
         cmocka_unit_test(test_replay_numbers_exactly),
         cmocka_unit_test(test_log_record_with_given_id),
         cmocka_unit_test(test_log_append_one_write_per_line),
+        cmocka_unit_test(test_log_append_concurrent_writers),
         cmocka_unit_test(test_replay_summary),
+        cmocka_unit_test(test_replay_escalate_to_changes),
+        cmocka_unit_test(test_replay_currencies_in_code_order),
         cmocka_unit_test(test_replay_empty),
     };
     int failed = cmocka_run_group_tests_name("bundle", bundle, bundle_setup, bundle_teardown);
