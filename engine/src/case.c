@@ -166,15 +166,13 @@ const char *fact_value(arena *a, const lw_playbook *pb, const fact *f, const raw
         const char *err = raw_number(r, &d);
         if (err)
             return r->s ? arena_printf(a, "%.40s: %s", r->s, err) : err;
-        char given[64], bound[64];
-        dec_format(d, given, sizeof given);
-        if (f->has_min && dec_compare(d, f->min) < 0) {
-            dec_format(f->min, bound, sizeof bound);
-            return arena_printf(a, "%s is below the minimum %s", given, bound);
-        }
-        if (f->has_max && dec_compare(d, f->max) > 0) {
-            dec_format(f->max, bound, sizeof bound);
-            return arena_printf(a, "%s is above the maximum %s", given, bound);
+        bool below = f->has_min && dec_compare(d, f->min) < 0;
+        if (below || (f->has_max && dec_compare(d, f->max) > 0)) {
+            char given[64], bound[64];
+            dec_format(d, given, sizeof given);
+            dec_format(below ? f->min : f->max, bound, sizeof bound);
+            return arena_printf(a, "%s is %s %s", given,
+                                below ? "below the minimum" : "above the maximum", bound);
         }
         return num_put(a, d, out);
     }

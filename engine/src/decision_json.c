@@ -201,13 +201,20 @@ static inline void key_lit(jw *w, bool *first, const char *lit, size_t n)
     *first = false;
 }
 
+/* An integer (a row or line number), written without printf. */
+static void put_int(strbuf *b, int64_t i)
+{
+    char tmp[32];
+    buf_put(b, tmp, money_format_digits(i, 0, NULL, tmp, sizeof tmp));
+}
+
 /* An amount as a decimal string: digits, '.' and '-' need no escaping. */
 static void money_amount(strbuf *b, lw_money m)
 {
     char tmp[64];
     tmp[0] = '"';
-    size_t n = m.currency ? money_format_digits(m.minor, m.digits, NULL, tmp + 1, sizeof tmp - 2)
-                          : (size_t)snprintf(tmp + 1, sizeof tmp - 2, "%lld", (long long)m.minor);
+    size_t n = money_format_digits(m.minor, m.currency ? m.digits : 0, NULL, tmp + 1,
+                                   sizeof tmp - 2);
     tmp[n + 1] = '"';
     buf_put(b, tmp, n + 2);
 }
@@ -232,7 +239,6 @@ const char *lw_decision_json(lw_engine *e, const lw_decision *d, int flags, size
     b->failed = false;
     jw w = {b, (flags & LW_JSON_PRETTY) != 0, 0};
     bool first = true;
-    char tmp[64];
     open_(&w, '{');
     KEY(&w, &first, "playbook");
     json_str_or_null(b, d->playbook);
@@ -308,8 +314,7 @@ const char *lw_decision_json(lw_engine *e, const lw_decision *d, int flags, size
         money_amount(b, s->amount);
         if (s->row) {
             KEY(&w, &fs, "row");
-            snprintf(tmp, sizeof tmp, "%d", s->row);
-            buf_puts(b, tmp);
+            put_int(b, s->row);
         }
         if (s->row_id) {
             KEY(&w, &fs, "row_id");
@@ -382,11 +387,9 @@ const char *lw_decision_json(lw_engine *e, const lw_decision *d, int flags, size
         KEY(&w, &fe, "file");
         json_str_or_null(b, er->file);
         KEY(&w, &fe, "line");
-        snprintf(tmp, sizeof tmp, "%d", er->line);
-        buf_puts(b, tmp);
+        put_int(b, er->line);
         KEY(&w, &fe, "column");
-        snprintf(tmp, sizeof tmp, "%d", er->column);
-        buf_puts(b, tmp);
+        put_int(b, er->column);
         KEY(&w, &fe, "message");
         json_str_or_null(b, er->message);
         close_(&w, '}', false);
@@ -413,8 +416,7 @@ const char *lw_decision_json(lw_engine *e, const lw_decision *d, int flags, size
             KEY(&w, &ft, "file");
             json_str_or_null(b, t->file);
             KEY(&w, &ft, "line");
-            snprintf(tmp, sizeof tmp, "%d", t->line);
-            buf_puts(b, tmp);
+            put_int(b, t->line);
             close_(&w, '}', false);
         }
         close_(&w, ']', d->n_trace == 0);
