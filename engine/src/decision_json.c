@@ -183,22 +183,25 @@ static void key(jw *w, bool *first, const char *k)
 }
 
 /* A key of the format's own (letters and '_': nothing to escape), written
-** with its comma, quotes and colon at once: KEY(&w, &first, "outcome"). */
-#define KEY(w, first, k) key_lit(w, first, ",\"" k "\":", sizeof k + 3)
-static inline void key_lit(jw *w, bool *first, const char *lit, size_t n)
+** with its comma, quotes and colon at once: KEY(&w, &first, "outcome"). The
+** compact form is expanded in place, so its length is a constant and the
+** copy needs no call. */
+#define KEY(w, first, k)                                                   \
+    do {                                                                   \
+        if ((w)->pretty)                                                   \
+            key_pretty(w, *(first), "\"" k "\": ");                        \
+        else if (*(first))                                                 \
+            buf_put((w)->b, "\"" k "\":", sizeof k + 2);                   \
+        else                                                               \
+            buf_put((w)->b, ",\"" k "\":", sizeof k + 3);                  \
+        *(first) = false;                                                  \
+    } while (0)
+static void key_pretty(jw *w, bool first, const char *lit)
 {
-    if (w->pretty) {
-        if (!*first)
-            buf_putc(w->b, ',');
-        nl(w);
-        buf_put(w->b, lit + 1, n - 1);
-        buf_putc(w->b, ' ');
-    } else if (*first) {
-        buf_put(w->b, lit + 1, n - 1);
-    } else {
-        buf_put(w->b, lit, n);
-    }
-    *first = false;
+    if (!first)
+        buf_putc(w->b, ',');
+    nl(w);
+    buf_puts(w->b, lit);
 }
 
 /* An integer (a row or line number), written without printf. */
