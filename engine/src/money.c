@@ -26,6 +26,9 @@ static const currency_def currencies[] = {
 static const int64_t pow10s[] = {1, 10, 100, 1000, 10000, 100000, 1000000,
                                  10000000, 100000000, 1000000000};
 
+/* The largest amount in minor units. */
+#define MONEY_MAX 9000000000000000
+
 int money_currency(const char *code, size_t n)
 {
     if (n != 3)
@@ -113,6 +116,14 @@ const char *money_parse(const char *s, size_t n, int cur_default, int64_t *minor
 const char *money_from_dec(dec d, int cur, int64_t *minor)
 {
     int digits = money_currency_at(cur)->digits;
+    /* 19.95 for EUR (no more decimals than the currency has): exact at once */
+    if (d.e <= 0 && -d.e <= digits && d.c >= -MONEY_MAX && d.c <= MONEY_MAX) {
+        __int128 v = d.c * pow10s[digits + d.e];
+        if (v >= -MONEY_MAX && v <= MONEY_MAX) {
+            *minor = (int64_t)v;
+            return NULL;
+        }
+    }
     dec scaled;
     int64_t v;
     if (dec_mul(d, dec_int(money_scale(cur)), &scaled) || dec_to_int64(scaled, DEC_DOWN, &v))
@@ -120,7 +131,7 @@ const char *money_from_dec(dec d, int cur, int64_t *minor)
     if (dec_compare(scaled, dec_int(v)) != 0)
         return digits == 0 ? "this currency has no minor unit: write a whole amount"
                            : "more decimals than the currency has";
-    if (v > 9000000000000000 || v < -9000000000000000)
+    if (v > MONEY_MAX || v < -MONEY_MAX)
         return "amount too large";
     *minor = v;
     return NULL;
@@ -138,7 +149,14 @@ static const char *fine_result(const char *err, dec r, int64_t *out)
 /* n / d rounded half away from zero, d > 0. */
 static __int128 div_round(__int128 n, __int128 d)
 {
-    __int128 q = n / d, r = n % d;
+    __int128 q, r;
+    if (n >= INT64_MIN && n <= INT64_MAX && d <= INT64_MAX) { /* 64-bit division: faster */
+        q = (int64_t)n / (int64_t)d;
+        r = (int64_t)n % (int64_t)d;
+    } else {
+        q = n / d;
+        r = n % d;
+    }
     if (r < 0)
         r = -r;
     if (2 * r >= d)
