@@ -480,6 +480,19 @@ static enum MHD_Result show_metrics(server *s, struct MHD_Connection *conn)
                     ok ? st.reloads_ok : st.reloads_failed);
         }
     }
+    fputs("# HELP leeway_last_reload_successful 0 while the last reload of a playbook failed "
+          "(its error is in /v1/playbooks), else 1.\n"
+          "# TYPE leeway_last_reload_successful gauge\n",
+          f);
+    for (size_t i = 0; i < lw_registry_count(s->reg); i++) {
+        lw_registry_status st;
+        const char *id = lw_registry_id(s->reg, i);
+        if (lw_registry_status_get(s->reg, id, &st) != LW_OK)
+            continue;
+        fputs("leeway_last_reload_successful{playbook=\"", f);
+        prom_label(f, id);
+        fprintf(f, "\"} %d\n", !st.last_reload_at || st.last_result == LW_OK);
+    }
     fputs("# HELP leeway_playbook_info The version serving, by playbook.\n"
           "# TYPE leeway_playbook_info gauge\n",
           f);
