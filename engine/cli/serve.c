@@ -13,6 +13,7 @@
 ** SIGHUP reloads every playbook, SIGUSR1 reopens the log, SIGTERM/SIGINT
 ** stop accepting, let the requests in flight finish, flush the log, exit 0.
 */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "serve.h"
 
 #include <cjson/cJSON.h>
@@ -725,7 +726,9 @@ static void reload_one(server *s, size_t i, const char *why)
     lw_registry_release(s->reg, pb);
 }
 
-/* A file some playbook was built from: its folder's watch and its name. */
+/* A file some playbook was built from: its folder's watch and its name; or
+** (name NULL) the folder a symlinked file really lives in, which a
+** deployment that swaps a symlink (a Kubernetes ConfigMap) deletes. */
 typedef struct watch {
     int wd;
     char *name;
@@ -738,8 +741,28 @@ typedef struct watches {
     size_t n;
 } watches;
 
+/* Add a watch on folder `dir` (name: the file in it, or NULL for the folder
+** itself); a message on stderr when it cannot be. */
+static void add_watch(watches *ws, const char *dir, const char *name, size_t playbook)
+{
+    uint32_t mask = name ? IN_CLOSE_WRITE | IN_MOVED_TO : IN_DELETE_SELF | IN_MOVE_SELF;
+    int wd = inotify_add_watch(ws->fd, dir, mask | IN_MASK_ADD);
+    watch *w = realloc(ws->w, (ws->n + 1) * sizeof *w);
+    if (w)
+        ws->w = w;
+    char *copy = name ? strdup(name) : NULL;
+    if (wd < 0 || !w || (name && !copy)) {
+        fprintf(stderr, "leeway serve: cannot watch %s for changes: %s (SIGHUP still reloads)\n",
+                dir, wd < 0 ? strerror(errno) : "out of memory");
+        free(copy);
+        return;
+    }
+    w[ws->n++] = (watch){wd, copy, playbook};
+}
+
 /* Watch the folder of every source of every playbook (editors and deploys
-** replace files by renaming, which only the folder sees). */
+** replace files by renaming, which only the folder sees), and the real
+** folder of a source reached through a symlink into another folder. */
 static void watch_sources(server *s, watches *ws)
 {
     for (size_t k = 0; k < ws->n; k++)
@@ -759,22 +782,19 @@ static void watch_sources(server *s, watches *ws)
         for (size_t j = 0; j < lw_playbook_source_count(pb); j++) {
             char full[4096];
             snprintf(full, sizeof full, "%.*s/%s", dirlen, dir, lw_playbook_source_path(pb, j));
+            char *real = realpath(full, NULL);
             char *base = strrchr(full, '/');
             *base++ = 0;
-            int wd = inotify_add_watch(ws->fd, full, IN_CLOSE_WRITE | IN_MOVED_TO);
-            watch *w = realloc(ws->w, (ws->n + 1) * sizeof *w);
-            if (wd < 0 || !w) {
-                fprintf(stderr, "leeway serve: cannot watch %s for changes: %s (SIGHUP still "
-                                "reloads)\n",
-                        full, wd < 0 ? strerror(errno) : "out of memory");
-                if (w)
-                    ws->w = w;
-                continue;
+            add_watch(ws, full, base, i);
+            char *real_dir = realpath(full, NULL);
+            char *real_slash = real ? strrchr(real, '/') : NULL;
+            if (real_slash && real_dir) {
+                *real_slash = 0;
+                if (strcmp(real, real_dir) != 0)
+                    add_watch(ws, real, NULL, i);
             }
-            ws->w = w;
-            w[ws->n] = (watch){wd, strdup(base), i};
-            if (w[ws->n].name)
-                ws->n++;
+            free(real);
+            free(real_dir);
         }
         lw_registry_release(s->reg, pb);
     }
@@ -792,8 +812,10 @@ static void files_changed(server *s, watches *ws)
         ssize_t len = read(ws->fd, buf, sizeof buf);
         for (char *q = buf; len > 0 && q < buf + len;) {
             const struct inotify_event *ev = (const struct inotify_event *)q;
-            for (size_t k = 0; hit && ev->len && k < ws->n; k++)
-                if (ws->w[k].wd == ev->wd && strcmp(ws->w[k].name, ev->name) == 0)
+            for (size_t k = 0; hit && k < ws->n; k++)
+                if (ws->w[k].wd == ev->wd &&
+                    (ws->w[k].name ? ev->len && strcmp(ws->w[k].name, ev->name) == 0
+                                   : (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF)) != 0))
                     hit[ws->w[k].playbook] = true;
             q += sizeof *ev + ev->len;
         }
