@@ -51,6 +51,7 @@ typedef struct server {
     size_t token_len;
     dlog *log;                /* NULL without --log */
     metrics *m;
+    deadlines *dl;            /* the whole-request deadline (--timeout) */
     pthread_key_t engine_key; /* one engine per thread of the pool */
     atomic_long connections, inflight;
     atomic_bool stopping;
@@ -466,6 +467,12 @@ static enum MHD_Result show_metrics(server *s, struct MHD_Connection *conn)
           "# TYPE leeway_connections gauge\n",
           f);
     fprintf(f, "leeway_connections %ld\n", atomic_load(&s->connections));
+    fprintf(f,
+            "# HELP leeway_connections_cut_total Connections closed because a request was "
+            "not whole within --timeout.\n"
+            "# TYPE leeway_connections_cut_total counter\n"
+            "leeway_connections_cut_total %lu\n",
+            deadlines_ended(s->dl));
     fputs("# HELP leeway_reloads_total Reloads of a playbook, by result.\n"
           "# TYPE leeway_reloads_total counter\n",
           f);
@@ -679,6 +686,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
         rq->body[rq->len] = 0;
         return MHD_YES;
     }
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    if (ci)
+        deadline_answering(ci->socket_context);
     if (rq->too_large)
         return answer_error(s, conn, MHD_HTTP_CONTENT_TOO_LARGE, ERR_TOO_LARGE, NULL,
                             "the body is over %zu bytes (--max-body)", s->max_body);
@@ -692,6 +703,10 @@ static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
     server *s = cls;
     request *rq = *con_cls;
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    if (ci && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+        deadline_answered(ci->socket_context);
     if (!rq)
         return;
     free(rq->id);
@@ -705,7 +720,16 @@ static void connection_event(void *cls, struct MHD_Connection *conn, void **sock
                              enum MHD_ConnectionNotificationCode toe)
 {
     server *s = cls;
-    atomic_fetch_add(&s->connections, toe == MHD_CONNECTION_NOTIFY_STARTED ? 1 : -1);
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        *socket_ctx = ci ? deadline_open(s->dl, ci->connect_fd) : NULL;
+        atomic_fetch_add(&s->connections, 1);
+    } else {
+        deadline_close(s->dl, *socket_ctx);
+        *socket_ctx = NULL;
+        atomic_fetch_sub(&s->connections, 1);
+    }
 }
 
 /* ======================================================================
@@ -999,7 +1023,8 @@ int cmd_serve(int argc, char **argv)
 
     s.reg = lw_registry_new(&s.eopt);
     s.m = metrics_new();
-    if (!s.reg || !s.m) {
+    s.dl = deadlines_new((unsigned)timeout);
+    if (!s.reg || !s.m || !s.dl) {
         fputs("leeway serve: out of memory\n", stderr);
         goto stop_early;
     }
@@ -1076,8 +1101,9 @@ int cmd_serve(int argc, char **argv)
 
     for (;;) {
         struct pollfd p[2] = {{sfd, POLLIN, 0}, {ws.fd, POLLIN, 0}};
-        if (poll(p, ws.fd >= 0 ? 2 : 1, -1) < 0 && errno != EINTR)
+        if (poll(p, ws.fd >= 0 ? 2 : 1, 1000) < 0 && errno != EINTR)
             break;
+        deadlines_sweep(s.dl);
         if (ws.fd >= 0 && (p[1].revents & POLLIN))
             files_changed(&s, &ws);
         if (!(p[0].revents & POLLIN))
@@ -1138,6 +1164,7 @@ stop_early:
     free(key);
     lw_registry_free(s.reg);
     metrics_free(s.m);
+    deadlines_free(s.dl);
 out:
     free(s.token);
     free(paths);
