@@ -9,7 +9,8 @@
 ** engine. A decision is answered only once its record is in the decision
 ** log's buffer (serve_log.c); otherwise the answer is 503.
 **
-** The main thread owns signals (through a signalfd) and inotify:
+** The main thread owns signals (through a signalfd) and inotify, and once a
+** second shuts the connections whose request is late (serve_deadline.c):
 ** SIGHUP reloads every playbook, SIGUSR1 reopens the log, SIGTERM/SIGINT
 ** stop accepting, let the requests in flight finish, flush the log, exit 0.
 */
