@@ -21,11 +21,13 @@
 -- shard sees the same value. In a SELECT, leeway's calls take the case
 -- column, so they run on the workers, row by row, next to the shards --
 -- which therefore need the extension and the same bundles under the same
--- leeway.playbook_dir. In an UPDATE of a distributed table Citus refuses
--- VOLATILE functions and STABLE ones called with column references (its
--- errors "functions used in UPDATE queries on distributed tables must not
--- be VOLATILE" and "STABLE functions used in UPDATE queries cannot be called
--- with column references"): store decisions with INSERT ... SELECT into a
+-- leeway.playbook_dir. In a modification of a distributed table Citus
+-- refuses VOLATILE functions, and STABLE ones called with column
+-- references, in an UPDATE's SET list and in the WHERE clause of an UPDATE
+-- or DELETE (its errors "functions used in UPDATE queries on distributed
+-- tables must not be VOLATILE" and "STABLE functions used in UPDATE
+-- queries cannot be called with column references"), and anything but
+-- IMMUTABLE in RETURNING: store decisions with INSERT ... SELECT into a
 -- table of their own instead. Not tested here (no Citus on Debian); see
 -- docs/postgresql.md.
 --

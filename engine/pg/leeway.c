@@ -17,10 +17,15 @@
  *   SHA-256 of the file now; a bundle with a source from a rule-set folder,
  *   "<rules>/NAME", whose place only the library knows, is compiled again
  *   and its digest compared); later lookups in the same statement do not.
- *   Each call site keeps the bundle it resolved in fn_extra for as long as
- *   the call site lives, holding a reference: a bundle replaced by an edit
- *   is freed only when the last query using it ends. So an edited playbook
- *   is picked up by the next statement and never in the middle of one.
+ *   Each call site keeps the bundle it resolved in fn_extra for the query
+ *   it runs in (the portal: a cursor's FETCHes are one query), holding a
+ *   reference: a bundle replaced by an edit is freed only when the last
+ *   query using it ends. A call site that outlives its query -- PL/pgSQL
+ *   keeps a function's simple expressions for the whole transaction --
+ *   looks its bundle up again in the next one. So an edited playbook is
+ *   picked up by the next statement and never in the middle of one. In a
+ *   parallel query, where the leader and every worker load bundles for
+ *   themselves, a bundle edited since the statement began is an error.
  *
  *   The boundary. No PostgreSQL error is ever raised while the library is
  *   running (its Lua uses longjmp of its own): the allocator hook never
@@ -55,6 +60,7 @@
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "storage/proc.h"
+#include "tcop/pquery.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
 #include "utils/guc.h"
@@ -203,6 +209,31 @@ shown_file(const char *file)
 	return file;
 }
 
+/* A text of the library -- a message, a decision's JSON -- with the files
+ * it names relative to dir (leeway.playbook_dir), as shown_file names
+ * them: a Lua error says "(at card-issuer/spend.lua:24)", as `leeway
+ * decide` run in that directory does: a decision reads the same wherever
+ * a server keeps its playbooks. */
+static char *
+dir_taken_out(const char *text, const char *dir)
+{
+	size_t		n = dir ? strlen(dir) : 0;
+	const char *p = text;
+	const char *hit;
+	StringInfoData out;
+
+	initStringInfo(&out);
+	while (n > 0 && (hit = strstr(p, dir)) != NULL)
+	{
+		appendBinaryStringInfo(&out, p, hit - p);
+		if (hit[n] != '/')
+			appendBinaryStringInfo(&out, hit, n);
+		p = hit + n + (hit[n] == '/');
+	}
+	appendStringInfoString(&out, p);
+	return out.data;
+}
+
 /* ------------------------------------------------------------------------
  * Reports: a load that failed, as one ereport
  */
@@ -227,11 +258,11 @@ format_errors(const lw_report *r, char *buf, size_t size, char *detail, size_t d
 			break;
 		if (d->line > 0)
 			snprintf(out, room, "%s%s:%d:%d: %s%s%s%s", shown > 1 ? "\n" : "",
-					 shown_file(d->file), d->line, d->column, d->message,
+					 shown_file(d->file), d->line, d->column, dir_taken_out(d->message, playbook_dir),
 					 d->rule ? " [rule " : "", d->rule ? d->rule : "", d->rule ? "]" : "");
 		else
 			snprintf(out, room, "%s%s: %s%s%s%s", shown > 1 ? "\n" : "",
-					 shown_file(d->file), d->message,
+					 shown_file(d->file), dir_taken_out(d->message, playbook_dir),
 					 d->rule ? " [rule " : "", d->rule ? d->rule : "", d->rule ? "]" : "");
 		shown++;
 	}
@@ -279,7 +310,7 @@ load_playbook(const char *name, const char *path, MemoryContext cxt, lw_report *
 				 errmsg("out of memory loading playbook \"%s\"", name)));
 	if (rc == LW_ERR_IO)
 		ereport(ERROR,
-				(errcode_for_file_access(),
+				(errcode(ERRCODE_IO_ERROR),	/* errno is the library's by now */
 				 errmsg("cannot read playbook \"%s\": %s", name, first)));
 	ereport(ERROR,
 			(errcode(ERRCODE_CONFIG_FILE_ERROR),
@@ -405,13 +436,21 @@ bundle_recompiles_alike(const Bundle *b)
 	return same;
 }
 
+/* The file of the bundle's source i: its path is relative to the
+ * playbook's folder. */
+static void
+source_file(const Bundle *b, size_t i, char *path, size_t size)
+{
+	const char *slash = strrchr(b->path, '/');
+
+	snprintf(path, size, "%.*s/%s", (int) (slash - b->path), b->path,
+			 lw_playbook_source_path(b->pb, i));
+}
+
 /* Does every source of the bundle still have the bytes it was built from? */
 static bool
 bundle_unchanged(const Bundle *b)
 {
-	const char *slash = strrchr(b->path, '/');
-	int			dirlen = (int) (slash - b->path);
-
 	if (strcmp(b->dir, playbook_dir) != 0)
 		return false;
 	for (size_t i = 0; i < lw_playbook_source_count(b->pb); i++)
@@ -421,8 +460,7 @@ bundle_unchanged(const Bundle *b)
 	{
 		char		path[MAXPGPATH];
 
-		snprintf(path, sizeof path, "%.*s/%s", dirlen, b->path,
-				 lw_playbook_source_path(b->pb, i));
+		source_file(b, i, path, sizeof path);
 		if (!source_unchanged(path, lw_playbook_source_digest(b->pb, i)))
 			return false;
 	}
@@ -435,9 +473,6 @@ bundle_unchanged(const Bundle *b)
 static bool
 bundle_may_run_lua(const Bundle *b)
 {
-	const char *slash = strrchr(b->path, '/');
-	int			dirlen = (int) (slash - b->path);
-
 	for (size_t i = 0; i < lw_playbook_source_count(b->pb); i++)
 	{
 		char		path[MAXPGPATH];
@@ -451,7 +486,7 @@ bundle_may_run_lua(const Bundle *b)
 		if (!(n_source > 5 && strcmp(source + n_source - 5, ".yaml") == 0) &&
 			!(n_source > 4 && strcmp(source + n_source - 4, ".yml") == 0))
 			return true;
-		snprintf(path, sizeof path, "%.*s/%s", dirlen, b->path, source);
+		source_file(b, i, path, sizeof path);
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
 			return true;
@@ -471,6 +506,29 @@ bundle_may_run_lua(const Bundle *b)
 		}
 		close(fd);
 		if (n < 0)
+			return true;
+	}
+	return false;
+}
+
+/* Was a source file of the bundle changed after the statement began?
+ * (Sources from a rule-set folder, whose place only the library knows,
+ * are not looked at.) */
+static bool
+bundle_edited_this_statement(const Bundle *b)
+{
+	TimestampTz start = GetCurrentStatementStartTimestamp();
+
+	for (size_t i = 0; i < lw_playbook_source_count(b->pb); i++)
+	{
+		char		path[MAXPGPATH];
+		struct stat st;
+
+		if (strncmp(lw_playbook_source_path(b->pb, i), "<rules>/", 8) == 0)
+			continue;
+		source_file(b, i, path, sizeof path);
+		if (stat(path, &st) != 0 ||
+			time_t_to_timestamptz(st.st_mtim.tv_sec) + st.st_mtim.tv_nsec / 1000 >= start)
 			return true;
 	}
 	return false;
@@ -507,6 +565,22 @@ bundle_load(const char *name)
 		ereport(ERROR,
 				(errcode(ERRCODE_OUT_OF_MEMORY),
 				 errmsg("out of memory loading playbook \"%s\"", name)));
+	}
+	/*
+	 * In a parallel query the leader and each worker load the bundle for
+	 * themselves, each when it first needs it. An edit that lands in
+	 * between would have them decide with different versions, so a bundle
+	 * edited since the statement began is an error there: run it again.
+	 */
+	if (IsInParallelMode() && bundle_edited_this_statement(b))
+	{
+		bundle_free(b);
+		ereport(ERROR,
+				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+				 errmsg("playbook \"%s\" was edited while this statement ran in parallel", name),
+				 errdetail("Its parallel workers could decide with another version of it than the leader."),
+				 errhint("Run the statement again. To switch versions in one step, deploy each version "
+						 "to a folder of its own and change leeway.playbook_dir.")));
 	}
 	b->lua = bundle_may_run_lua(b);
 	b->loaded_at = GetCurrentTimestamp();
@@ -552,6 +626,8 @@ typedef struct CallSite
 	Bundle	   *bundle;
 	char	   *name;			/* the name it was looked up by */
 	int			len;
+	LocalTransactionId query_lxid;	/* the query it was looked up in */
+	TimestampTz query_start;
 	MemoryContextCallback release;
 	char		day[16];		/* as_of for cases without a date */
 	TimestampTz day_of;			/* the transaction start it was computed for */
@@ -567,6 +643,15 @@ callsite_release(void *arg)
 	cs->bundle = NULL;
 }
 
+/* When the query running now started: its portal's creation (a cursor's
+ * FETCHes share the DECLARE's), else the statement's (a parallel worker,
+ * the planner). */
+static TimestampTz
+query_start(void)
+{
+	return ActivePortal ? ActivePortal->creation_time : GetCurrentStatementStartTimestamp();
+}
+
 static CallSite *
 callsite_bundle(FunctionCallInfo fcinfo, text *name)
 {
@@ -574,6 +659,7 @@ callsite_bundle(FunctionCallInfo fcinfo, text *name)
 	const char *s = VARDATA_ANY(name);
 	int			len = VARSIZE_ANY_EXHDR(name);
 	char	   *cname;
+	Bundle	   *b;
 
 	if (cs == NULL)
 	{
@@ -583,20 +669,21 @@ callsite_bundle(FunctionCallInfo fcinfo, text *name)
 		MemoryContextRegisterResetCallback(fcinfo->flinfo->fn_mcxt, &cs->release);
 		fcinfo->flinfo->fn_extra = cs;
 	}
-	if (cs->bundle && cs->len == len && memcmp(cs->name, s, len) == 0)
+	if (cs->bundle && cs->len == len && memcmp(cs->name, s, len) == 0 &&
+		cs->query_lxid == MyProc->lxid && cs->query_start == query_start())
 		return cs;
 	if (memchr(s, '\0', len))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("a playbook name cannot contain a NUL character")));
 	cname = text_to_cstring(name);
+	b = bundle_get(cname);
+	b->refs++;
 	if (cs->bundle)
-	{
 		bundle_unref(cs->bundle);
-		cs->bundle = NULL;
-	}
-	cs->bundle = bundle_get(cname);
-	cs->bundle->refs++;
+	cs->bundle = b;
+	cs->query_lxid = MyProc->lxid;
+	cs->query_start = query_start();
 	if (cs->name)
 		pfree(cs->name);
 	cs->name = MemoryContextStrdup(fcinfo->flinfo->fn_mcxt, cname);
@@ -718,10 +805,10 @@ read_plain_case(lw_case *kase, const lw_playbook *pb, Jsonb *jb)
 }
 
 /* Decide the row's case; returns the decision (in the bundle's engine,
- * valid until the next decision there) and the engine in *engine. Returns
+ * valid until the next decision there) and the bundle in *bundle. Returns
  * NULL when the playbook or the case is NULL (the result is NULL then). */
 static const lw_decision *
-decide_row(FunctionCallInfo fcinfo, lw_engine **engine)
+decide_row(FunctionCallInfo fcinfo, Bundle **bundle)
 {
 	CallSite   *cs;
 	Bundle	   *b;
@@ -814,11 +901,11 @@ decide_row(FunctionCallInfo fcinfo, lw_engine **engine)
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 					 errmsg("%s:%d:%d: %s [rule %s]", shown_file(e->file), e->line, e->column,
-							e->message, e->rule ? e->rule : "?"),
+							dir_taken_out(e->message, b->dir), e->rule ? e->rule : "?"),
 					 errhint("Lua's time budget is leeway.lua_millis (now %d ms); its instruction and memory budgets are the engine's defaults.",
 							 lua_millis)));
 	}
-	*engine = b->engine;
+	*bundle = b;
 	return d;
 }
 
@@ -831,26 +918,33 @@ PG_FUNCTION_INFO_V1(leeway_playbooks);
 Datum
 leeway_decide(PG_FUNCTION_ARGS)
 {
-	lw_engine  *e;
-	const lw_decision *d = decide_row(fcinfo, &e);
+	Bundle	   *b;
+	const lw_decision *d = decide_row(fcinfo, &b);
 	const char *json;
+	const char *errors = NULL;
 
 	if (d == NULL)
 		PG_RETURN_NULL();
-	json = lw_decision_json(e, d, 0, NULL);
+	json = lw_decision_json(b->engine, d, 0, NULL);
 	if (json == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_OUT_OF_MEMORY),
 				 errmsg("out of memory writing a decision as JSON")));
 	json = pg_any_to_server(json, strlen(json), PG_UTF8);
+	/* the files errors name, relative to leeway.playbook_dir: "errors" is
+	 * the decision's last key, so its last unescaped occurrence */
+	for (const char *p = json; d->n_errors > 0 && (p = strstr(p, "\"errors\":")) != NULL; p++)
+		errors = p;
+	if (errors)
+		json = psprintf("%.*s%s", (int) (errors - json), json, dir_taken_out(errors, b->dir));
 	return DirectFunctionCall1(jsonb_in, CStringGetDatum(json));
 }
 
 Datum
 leeway_outcome(PG_FUNCTION_ARGS)
 {
-	lw_engine  *e;
-	const lw_decision *d = decide_row(fcinfo, &e);
+	Bundle	   *b;
+	const lw_decision *d = decide_row(fcinfo, &b);
 
 	if (d == NULL)
 		PG_RETURN_NULL();
@@ -860,8 +954,8 @@ leeway_outcome(PG_FUNCTION_ARGS)
 Datum
 leeway_goodwill(PG_FUNCTION_ARGS)
 {
-	lw_engine  *e;
-	const lw_decision *d = decide_row(fcinfo, &e);
+	Bundle	   *b;
+	const lw_decision *d = decide_row(fcinfo, &b);
 
 	if (d == NULL || d->goodwill.amount.currency == NULL)
 		PG_RETURN_NULL();
@@ -905,7 +999,7 @@ leeway_check(PG_FUNCTION_ARGS)
 		nulls[3] = d->line == 0;
 		nulls[4] = d->rule == NULL;
 		values[4] = d->rule ? CStringGetTextDatum(d->rule) : (Datum) 0;
-		values[5] = CStringGetTextDatum(d->message);
+		values[5] = CStringGetTextDatum(dir_taken_out(d->message, playbook_dir));
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	lw_report_free(r);

@@ -25,6 +25,15 @@ SELECT pg_temp.err($$SELECT leeway.outcome('', '{}')$$);
 SELECT pg_temp.err($$SELECT leeway.outcome('no-such-playbook', '{}')$$);
 SELECT leeway.outcome('telecom/cases', '{}');
 
+-- a playbook the server cannot read: 58030
+DO $do$
+BEGIN
+    EXECUTE format($$COPY (SELECT 1) TO PROGRAM 'cat >/dev/null && mkdir %1$s && cp %2$s %1$s/ && chmod 000 %1$s/playbook.yaml'$$,
+                   current_setting('leeway.playbook_dir') || '/pgtest-unreadable',
+                   current_setting('leeway.playbook_dir') || '/telecom/playbook.yaml');
+END $do$;
+SELECT pg_temp.err($$SELECT leeway.outcome('pgtest-unreadable', '{}')$$);
+
 -- a broken playbook: F0000 with file:line:col
 SELECT pg_temp.err($$SELECT leeway.outcome('pgtest-broken', '{}')$$);
 SELECT leeway.decide('pgtest-broken', '{}');
