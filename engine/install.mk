@@ -49,6 +49,11 @@ MAN5  := leeway-playbook.5
 # `pkg-config --define-variable=prefix=DIR` can point it at a staged copy.
 under_prefix = $(patsubst $(PREFIX)/%,$${prefix}/%,$(1))
 
+# A real install or uninstall (not a staged one) updates the dynamic
+# linker's cache. ldconfig is in /sbin, which `su` without `-` leaves off
+# PATH.
+update_ld_cache = if [ -z "$(DESTDIR)" ]; then PATH="$$PATH:/usr/sbin:/sbin" ldconfig 2>/dev/null || true; fi
+
 .PHONY: install uninstall FORCE
 
 # ---------------------------------------------------------------------------
@@ -89,11 +94,13 @@ install: leeway leeway_static leeway_shared leeway_lua
 	$(INSTALL) -m 644 ../docs/man/$(MAN1) $(DESTDIR)$(MANDIR)/man1/$(MAN1)
 	$(INSTALL) -m 644 ../docs/man/$(MAN3) $(DESTDIR)$(MANDIR)/man3/$(MAN3)
 	$(INSTALL) -m 644 ../docs/man/$(MAN5) $(DESTDIR)$(MANDIR)/man5/$(MAN5)
-	@# a real install (not a staged one) updates the dynamic linker's cache
-	@if [ -z "$(DESTDIR)" ]; then ldconfig 2>/dev/null || true; fi
+	@$(update_ld_cache)
 
 # Removes the files install writes, and the leeway folders under share if
-# they are then empty; the standard folders (bin, lib, ...) stay.
+# they are then empty. The folders other software shares (bin, lib,
+# lib/lua/5.4, share/man/man1, ...) stay, even when install created them and
+# they are now empty, as automake's uninstall leaves them: whether another
+# program has put a file there since is not ours to know.
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/leeway \
 	    $(DESTDIR)$(LIBDIR)/libleeway.so.$(VERSION) \
@@ -109,3 +116,4 @@ uninstall:
 	    $(DESTDIR)$(MANDIR)/man3/$(MAN3) \
 	    $(DESTDIR)$(MANDIR)/man5/$(MAN5)
 	rmdir $(DESTDIR)$(RULESDIR) $(DESTDIR)$(DATADIR)/leeway 2>/dev/null || true
+	@$(update_ld_cache)

@@ -48,11 +48,12 @@ int cmd_doc(int argc, char **argv)
     if (rc == LW_OK) {
         if (fwrite(text, 1, len, stdout) != len || fflush(stdout) != 0) {
             perror("leeway doc: writing the handbook");
-            status = EXIT_FAILED;
+            clearerr(stdout); /* said: main need not say it again */
+            status = EXIT_USAGE; /* a file that cannot be written, as elsewhere */
         }
     } else {
         fprintf(stderr, "leeway doc: %s\n", text ? text : "out of memory");
-        status = rc == LW_ERR_NOMEM ? EXIT_FAILED : EXIT_USAGE;
+        status = EXIT_USAGE;
     }
     lw_engine_free(e);
     lw_playbook_free(pb);

@@ -1,10 +1,11 @@
 /*
 ** main.c -- `leeway`: check, decide, test, replay, serve, repl, doc and version (DESIGN.md "Command
 ** line"). Exit status: 0 done, 1 tests failed or check found errors, 2 usage
-** error or a playbook that cannot be loaded.
+** error, a playbook that cannot be loaded or output that cannot be written.
 */
 #include "cli.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -21,23 +22,24 @@ static void usage(FILE *f)
           "         [--role ROLE] [--trace] [--format json|text] [--compact]\n"
           "         [--set path=value ...] [--log FILE] " BUDGET_USAGE "\n"
           "  leeway test [--coverage] [-v] PATH...  run playbook tests; last line: N passed, N failed\n"
-          "  (decide, test, replay and repl take " BUDGET_USAGE ",\n"
+          "  (decide, test, replay, serve and repl take " BUDGET_USAGE ",\n"
           "   the budgets of Lua scripts per decision)\n"
           "  leeway replay PLAYBOOK INPUT.jsonl|-  decide every line (cases or decision-log\n"
           "         records) and summarise what changed\n"
           "         [--against OLD_PLAYBOOK] [-j THREADS] [-o DECISIONS.jsonl]\n"
           "         [--format text|json] [--fail-on-change] [--max-line BYTES]\n"
           "  leeway serve [--listen ADDR:PORT] PLAYBOOK...  decisions over HTTP (docs/service.md)\n"
-          "         [--log FILE] [--max-body BYTES] [--max-connections N] [--timeout S]\n"
-          "         [--token-file FILE] [--tls-cert FILE --tls-key FILE] [--threads N]\n"
+          "         [--log FILE] [--log-buffer BYTES] [--log-wait MS] [--max-body BYTES]\n"
+          "         [--max-connections N] [--timeout S] [--token-file FILE]\n"
+          "         [--tls-cert FILE --tls-key FILE] [--threads N]\n"
           "  leeway repl [PLAYBOOK]              the trainer's REPL (reads stdin when not a tty)\n"
           "  leeway doc PLAYBOOK [--format html|md] [--lang LANGUAGE]  the staff handbook\n"
           "  leeway version\n"
           "\n"
           "Exit status: 0 done, 1 tests failed, check found errors (--strict: or\n"
-          "warnings) or replay\n"
-          "--fail-on-change saw a change, 2 usage error or a playbook that cannot be\n"
-          "loaded, 130 replay stopped by Ctrl-C. More: man leeway.\n",
+          "warnings) or replay --fail-on-change saw a change, 2 usage error, a\n"
+          "playbook that cannot be loaded or output that cannot be written, 130 replay\n"
+          "stopped by Ctrl-C. More: man leeway.\n",
           f);
 }
 
@@ -99,7 +101,24 @@ lw_playbook *load_playbook(const char *path)
     return pb;
 }
 
-int main(int argc, char **argv)
+/* What a command printed must have reached standard output: a full disk or
+** a closed output is exit 2, as leeway(1) says of a file that cannot be
+** written, never a silent success. (replay clears the error of a reader that
+** stopped reading, which is no failure.) */
+static int output_written(int status)
+{
+    errno = 0;
+    if (fflush(stdout) == 0 && !ferror(stdout))
+        return status;
+    if (errno)
+        fprintf(stderr, "leeway: cannot write the output: %s\n", strerror(errno));
+    else
+        fputs("leeway: cannot write the output (a full disk, or a closed file?): "
+              "it is incomplete\n", stderr);
+    return EXIT_USAGE;
+}
+
+static int run(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (argc < 2) {
@@ -132,4 +151,9 @@ int main(int argc, char **argv)
     fprintf(stderr, "leeway: unknown command '%s'\n\n", cmd);
     usage(stderr);
     return EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+    return output_written(run(argc, argv));
 }

@@ -410,14 +410,17 @@ static void repl_as(session *S, char *args)
             printf("acting as %s\n", args);
             return;
         }
+    /* worded as the library words an unknown role (a case's staff.role) */
     const char *best = repl_nearest(args, n_roles, role_at);
-    printf("%serror:%s '%s' is not a role", repl_color(S, RED), repl_color(S, OFF), args);
-    if (best)
-        printf(" (did you mean %s?)", best);
-    printf("; the roles are:");
+    printf("%serror:%s '%s' is not a role of this playbook (", repl_color(S, RED),
+           repl_color(S, OFF), args);
+    if (!lw_role_count(S->pb))
+        printf("no roles are declared under roles:");
     for (size_t i = 0; i < lw_role_count(S->pb); i++)
-        printf(" %s", lw_role_id(S->pb, i));
-    putchar('\n');
+        printf("%s%s", i ? ", " : "the roles are ", lw_role_id(S->pb, i));
+    if (best)
+        printf("; did you mean '%s'?", best);
+    printf(")\n");
 }
 
 static void repl_show(session *S, char *args)

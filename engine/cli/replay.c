@@ -695,9 +695,10 @@ int cmd_replay(int argc, char **argv)
     fwrite(summary, 1, len, sf);
     if (strcmp(format, "json") == 0)
         fputc('\n', sf);
-    if (fflush(sf) != 0 && errno == EPIPE)
+    if ((fflush(sf) != 0 || ferror(sf)) && errno == EPIPE) {
+        clearerr(sf); /* a reader that stopped reading is no failure */
         status = EXIT_DONE;
-    else if (interrupted)
+    } else if (interrupted)
         status = 130;
     else
         status = fail_on_change && lw_replay_changed(total) ? EXIT_FAILED : EXIT_DONE;

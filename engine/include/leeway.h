@@ -93,9 +93,11 @@ typedef struct lw_options {
     /* Lua scripts (docs/playbook-format.md §8), per decision: */
     long lua_instructions;    /* VM instructions; 0 = 10,000,000. Counted once a
                                  script has run for 1 ms, so short scripts pay nothing;
-                                 the steps of pattern functions, sorts and moves count too */
+                                 library calls count the work they do (the guide's
+                                 "What a script may cost") */
     size_t lua_memory;        /* bytes the scripts may grow by; 0 = 16 MiB */
-    long lua_millis;          /* wall-clock time of all scripts; 0 = 1000 ms */
+    long lua_millis;          /* wall-clock time of all scripts; 0 = 1000 ms. Past
+                                 it, a script stops at its next instruction */
 } lw_options;
 
 /* Fill *opt with the defaults. */

@@ -302,6 +302,39 @@ const char *finding_example(analysis *an, const box *b)
     return t->len ? arena_strdup(&an->work, t->p) : "any case";
 }
 
+const char *outside_words(analysis *an, const char *verb, const char *ex)
+{
+    return ex ? arena_printf(&an->work,
+                             ": only values the facts may not take would %s it, for example %s "
+                             "(leeway decide refuses that case and says why)",
+                             verb, ex)
+              : "";
+}
+
+bool unbounded_begin(analysis *an, space *within)
+{
+    *within = an->sp;
+    return space_unbounded(within, &an->sp);
+}
+
+void unbounded_end(analysis *an, space *within)
+{
+    within->steps = an->sp.steps;
+    an->sp = *within;
+}
+
+const char *outside_example(analysis *an, const expr *e, bool want)
+{
+    space within;
+    boxes b;
+    const char *ex = NULL;
+    if (unbounded_begin(an, &within) && cond_rec(an, e, !want, UNDER, &b) &&
+        !an->sp.gave_up && b.n)
+        ex = finding_example(an, &b.b[0]);
+    unbounded_end(an, &within);
+    return ex;
+}
+
 const char *opaque_note(const analysis *an)
 {
     if (an->sp.opaque_lua)
@@ -311,17 +344,6 @@ const char *opaque_note(const analysis *an)
         return " (a condition here computes values the analysis cannot follow: the example "
                "may need other values to reach this point)";
     return "";
-}
-
-bool already_reported(const analysis *an, pos at, const char *rule)
-{
-    for (size_t i = 0; i < an->r->n; i++) {
-        const lw_diag *d = &an->r->items[i];
-        if (d->line == at.line && d->column == at.col && d->rule && rule &&
-            strcmp(d->rule, rule) == 0)
-            return true;
-    }
-    return false;
 }
 
 void words_from_cell(analysis *an, size_t dim, const cell *c)

@@ -51,11 +51,21 @@ void finding_expr(analysis *an, const expr *e);
 /* "--set a=1 --set 'b=2 EUR'" (and "when X is Y" for a column that is not a
 ** fact) for a value of b in every input of the finding; NULL if b is empty. */
 const char *finding_example(analysis *an, const box *b);
+/* For a condition that is always true or always false within the facts'
+** declared values: a case outside them (as --set flags) where e is true
+** (want) or false, which leeway decide refuses as invalid; NULL when no value
+** of the facts' types makes it so, or the analysis cannot see one. */
+const char *outside_example(analysis *an, const expr *e, bool want);
+/* ": only values the facts may not take would VERB it, for example EX
+** (...)", or "" when ex is NULL. */
+const char *outside_words(analysis *an, const char *verb, const char *ex);
+/* Work in a copy of the space without the facts' min: and max: (false: out
+** of memory; call unbounded_end anyway), and back to the space within them. */
+bool unbounded_begin(analysis *an, space *within);
+void unbounded_end(analysis *an, space *within);
 /* "" or, when a condition of the finding had a part the analysis cannot
 ** see, a note saying so (to follow its example). */
 const char *opaque_note(const analysis *an);
-/* Has the loader's lint already warned about this rule here? */
-bool already_reported(const analysis *an, pos at, const char *rule);
 /* The words a condition compares text facts with, or a cell of a text
 ** input names (before any set of the input is built). */
 void words_from_expr(analysis *an, const expr *e);

@@ -2,22 +2,42 @@
 ** analyze_rules.c -- policies and conditions in `leeway check`'s analysis:
 ** exceptions that can never fire (an earlier exception of the policy always
 ** wins, or their condition contradicts the policy's applies), conditions
-** that are always true or always false over the facts' declared values; and
-** every decision table, through analyze_table. (Versions of a policy by
+** (an exception's too) that are always true or always false over the facts'
+** declared values; and every decision table, through analyze_table. (Versions of a policy by
 ** effective window are analyze_versions.c's.)
 */
 #include "analyze.h"
 
 #include <string.h>
 
+/* The loader's lint's warning that the exception at `at` never fires
+** because an earlier one is the same or true (lint.c: its words, without a
+** case), or NULL. */
+static lw_diag *lint_never_fires(const analysis *an, pos at, const char *rule)
+{
+    for (size_t i = 0; i < an->r->n; i++) {
+        lw_diag *d = &an->r->items[i];
+        if (d->line == at.line && d->column == at.col && d->rule && rule &&
+            strcmp(d->rule, rule) == 0 &&
+            strstr(d->message, "always fires first when this one would"))
+            return d;
+    }
+    return NULL;
+}
+
+/* A finding. The lint's warning that an exception never fires is said
+** again here with a case: it is replaced rather than repeated. */
 static void warn(analysis *an, pos at, const char *rule, const char *fmt, ...) LW_PRINTF(4, 5);
 static void warn(analysis *an, pos at, const char *rule, const char *fmt, ...)
 {
-    if (already_reported(an, at, rule))
-        return; /* the loader's lint said it already */
     va_list ap;
     va_start(ap, fmt);
-    report_vadd(an->r, LW_WARNING, at, rule, fmt, ap);
+    lw_diag *said = lint_never_fires(an, at, rule);
+    const char *m = said ? arena_vprintf(&an->r->a, fmt, ap) : NULL;
+    if (m)
+        said->message = m;
+    else if (!said)
+        report_vadd(an->r, LW_WARNING, at, rule, fmt, ap);
     va_end(ap);
 }
 
@@ -38,22 +58,53 @@ static bool defaults_only(const lw_playbook *pb, const expr *e)
     return true;
 }
 
+/* For a condition always true (meet false) or always false within the
+** facts' declared values: a case outside them that would change it. */
+static const char *outside_note(analysis *an, const expr *e, bool meet)
+{
+    const char *ex = outside_example(an, e, meet);
+    if (ex)
+        return outside_words(an, meet ? "meet" : "fail", ex);
+    /* no value of their types would: say which facts it is about */
+    strbuf b;
+    buf_init(&b, &an->pb->mem);
+    size_t n = 0;
+    for (size_t i = 0; i < an->n_dims; i++) {
+        const dim_info *d = space_dim(&an->sp, an->dims[i]);
+        if (d->fact < 0)
+            continue;
+        if (n < 4)
+            buf_printf(&b, "%s%s", n ? ", " : "", an->pb->facts[d->fact].path);
+        n++;
+    }
+    const char *facts = b.p ? arena_strdup(&an->work, b.p) : NULL;
+    buf_free(&b);
+    if (!facts)
+        return "";
+    return arena_printf(&an->work, ": it %s whatever %s %s%s %s", meet ? "fails" : "holds",
+                        n == 1 ? "value" : "values", facts, n > 4 ? " ..." : "",
+                        n == 1 ? "has" : "have");
+}
+
 /* A condition (applies:, when:) that no case can make false, or true. */
 static void check_condition(analysis *an, const expr *e, pos at, const char *rule,
-                            const char *what)
+                            const char *what, bool always_false_too)
 {
     if (is_constant(e))
         return; /* written as true or false: meant */
     finding_start(an);
+    finding_expr(an, e);
     boxes over, under;
     box all = box_all();
     if (!cond_boxes(an, e, OVER, &over))
         return;
     if (over.n == 0) {
+        if (!always_false_too)
+            return;
         warn(an, at, rule,
              "%s of '%s' is always false for the values the facts may take (their declared "
-             "values, min and max), so it never holds; correct or remove it",
-             what, rule);
+             "values, min and max), so it never holds%s; correct or remove it",
+             what, rule, outside_note(an, e, true));
         return;
     }
     if (!defaults_only(an->pb, e))
@@ -61,8 +112,8 @@ static void check_condition(analysis *an, const expr *e, pos at, const char *rul
     if (cond_boxes(an, e, UNDER, &under) && boxes_cover(&an->sp, &all, &under, NULL))
         warn(an, at, rule,
              "%s of '%s' is always true for the values the facts may take (their declared "
-             "values, min and max); if that is meant, write true",
-             what, rule);
+             "values, min and max)%s; if that is meant, write true",
+             what, rule, outside_note(an, e, false));
 }
 
 /* Every case where the policy is in force (over), as boxes. */
@@ -134,17 +185,21 @@ static bool reads_newly_known(const expr *e, const uint8_t *k0, const uint8_t *k
     return false;
 }
 
-/* The first exception before x that surely holds at b: the one that fires. */
+/* The first exception before x that surely holds somewhere in *b: the one
+** that fires there. *b becomes the part of it where that one surely holds,
+** so that every case picked from it shows that exception firing. */
 static const exception_rule *first_winner(analysis *an, const policy *p, const sure_exc *sure,
-                                          size_t x, const box *b)
+                                          size_t x, const box **b)
 {
     boxes one = {0, 0, NULL};
-    if (!boxes_add(&an->sp, &one, b))
+    if (!boxes_add(&an->sp, &one, *b))
         return NULL;
     for (size_t k = 0; k < x; k++) {
         boxes m;
-        if (sure[k].ok && boxes_meet(&an->sp, &sure[k].b, &one, &m) && m.n)
+        if (sure[k].ok && boxes_meet(&an->sp, &sure[k].b, &one, &m) && m.n) {
+            *b = &m.b[0];
             return &p->exc[k];
+        }
     }
     return NULL;
 }
@@ -181,17 +236,32 @@ static void analyze_exceptions(analysis *an, const policy *p)
             if (is_constant(x->when))
                 continue; /* the loader's lint speaks of a constant condition */
             if (when.n == 0) {
+                finding_start(an);
+                finding_expr(an, x->when);
                 warn(an, x->at, x->id,
                      "the exception '%s' can never fire: its condition is always false for the "
-                     "values the facts may take (their declared values, min and max)",
-                     x->id);
+                     "values the facts may take (their declared values, min and max)%s",
+                     x->id, outside_note(an, x->when, true));
             } else {
-                const char *ex = finding_example(an, &when.b[0]);
+                /* a case that meets the applies: too, when the window or
+                ** the channels are what keep the policy out */
+                boxes cond, both;
+                const box *at = &when.b[0];
+                if (cond_boxes(an, p->applies, OVER, &cond) &&
+                    boxes_meet(sp, &cond, &when, &both) && both.n)
+                    at = &both.b[0];
+                const char *ex = finding_example(an, at);
+                bool dated = p->eff.has_from || p->eff.has_until || x->eff.has_from ||
+                              x->eff.has_until;
+                const char *what = dated && p->channels ? "applies, effective windows or channels"
+                                   : dated             ? "applies or effective windows"
+                                   : p->channels       ? "applies or channels"
+                                                       : "applies";
                 warn(an, x->at, x->id,
                      "the exception '%s' can never fire: whenever its condition holds, the "
                      "policy '%s' does not apply (for example %s%s meets the exception's "
-                     "condition but not the policy's applies); correct one of the two",
-                     x->id, p->id, ex ? ex : "", opaque_note(an));
+                     "condition but not the policy's %s); correct one of the two",
+                     x->id, p->id, ex ? ex : "", opaque_note(an), what);
             }
             continue;
         }
@@ -230,7 +300,7 @@ static void analyze_exceptions(analysis *an, const policy *p)
         if (policy_boxes(an, p, UNDER, &sure_in_force) && x_sure.ok &&
             boxes_meet(sp, &sure_in_force, &x_sure.b, &shown) && shown.n)
             at = &shown.b[0];
-        const exception_rule *w = first_winner(an, p, sure, k, at);
+        const exception_rule *w = first_winner(an, p, sure, k, &at);
         const char *ex = finding_example(an, at);
         warn(an, x->at, x->id,
              "the exception '%s' can never fire: whenever it would, an earlier exception of "
@@ -278,14 +348,21 @@ void analyze_rules(analysis *an)
     for (size_t i = 0; i < pb->n_policies; i++) {
         const policy *p = &pb->policies[i];
         rule_start(an);
-        check_condition(an, p->applies, p->at, p->id, "the applies: condition");
+        check_condition(an, p->applies, p->at, p->id, "the applies: condition", true);
         rule_start(an);
         analyze_exceptions(an, p);
+        /* always true (always false was said by analyze_exceptions) */
+        for (size_t k = 0; k < p->n_exc; k++) {
+            rule_start(an);
+            check_condition(an, p->exc[k].when, p->exc[k].at, p->exc[k].id,
+                            "the when: condition of the exception", false);
+        }
     }
     for (size_t i = 0; i < pb->n_steps; i++) {
         const step_rule *s = &pb->steps[i];
         rule_start(an);
-        check_condition(an, s->when, s->at, s->id, "the when: condition of the goodwill step");
+        check_condition(an, s->when, s->at, s->id, "the when: condition of the goodwill step",
+                        true);
         rule_start(an);
         if (s->tab)
             analyze_table(an, s->tab, s->id, s->when, &s->eff, true);
@@ -296,7 +373,7 @@ void analyze_rules(analysis *an)
             continue; /* a later result of a table with several: analysed with the first */
         const char *name = o->tab ? o->tab->rule : o->name;
         rule_start(an);
-        check_condition(an, o->when, o->at, name, "the when: condition of the output");
+        check_condition(an, o->when, o->at, name, "the when: condition of the output", true);
         rule_start(an);
         if (o->tab)
             analyze_table(an, o->tab, name, o->when, &always, false);
@@ -304,6 +381,7 @@ void analyze_rules(analysis *an)
     for (size_t i = 0; i < pb->n_promises; i++) {
         const promise_rule *pr = &pb->promises[i];
         rule_start(an);
-        check_condition(an, pr->when, pr->at, pr->id, "the when: condition of the promise");
+        check_condition(an, pr->when, pr->at, pr->id, "the when: condition of the promise",
+                        true);
     }
 }

@@ -186,6 +186,52 @@ static const char *rows_meeting(analysis *an, const table *t, const boxes *rows,
     return s;
 }
 
+/* The box of row r over the columns' dims: a box with an empty set, which
+** meets nothing, when no case matches the row. False when the space gave up
+** or a cell cannot be seen. */
+static bool row_box(analysis *an, const table *t, const int *dims, size_t r, box *out)
+{
+    space *sp = &an->sp;
+    *out = box_all();
+    for (size_t i = 0; i < t->n_in; i++) {
+        dset s;
+        box one;
+        if (!cell_set(an, (size_t)dims[i], t->rows[r].cells[i], &s))
+            return false;
+        if (!box_single(sp, (size_t)dims[i], &s, &one) || !box_meet(sp, out, &one, out)) {
+            if (sp->gave_up)
+                return false;
+            *out = (box){1, arena_alloc(&an->work, sizeof *out->d)};
+            if (!out->d)
+                return false;
+            out->d[0].dim = (uint32_t)dims[i];
+            return true;
+        }
+    }
+    return true;
+}
+
+/* For a row no case within the facts' declared values matches: a case
+** outside them that would match it (outside_words), or "". */
+static const char *row_outside(analysis *an, const table *t, const int *dims, size_t r)
+{
+    uint32_t saved[EXAMPLE_DIMS];
+    size_t n_saved = an->n_dims;
+    memcpy(saved, an->dims, sizeof saved);
+    an->n_dims = 0; /* the example names the table's columns only */
+    for (size_t i = 0; i < t->n_in; i++)
+        finding_dim(an, (size_t)dims[i]);
+    space within;
+    box b;
+    const char *ex = NULL;
+    if (unbounded_begin(an, &within) && row_box(an, t, dims, r, &b) && !box_empty(&an->sp, &b))
+        ex = finding_example(an, &b);
+    unbounded_end(an, &within);
+    memcpy(an->dims, saved, sizeof saved);
+    an->n_dims = n_saved;
+    return outside_words(an, "match", ex);
+}
+
 void analyze_table(analysis *an, const table *t, const char *rule, const expr *when,
                    const window *eff, bool keeps)
 {
@@ -193,7 +239,7 @@ void analyze_table(analysis *an, const table *t, const char *rule, const expr *w
     finding_start(an);
     finding_expr(an, when);
     boxes ctx, rows = {0, 0, NULL};
-    box win = window_box(an, eff), all = box_all();
+    box win = window_box(an, eff);
     boxes wins = {0, 0, NULL};
     if (!cond_boxes(an, when, OVER, &ctx) || !boxes_add(sp, &wins, &win) ||
         !boxes_meet(sp, &ctx, &wins, &ctx))
@@ -209,24 +255,8 @@ void analyze_table(analysis *an, const table *t, const char *rule, const expr *w
         finding_dim(an, (size_t)dims[i]);
     }
     for (size_t r = 0; r < t->n_rows; r++) {
-        box b = all;
-        for (size_t i = 0; i < t->n_in; i++) {
-            dset s;
-            box one;
-            if (!cell_set(an, (size_t)dims[i], t->rows[r].cells[i], &s))
-                return;
-            if (!box_single(sp, (size_t)dims[i], &s, &one) || !box_meet(sp, &b, &one, &b)) {
-                if (sp->gave_up)
-                    return;
-                /* no case matches the row: a box with an empty set meets nothing */
-                b = (box){1, arena_alloc(&an->work, sizeof *b.d)};
-                if (!b.d)
-                    return;
-                b.d[0].dim = (uint32_t)dims[i];
-                break;
-            }
-        }
-        if (!boxes_add(sp, &rows, &b))
+        box b;
+        if (!row_box(an, t, dims, r, &b) || !boxes_add(sp, &rows, &b))
             return;
     }
     for (size_t j = 0; j < t->n_rows; j++) {
@@ -235,11 +265,12 @@ void analyze_table(analysis *an, const table *t, const char *rule, const expr *w
         if (!boxes_add(sp, &one, &rows.b[j]) || !boxes_meet(sp, &one, &ctx, &here))
             return;
         if (here.n == 0) {
+            bool empty = box_empty(sp, &rows.b[j]);
             warn(an, rj->at, rule,
-                 "%s can never match: no case %s satisfies all its cells; correct or remove it",
+                 "%s can never match: no case %s satisfies all its cells%s; correct or remove it",
                  row_name(an, t, j),
-                 box_empty(sp, &rows.b[j]) ? "within the facts' declared values"
-                                           : "that reaches this table");
+                 empty ? "within the facts' declared values" : "that reaches this table",
+                 empty ? row_outside(an, t, dims, j) : "");
             continue;
         }
         const char *ex = finding_example(an, &here.b[0]);

@@ -808,6 +808,10 @@ static void json_walk(lw_case *c, const cJSON *obj, char *path, size_t plen, int
             } else if (cJSON_IsNumber(it)) {
                 r.k = RAW_NUM;
                 r.n = it->valuedouble;
+                if (it->valuestring && c->pb->facts[f].type == T_NUM) { /* exactly */
+                    r.s = it->valuestring;
+                    r.len = strlen(it->valuestring);
+                }
             } else if (cJSON_IsString(it)) {
                 r.k = RAW_STR;
                 r.s = it->valuestring;
@@ -823,6 +827,78 @@ static void json_walk(lw_case *c, const cJSON *obj, char *path, size_t plen, int
     next:
         path[plen] = 0;
     }
+}
+
+/* The next number of a JSON text after *p (outside strings); NULL if none.
+** *exact: the binary double holds it exactly (at most 15 digits, no
+** exponent), so it needs no text. */
+static const char *next_json_number(const char **p, const char *end, size_t *len, bool *exact)
+{
+    for (const char *s = *p; s < end; s++) {
+        while (s < end && *s != '"' && *s != '-' && (*s < '0' || *s > '9'))
+            s++;
+        if (s == end)
+            break;
+        if (*s == '"') { /* a string: to its closing quote (one not escaped) */
+            const char *q = s;
+            size_t bs;
+            do {
+                q = memchr(q + 1, '"', (size_t)(end - q - 1));
+                if (!q)
+                    return NULL;
+                for (bs = 0; q[-1 - (ptrdiff_t)bs] == '\\'; bs++) /* stops at s's quote */
+                    ;
+            } while (bs % 2);
+            s = q;
+        } else {
+            const char *t = s;
+            int digits = 0;
+            bool exponent = false;
+            for (; t < end; t++) {
+                if (*t >= '0' && *t <= '9')
+                    digits += !exponent;
+                else if (*t == 'e' || *t == 'E')
+                    exponent = true;
+                else if (*t != '-' && *t != '+' && *t != '.')
+                    break;
+            }
+            *len = (size_t)(t - s);
+            *exact = digits <= 15 && !exponent;
+            *p = t;
+            return s;
+        }
+    }
+    return NULL;
+}
+
+/* The numbers of a JSON text and cJSON's number nodes come in the same
+** order: the document's. */
+static bool number_texts(cJSON *j, const char **p, const char *end)
+{
+    for (; j; j = j->next) {
+        if (cJSON_IsNumber(j) && !j->valuestring) {
+            size_t n;
+            bool exact;
+            const char *s = next_json_number(p, end, &n, &exact);
+            if (!s)
+                return true; /* not parsed from this text: it keeps its double */
+            if (!exact && !(j->valuestring = cJSON_malloc(n + 1)))
+                return false;
+            if (!exact) {
+                memcpy(j->valuestring, s, n);
+                j->valuestring[n] = 0;
+            }
+        }
+        if (j->child && !number_texts(j->child, p, end))
+            return false;
+    }
+    return true;
+}
+
+bool json_number_texts(cJSON *j, const char *text, size_t len)
+{
+    const char *p = text;
+    return number_texts(j, &p, text + len);
 }
 
 static void line_col(const char *text, size_t off, int *line, int *col)
@@ -988,6 +1064,10 @@ int case_parse_json(lw_case *c, const char *name, const char *text, size_t len,
         cJSON_Delete(root);
         return case_error(c, msg, name, text, i,
                           "a case must be a JSON object like {\"customer\": {\"age\": 82}}");
+    }
+    if (!json_number_texts(root, text, len)) {
+        cJSON_Delete(root);
+        return case_nomem(c, msg);
     }
     *out = root;
     return LW_OK;

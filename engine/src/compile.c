@@ -1506,7 +1506,7 @@ static void output_group(output_rule *o)
         o[i].col = i;
         o[i].name = t->out[i].name;
         o[i].at = t->out[i].at;
-        o[i].type = t->out[i].type;
+        o[i].type = table_gives_list(t) ? T_LIST : t->out[i].type;
         o[i].set = t->out[i].set;
     }
 }
@@ -1597,7 +1597,9 @@ static size_t compile_output(compiler *c, output_rule *o, const node *k, const n
             output_group(o);
             return ok ? o->tab->n_out : 0;
         }
-        if (o->type == T_ANY)
+        if (table_gives_list(o->tab)) /* a list of texts, whatever its items */
+            o->type = T_LIST;
+        else if (o->type == T_ANY)
             o->type = o->tab->out[0].type;
     }
     return ok ? 1 : 0;

@@ -100,10 +100,17 @@ static u256 u256_mul(u128 a, u128 b)
     return r;
 }
 
+/* The exponent range of a power's intermediate products: 10 ** -6176 goes
+** through 10^6176, beyond the range, before it is inverted. */
+#define POW_EMIN (2 * DEC_EMIN - 80)
+#define POW_EMAX (2 * DEC_EMAX + 80)
+
 /* The number (-1)^neg x m x 10^e, where `sticky` says nonzero digits were
 ** already dropped below m's last digit, rounded half to even to a coefficient
-** below limit (10^34; powers work with 10^38, four guard digits). */
-static const char *finish_to(bool neg, u256 m, int64_t e, bool sticky, u128 limit, dec *out)
+** below limit (10^34; powers work with 10^38, four guard digits), within the
+** exponents emin to emax (of the leading digit). */
+static const char *finish_to(bool neg, u256 m, int64_t e, bool sticky, u128 limit, int emin,
+                             int emax, dec *out)
 {
     unsigned guard = 0;
     while (!u256_fits(&m, limit)) {
@@ -121,9 +128,9 @@ static const char *finish_to(bool neg, u256 m, int64_t e, bool sticky, u128 limi
     }
     if (c == 0)
         e = 0;
-    else if (LW_UNLIKELY(e < DEC_EMIN))
+    else if (LW_UNLIKELY(e < emin))
         return TOO_SMALL;
-    else if (LW_UNLIKELY(e > DEC_EMAX - 38) && e + digits_of(c) - 1 > DEC_EMAX)
+    else if (LW_UNLIKELY(e > emax - 38) && e + digits_of(c) - 1 > emax)
         return TOO_LARGE;
     out->c = neg ? -(__int128)c : (__int128)c;
     out->e = (int32_t)e;
@@ -135,7 +142,7 @@ static const u128 LIMIT38 = (u128)10000000000000000ULL * 10000000000000000ULL * 
 
 static const char *finish(bool neg, u256 m, int64_t e, bool sticky, dec *out)
 {
-    return finish_to(neg, m, e, sticky, LIMIT34, out);
+    return finish_to(neg, m, e, sticky, LIMIT34, DEC_EMIN, DEC_EMAX, out);
 }
 
 static const char *finish128(bool neg, u128 m, int64_t e, bool sticky, dec *out)
@@ -242,7 +249,7 @@ static const char *mul38(dec a, dec b, dec *out)
 {
     bool neg = (a.c < 0) != (b.c < 0);
     return finish_to(neg, u256_mul(magnitude(a.c), magnitude(b.c)), (int64_t)a.e + b.e, false,
-                     LIMIT38, out);
+                     LIMIT38, POW_EMIN, POW_EMAX, out);
 }
 
 /* a ** n for a whole n, by squaring with 38 digits, then rounded to 34: within
@@ -261,18 +268,21 @@ const char *dec_pow(dec a, dec n, dec *out)
     u128 left = (u128)(p < 0 ? -p : p);
     dec result = dec_int(1), base = a;
     while (left) {
-        if (left & 1 && (err = mul38(result, base, &result)))
-            return err;
+        if ((left & 1 && (err = mul38(result, base, &result))) ||
+            (left > 1 && (err = mul38(base, base, &base))))
+            break;
         left >>= 1;
-        if (left && (err = mul38(base, base, &base)))
-            return err;
     }
-    if ((err = finish128(result.c < 0, magnitude(result.c), result.e, false, &result)))
+    if (!err)
+        err = finish_to(result.c < 0, u256_of(magnitude(result.c)), result.e, false, LIMIT34,
+                        POW_EMIN, POW_EMAX, &result);
+    if (err && p < 0) /* beyond even the wide range: its inverse is beyond the range too */
+        return err == TOO_LARGE ? TOO_SMALL : TOO_LARGE;
+    if (err)
         return err;
     if (p < 0)
         return dec_div(dec_int(1), result, out);
-    *out = result;
-    return NULL;
+    return finish128(result.c < 0, magnitude(result.c), result.e, false, out);
 }
 
 int dec_compare(dec a, dec b)

@@ -215,6 +215,7 @@ static void value_of(arena *a, const cJSON *v, lw_value *out)
     } else if (cJSON_IsNumber(v)) {
         out->type = LW_V_NUMBER;
         out->number = v->valuedouble;
+        out->text = v->valuestring ? arena_strdup(a, v->valuestring) : NULL; /* exact */
     } else if (cJSON_IsString(v)) {
         out->type = LW_V_STRING;
         out->text = arena_strdup(a, v->valuestring);

@@ -101,14 +101,36 @@ dim_info *space_dim(space *sp, size_t dim)
         return d;
     const fact *f = &sp->pb->facts[d->fact];
     dim_setup(sp, d, vtype_of(f->type), f->set, f->cur);
-    if (d->vt == V_NUM && (f->has_min || f->has_max) && d->all.iv) {
+    if ((d->vt == V_NUM || d->vt == V_MONEY) && (f->has_min || f->has_max) && d->all.iv &&
+        !sp->unbounded) {
         ivl *iv = d->all.iv;
-        if (num_put(sp->keep, f->min, &iv->lo) || num_put(sp->keep, f->max, &iv->hi))
+        if (d->vt == V_MONEY) {
+            iv->lo = (val){.t = V_MONEY, .cur = (uint8_t)f->cur, .u.i = f->min_money};
+            iv->hi = (val){.t = V_MONEY, .cur = (uint8_t)f->cur, .u.i = f->max_money};
+        } else if (num_put(sp->keep, f->min, &iv->lo) || num_put(sp->keep, f->max, &iv->hi)) {
             iv->lo = iv->hi = num_int(0); /* out of memory: the ends are not read */
+        }
         iv->lok = f->has_min ? END_CLOSED : END_INF;
         iv->hik = f->has_max ? END_CLOSED : END_INF;
     }
     return d;
+}
+
+bool space_unbounded(const space *from, space *out)
+{
+    *out = *from;
+    out->unbounded = true;
+    out->d = arena_alloc(from->keep, from->cap * sizeof *out->d);
+    if (!out->d)
+        return false;
+    memcpy(out->d, from->d, from->n * sizeof *out->d);
+    for (size_t i = 0; i < from->pb->n_facts; i++) {
+        const fact *f = &from->pb->facts[i];
+        if (out->d[i].ready && out->d[i].kind == DK_ORD && (f->has_min || f->has_max) &&
+            !full_line(out, &out->d[i].all))
+            return false;
+    }
+    return true;
 }
 
 int space_add_dim(space *sp, vtype vt, const enumset *set, int cur, const char *text)

@@ -76,12 +76,17 @@ typedef struct space {
     bool gave_up;            /* a limit was hit: results are not to be trusted */
     bool opaque;             /* a condition had a part the analysis cannot see */
     bool opaque_lua;         /* ... and one of those was Lua */
+    bool unbounded;          /* facts take every value of their type: min:/max: dropped */
 } space;
 
 /* Dims 0 .. n_facts-1 are the facts; space_add_dim adds one for a column. */
 bool space_init(space *sp, const lw_playbook *pb, arena *boxes_arena, arena *keep);
 dim_info *space_dim(space *sp, size_t dim); /* works out a fact's dim on first use */
 int space_add_dim(space *sp, vtype vt, const enumset *set, int cur, const char *text);
+/* A copy of from (its dims and words) in which the facts take every value of
+** their type, min: and max: dropped: where a condition that never holds
+** within the bounds would hold. Its dims live in from's keep arena. */
+bool space_unbounded(const space *from, space *out);
 /* Name a text word for a text dim (before any set of it is built). */
 void space_add_word(space *sp, size_t dim, const char *s, size_t len);
 

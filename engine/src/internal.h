@@ -770,8 +770,15 @@ int case_read_tree(lw_case *c, const struct cJSON *obj);
 ** LW_ERR_CASE with *msg (owned by c) positioned in the text. */
 int case_json_precheck(lw_case *c, const char *name, const char *text, size_t len,
                        const char **msg);
+/* cJSON reads a number as a binary double: give every number of j, parsed
+** from text, that a double does not hold exactly (more than 15 digits, or an
+** exponent) its text as valuestring (cJSON_Delete frees it), so that
+** 12345678901234567890 or 1e-30 is read exactly (0.1 is exact from its
+** double: dec_from_double). false: out of memory. */
+bool json_number_texts(struct cJSON *j, const char *text, size_t len);
 /* Check and parse a JSON case: LW_OK with *out the object (the caller
-** deletes it), or the error of lw_case_read_json with *msg. */
+** deletes it; its numbers keep their text), or the error of
+** lw_case_read_json with *msg. */
 int case_parse_json(lw_case *c, const char *name, const char *text, size_t len,
                     const char **msg, struct cJSON **out);
 
@@ -843,6 +850,9 @@ void table_eval(eval_ctx *x, const table *t, val *res, int *row, const char **ro
 int table_results_compare(const table *t, const val *res_a, const val *res_b, bool *same);
 /* The index of the result column called name, or -1. */
 int table_result_index(const table *t, const char *name);
+/* collect without aggregate, rule_order and output_order: each result is a
+** list (of texts). */
+bool table_gives_list(const table *t);
 /* out_type and out_set are the rule's: they apply to a table's one result, or,
 ** in a table with several results, to the one called typed (NULL: none). */
 table *table_compile(compiler *c, const node *n, const scope *sc, ttype out_type,

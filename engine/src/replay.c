@@ -175,13 +175,22 @@ static bool same_money(lw_money a, lw_money b)
     return a.minor == b.minor && same(a.currency, b.currency);
 }
 
+/* A number exactly: from its text when it has one (a decision's, or a
+** log's), else from its double. */
+static const char *value_number(const lw_value *v, dec *d)
+{
+    return v->text ? dec_parse(v->text, strlen(v->text), d) : dec_from_double(v->number, d);
+}
+
 /* Values compare as a decision shows them: "29.99 EUR" read back from a log
-** is the money value 29.99 EUR. */
+** is the money value 29.99 EUR; numbers compare exactly. */
 static bool same_value(const lw_value *a, const lw_value *b)
 {
     bool a_num = a->type == LW_V_NUMBER, b_num = b->type == LW_V_NUMBER;
+    dec da, db;
     if (a_num || b_num)
-        return a_num && b_num && a->number == b->number;
+        return a_num && b_num && !value_number(a, &da) && !value_number(b, &db) &&
+               dec_compare(da, db) == 0;
     if ((a->type == LW_V_NULL) != (b->type == LW_V_NULL) ||
         (a->type == LW_V_BOOL) != (b->type == LW_V_BOOL))
         return false;

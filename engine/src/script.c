@@ -15,7 +15,9 @@
 ** no global writes; pcall cannot catch a spent budget. Library functions
 ** that can do much work in one C call are bounded or charged to the budget:
 ** the pattern functions are our own (lua_pattern.c) and count their steps;
-** string.rep is capped; table.move and table.sort are charged up front.
+** string.rep is capped; table.move and table.sort are charged up front; the
+** others whose work grows with their input are charged by the size of what
+** they read or make (one instruction per 16 bytes, or per value).
 **
 ** Budgets, per decision: memory through a counting lua_Alloc fed by the
 ** engine's allocator; time and instructions through a watchdog thread that
@@ -70,7 +72,9 @@ struct lua_engine {
     pthread_t wd;
     bool wd_exists;
     atomic_bool wd_running, wd_stop, armed;
+    atomic_bool late;              /* the hook runs after every instruction */
     atomic_int_fast64_t run_start; /* ns, 0 when no script runs */
+    atomic_int_fast64_t deadline;  /* ns: when the running call's time is up */
 };
 
 static int64_t now_ns(void)
@@ -121,8 +125,12 @@ static void *lua_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 
 /* ----------------------------------------------------------------------
 ** The watchdog: checks every millisecond whether a script has been running
-** for a millisecond or more, and if so arms the budget hook. It ends after
-** 200 ms without scripts and is started again when needed.
+** for a millisecond or more, and if so arms the budget hook (every 1000
+** instructions). Once the time budget is spent it sets the hook to run after
+** every instruction, so the script stops at the next instruction whatever
+** one instruction costs (a library call on a long text takes up to about
+** 0.1 s; 1000 of them, between two runs of the hook, would take minutes). It
+** ends after 200 ms without scripts and is started again when needed.
 */
 /* Raise the budget error if the instructions counted so far, or the time
 ** spent, are over budget; a spent budget is final (pcall may not catch it). */
@@ -145,7 +153,7 @@ static void budget_hook(lua_State *L, lua_Debug *ar)
 {
     (void)ar;
     lua_engine *le = LE(L);
-    le->instructions += 1000;
+    le->instructions += lua_gethookcount(L);
     budget_check(L, le);
 }
 
@@ -160,6 +168,12 @@ void script_charge(lua_State *L, size_t steps)
         le->uncounted = 0;
         budget_check(L, le);
     }
+}
+
+/* What reading or making n bytes of text costs, in instructions. */
+static size_t text_cost(size_t n)
+{
+    return n / 16;
 }
 
 static void *watchdog(void *arg)
@@ -183,7 +197,12 @@ static void *watchdog(void *arg)
             continue;
         }
         idle = 0;
-        if (now_ns() - start >= 1000000 && !atomic_load(&le->armed)) {
+        int64_t now = now_ns();
+        if (now >= atomic_load(&le->deadline) && !atomic_load(&le->late)) {
+            atomic_store(&le->late, true);
+            atomic_store(&le->armed, true);
+            lua_sethook(le->L, budget_hook, LUA_MASKCOUNT, 1);
+        } else if (now - start >= 1000000 && !atomic_load(&le->armed)) {
             atomic_store(&le->armed, true);
             lua_sethook(le->L, budget_hook, LUA_MASKCOUNT, 1000);
         }
@@ -580,6 +599,7 @@ static int l_lower(lua_State *L)
 {
     size_t n, out;
     const char *s = luaL_checklstring(L, 1, &n);
+    script_charge(L, text_cost(n));
     char *buf = lua_newuserdatauv(L, n * 4 + 1, 0);
     char *p = buf, *lowered;
     arena a;
@@ -598,6 +618,7 @@ static int l_len(lua_State *L)
 {
     size_t n;
     const char *s = luaL_checklstring(L, 1, &n);
+    script_charge(L, text_cost(n));
     lua_pushinteger(L, (lua_Integer)text_graphemes(s, n));
     return 1;
 }
@@ -673,13 +694,41 @@ static int l_pcall(lua_State *L)
 */
 #define STR_MAX_RESULT ((size_t)1 << 20) /* string.rep: 1 MiB */
 
-/* Call the original function (upvalue 1) with the arguments given. */
+/* Run the original function (upvalue 1, a C function of Lua's libraries,
+** which use no upvalues) in this call's frame, so that its errors name the
+** script's line and the function as the script called it. */
 static int call_original(lua_State *L)
 {
-    lua_pushvalue(L, lua_upvalueindex(1));
-    lua_insert(L, 1);
-    lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
-    return lua_gettop(L);
+    return lua_tocfunction(L, lua_upvalueindex(1))(L);
+}
+
+/* Functions that make text or values from small arguments (string.sub,
+** upper, format, byte, table.concat, unpack ...): charged after the call,
+** one instruction per value returned and per 16 bytes of text returned, so
+** a loop of them reads the clock after each large one. */
+static int charged_by_output(lua_State *L)
+{
+    int n = call_original(L), top = lua_gettop(L);
+    size_t cost = (size_t)n;
+    for (int i = top - n + 1; i <= top; i++)
+        if (lua_type(L, i) == LUA_TSTRING)
+            cost += text_cost(lua_rawlen(L, i));
+    script_charge(L, cost);
+    return n;
+}
+
+/* Functions that read all of their arguments (utf8.len, tonumber,
+** table.pack): charged before the call, one instruction per argument and
+** per 16 bytes of text. */
+static int charged_by_input(lua_State *L)
+{
+    int n = lua_gettop(L);
+    size_t cost = (size_t)n;
+    for (int i = 1; i <= n; i++)
+        if (lua_type(L, i) == LUA_TSTRING)
+            cost += text_cost(lua_rawlen(L, i));
+    script_charge(L, cost);
+    return call_original(L);
 }
 
 /* string.rep(s, n [, sep]): at most 1 MiB; copies of nothing are nothing
@@ -699,7 +748,16 @@ static int guarded_rep(lua_State *L)
         lua_pushliteral(L, "");
         return 1;
     }
-    return call_original(L);
+    return charged_by_output(L);
+}
+
+/* The number of indexes from f to e, as steps (at most SIZE_MAX). */
+static size_t range_steps(lua_Integer f, lua_Integer e)
+{
+    if (e < f)
+        return 0;
+    lua_Unsigned n = (lua_Unsigned)e - (lua_Unsigned)f + 1;
+    return n && n < SIZE_MAX ? (size_t)n : SIZE_MAX;
 }
 
 /* table.move(a1, f, e, t [, a2]) moves e - f + 1 elements, however many the
@@ -707,11 +765,20 @@ static int guarded_rep(lua_State *L)
 static int charged_move(lua_State *L)
 {
     lua_Integer f = luaL_checkinteger(L, 2), e = luaL_checkinteger(L, 3);
-    if (e >= f) {
-        lua_Unsigned n = (lua_Unsigned)e - (lua_Unsigned)f + 1;
-        script_charge(L, n && n < SIZE_MAX ? (size_t)n : SIZE_MAX);
-    }
+    script_charge(L, range_steps(f, e));
     return call_original(L);
+}
+
+/* table.concat(t [, sep [, i [, j]]]) reads the elements from i to j: one
+** instruction each before the call, and the text it makes after. */
+static int charged_concat(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_Integer i = luaL_optinteger(L, 3, 1);
+    lua_Integer j = lua_isnoneornil(L, 4) ? (lua_Integer)lua_rawlen(L, 1)
+                                          : luaL_checkinteger(L, 4);
+    script_charge(L, range_steps(i, j));
+    return charged_by_output(L);
 }
 
 /* table.sort(t [, comp]): n log2 n instructions for its comparisons,
@@ -726,17 +793,49 @@ static int charged_sort(lua_State *L)
     return call_original(L);
 }
 
-static void wrap(lua_State *L, const char *name, lua_CFunction fn)
+/* table.insert(t, pos, v) and table.remove(t, pos) shift the elements from
+** pos to the end: one instruction each, charged before the call. Upvalue 2:
+** the number of arguments with which the function is given a position. */
+static int charged_shift(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_Integer len = (lua_Integer)lua_rawlen(L, 1), at = len;
+    if (lua_gettop(L) >= lua_tointeger(L, lua_upvalueindex(2)))
+        at = lua_tointeger(L, 2);
+    script_charge(L, at >= 1 && at <= len ? (size_t)(len - at + 1) : 1);
+    return call_original(L);
+}
+
+/* Replace field name of the table on top by fn, with the original as upvalue
+** 1 (and, if extra is not 0, extra as upvalue 2). */
+static void wrap_with(lua_State *L, const char *name, lua_CFunction fn, lua_Integer extra)
 {
     lua_getfield(L, -1, name);
-    lua_pushcclosure(L, fn, 1);
+    if (extra)
+        lua_pushinteger(L, extra);
+    lua_pushcclosure(L, fn, extra ? 2 : 1);
     lua_setfield(L, -2, name);
+}
+
+static void wrap(lua_State *L, const char *name, lua_CFunction fn)
+{
+    wrap_with(L, name, fn, 0);
+}
+
+static void wrap_all(lua_State *L, const char *const *names, lua_CFunction fn)
+{
+    for (; *names; names++)
+        wrap(L, *names, fn);
 }
 
 static void guard_libraries(lua_State *L)
 {
+    static const char *const string_made[] = {"byte", "char", "format", "lower", "reverse",
+                                              "sub", "upper", NULL};
+    static const char *const utf8_made[] = {"char", "codepoint", NULL};
     lua_getglobal(L, "string");
     wrap(L, "rep", guarded_rep);
+    wrap_all(L, string_made, charged_by_output);
     lua_pattern_install(L);
     lua_pushnil(L);
     lua_setfield(L, -2, "dump");
@@ -744,6 +843,19 @@ static void guard_libraries(lua_State *L)
     lua_getglobal(L, "table");
     wrap(L, "move", charged_move);
     wrap(L, "sort", charged_sort);
+    wrap(L, "concat", charged_concat);
+    wrap(L, "unpack", charged_by_output);
+    wrap(L, "pack", charged_by_input);
+    wrap_with(L, "insert", charged_shift, 3);
+    wrap_with(L, "remove", charged_shift, 2);
+    lua_pop(L, 1);
+    lua_getglobal(L, "utf8");
+    wrap_all(L, utf8_made, charged_by_output);
+    wrap(L, "len", charged_by_input);
+    lua_pop(L, 1);
+    lua_pushglobaltable(L);
+    wrap(L, "select", charged_by_output);
+    wrap(L, "tonumber", charged_by_input);
     lua_pop(L, 1);
 }
 
@@ -1008,10 +1120,12 @@ static int budgeted_call(lua_engine *le, int nargs)
     watchdog_ensure(le);
     le->exhausted = false;
     int64_t t0 = now_ns();
+    atomic_store(&le->deadline, t0 + budget_ns(le) - le->spent_ns);
     atomic_store(&le->run_start, t0);
     int rc = lua_pcall(L, nargs, 1, -(nargs + 2));
     atomic_store(&le->run_start, 0);
     le->spent_ns += now_ns() - t0;
+    atomic_store(&le->late, false);
     if (atomic_exchange(&le->armed, false))
         lua_sethook(L, NULL, 0, 0);
     return rc;

@@ -2,8 +2,8 @@
 ** table.c -- decision tables (docs/playbook-format.md §6): unary-test cells
 ** compiled to masks and constants, one or several result columns with their
 ** defaults, and the DMN 1.3 hit policies first, unique, any, priority,
-** collect (sum, min, max, count), rule_order and output_order, each on the
-** whole row.
+** collect (sum, min, max, count: column by column), rule_order and
+** output_order, each on the whole row.
 **
 ** Inputs are evaluated once per table; a cell test on an enum is a bit test.
 */
@@ -267,7 +267,7 @@ static hit_policy hit_by_name(const char *s, bool *ok)
     return HIT_FIRST;
 }
 
-static bool gives_list(const table *t)
+bool table_gives_list(const table *t)
 {
     return (t->hit == HIT_COLLECT && t->agg == AGG_NONE) || t->hit == HIT_RULE_ORDER ||
            t->hit == HIT_OUTPUT_ORDER;
@@ -405,11 +405,9 @@ static bool compile_default(compiler *c, table *t, size_t i, const node *d, cons
                             const char *rule)
 {
     table_result *res = &t->out[i];
-    if (gives_list(t) || t->agg == AGG_COUNT) {
+    if (t->agg == AGG_COUNT) {
         report_add(c->r, LW_ERROR, d->at, rule,
-                   "default: is for tables that give one result per column; with this hit "
-                   "policy the table gives a %s",
-                   t->agg == AGG_COUNT ? "count" : "list (empty when no row matches)");
+                   "default: is not for a count: with no matching row the count is 0");
         return false;
     }
     if (d->kind != N_SCALAR) {
@@ -594,6 +592,38 @@ static bool check_ranking(compiler *c, const table *t, const node *n, const char
     return false;
 }
 
+/* collect with an aggregate works column by column: each result column is
+** summed, or gives its smallest or largest value, or the count of matching
+** rows (a number, whatever the column's cells are). */
+static bool check_aggregate(compiler *c, table *t, const node *n, const char *rule)
+{
+    for (size_t i = 0; i < t->n_out && t->agg != AGG_NONE; i++) {
+        table_result *res = &t->out[i];
+        ttype ty = res->type;
+        if (t->agg == AGG_COUNT) {
+            res->type = T_NUM;
+            res->set = NULL;
+            continue;
+        }
+        bool sum = t->agg == AGG_SUM;
+        if (ty == T_NUM || ty == T_MONEY || ty == T_DUR ||
+            (!sum && (ty == T_DATE || ty == T_BOOL)))
+            continue;
+        const char *what = sum ? "numbers, money or durations"
+                               : "numbers, money, durations, dates or true/false";
+        const char *name = sum ? "sum" : t->agg == AGG_MIN ? "min" : "max";
+        if (t->n_out == 1)
+            report_add(c->r, LW_ERROR, n->at, rule, "aggregate: %s needs %s as results", name,
+                       what);
+        else
+            report_add(c->r, LW_ERROR, res->at, rule,
+                       "aggregate: %s works on each result, but '%s' gives %s; it needs %s",
+                       name, res->name, ttype_name(ty), what);
+        return false;
+    }
+    return true;
+}
+
 table *table_compile(compiler *c, const node *n, const scope *sc, ttype out_type,
                      const enumset *out_set, const char *typed, const char *rule)
 {
@@ -624,13 +654,6 @@ table *table_compile(compiler *c, const node *n, const scope *sc, ttype out_type
         return NULL;
     t->at = n->at;
     t->rule = rule;
-    if (t->agg != AGG_NONE && t->n_out > 1) {
-        report_add(c->r, LW_ERROR, map_get(n, "aggregate")->at, rule,
-                   "aggregate: needs a table with one result, but this one has %zu; split "
-                   "the table, or collect without aggregate (a list per result)",
-                   t->n_out);
-        return NULL;
-    }
     const node *ins = map_get(n, "inputs");
     if (!ins || ins->kind != N_SEQ || ins->n == 0) {
         report_add(c->r, LW_ERROR, ins ? ins->at : n->at, rule,
@@ -669,18 +692,26 @@ table *table_compile(compiler *c, const node *n, const scope *sc, ttype out_type
     for (size_t r = 0; r < rows->n; r++)
         if (!compile_row(c, t, r, rows->items[r], declared, column, sc, rule))
             return NULL;
-    for (size_t i = 0; i < t->n_out; i++)
-        if (defs[i] && !compile_default(c, t, i, defs[i], sc, rule))
+    size_t n_defs = 0;
+    for (size_t i = 0; i < t->n_out; i++) {
+        if (!defs[i])
+            continue;
+        n_defs++;
+        if (!compile_default(c, t, i, defs[i], sc, rule))
             return NULL;
-    const ttype agg_type = t->out[0].type;
-    if (t->hit == HIT_COLLECT && (t->agg == AGG_SUM || t->agg == AGG_MIN || t->agg == AGG_MAX) &&
-        agg_type != T_NUM && agg_type != T_MONEY && agg_type != T_DUR) {
-        report_add(c->r, LW_ERROR, n->at, rule,
-                   "aggregate: %s needs numbers, money or durations as results",
-                   t->agg == AGG_SUM ? "sum" : t->agg == AGG_MIN ? "min" : "max");
+    }
+    if (table_gives_list(t) && n_defs && n_defs < t->n_out) {
+        size_t i = 0;
+        while (defs[i])
+            i++;
+        report_add(c->r, LW_ERROR, t->out[i].at, rule,
+                   "the result '%s' needs a default: too: with no matching row this table "
+                   "gives a list of one item, every result's default; give each result a "
+                   "default, or none",
+                   t->out[i].name);
         return NULL;
     }
-    return t;
+    return check_aggregate(c, t, n, rule) ? t : NULL;
 }
 
 /* ======================================================================
@@ -817,7 +848,8 @@ static void list_results(eval_ctx *x, const table *t, size_t *hits, val *res_row
     }
 }
 
-/* collect with an aggregate, into acc (the first match's result or count). */
+/* collect with an aggregate, one result column: out into acc (the first
+** match's result, or the count so far). */
 static bool aggregate_add(eval_ctx *x, const table *t, size_t r, const val *out, val *acc)
 {
     const char *err;
@@ -857,7 +889,7 @@ void table_eval(eval_ctx *x, const table *t, val *res, int *row, const char **ro
     val in[16], cand_buf[8];
     val *inp = t->n_in <= 16 ? in : arena_alloc(x->a, t->n_in * sizeof *inp);
     val *cand = t->n_out <= 8 ? cand_buf : arena_alloc(x->a, t->n_out * sizeof *cand);
-    const bool list = gives_list(t);
+    const bool list = table_gives_list(t);
     size_t *hits = list ? arena_alloc(x->a, t->n_rows * sizeof *hits) : NULL;
     val *res_rows = list ? arena_alloc(x->a, t->n_rows * t->n_out * sizeof *res_rows) : NULL;
     memset(res, 0, t->n_out * sizeof *res);
@@ -891,9 +923,9 @@ void table_eval(eval_ctx *x, const table *t, val *res, int *row, const char **ro
             memcpy(res, cand, t->n_out * sizeof *res);
             if (t->hit == HIT_FIRST)
                 break;
-            if (t->agg == AGG_COUNT) {
-                res[0] = num_int(1);
-            }
+            if (t->agg == AGG_COUNT)
+                for (size_t i = 0; i < t->n_out; i++)
+                    res[i] = num_int(1);
             continue;
         }
         bool same;
@@ -923,15 +955,24 @@ void table_eval(eval_ctx *x, const table *t, val *res, int *row, const char **ro
             }
             break;
         case HIT_COLLECT:
-            if (!aggregate_add(x, t, r, &cand[0], &res[0]))
-                goto done;
+            for (size_t i = 0; i < t->n_out; i++)
+                if (!aggregate_add(x, t, r, &cand[i], &res[i])) {
+                    set_all(t, res, V_ERROR);
+                    goto done;
+                }
             break;
         default:
             break;
         }
     }
     if (list) {
-        list_results(x, t, hits, res_rows, n_hits, res);
+        size_t n_items = n_hits;
+        if (!n_hits && t->out[0].def) { /* DMN: the defaults, a list of one item */
+            for (size_t i = 0; i < t->n_out; i++)
+                res_rows[i] = expr_eval(x, t->out[i].def);
+            n_items = 1;
+        }
+        list_results(x, t, hits, res_rows, n_items, res);
         if (n_hits)
             hit = (int)hits[0];
     } else if (hit < 0) {
@@ -939,9 +980,9 @@ void table_eval(eval_ctx *x, const table *t, val *res, int *row, const char **ro
             if (t->out[i].def)
                 res[i] = expr_eval(x, t->out[i].def);
     }
-    if (hit < 0 && t->hit == HIT_COLLECT && t->agg == AGG_COUNT && !unknown_seen &&
-        !t->out[0].def)
-        res[0] = num_int(0); /* DMN: the count of no rows is 0 (a sum of none is null) */
+    if (hit < 0 && t->agg == AGG_COUNT && !unknown_seen)
+        for (size_t i = 0; i < t->n_out; i++)
+            res[i] = num_int(0); /* DMN: the count of no rows is 0 (a sum of none is null) */
 done:
     if (hit >= 0) {
         *row = hit + 1;

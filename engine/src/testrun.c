@@ -41,52 +41,6 @@ static bool parse_decimal(const char *s, dec *v, char code[4])
     return dec_parse(s, n, v) == NULL;
 }
 
-/* The decision's JSON with every number written as a string "\u0001<text>",
-** so that cJSON keeps the number's exact text (restore_numbers puts it back). */
-static char *quote_numbers(arena *a, const char *json, size_t len)
-{
-    char *out = arena_alloc(a, len * 9 + 1), *o = out;
-    bool in_str = false;
-    if (!out)
-        return NULL;
-    for (size_t i = 0; i < len;) {
-        char ch = json[i];
-        if (in_str) {
-            *o++ = json[i++];
-            if (ch == '\\' && i < len)
-                *o++ = json[i++];
-            else if (ch == '"')
-                in_str = false;
-        } else if (ch == '-' || (ch >= '0' && ch <= '9')) {
-            memcpy(o, "\"\\u0001", 7);
-            o += 7;
-            while (i < len && strchr("+-.eE0123456789", json[i]))
-                *o++ = json[i++];
-            *o++ = '"';
-        } else {
-            in_str = ch == '"';
-            *o++ = json[i++];
-        }
-    }
-    *o = 0;
-    return out;
-}
-
-/* Numbers quoted by quote_numbers become numbers again, their text kept in
-** valuestring (cJSON_Delete frees it as for a string). */
-static void restore_numbers(cJSON *j)
-{
-    for (; j; j = j->next) {
-        if (cJSON_IsString(j) && j->valuestring[0] == '\1') {
-            memmove(j->valuestring, j->valuestring + 1, strlen(j->valuestring));
-            j->type = cJSON_Number;
-            j->valuedouble = strtod(j->valuestring, NULL);
-            j->valueint = 0;
-        }
-        restore_numbers(j->child);
-    }
-}
-
 static const char *actual_text(arena *a, const cJSON *j)
 {
     if (!j)
@@ -294,9 +248,11 @@ static void run_one(trun *T, const node *t, const char *name, const node *cas,
     }
     size_t len;
     const char *json = lw_decision_json(T->e, d, 0, &len);
-    const char *quoted = json ? quote_numbers(&T->tmp, json, len) : NULL;
-    cJSON *act = quoted ? cJSON_Parse(quoted) : NULL;
-    restore_numbers(act);
+    cJSON *act = json ? cJSON_ParseWithLength(json, len) : NULL;
+    if (act && !json_number_texts(act, json, len)) { /* numbers compare exactly */
+        cJSON_Delete(act);
+        act = NULL;
+    }
     if (!act) {
         report(T, t, name, "the decision could not be written as JSON");
         return;

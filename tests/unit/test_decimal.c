@@ -1,7 +1,8 @@
 /*
 ** test_decimal.c -- exact decimal numbers (decimal.c): exact +, -, * and
 ** comparison, 34-digit quotients and powers rounded half to even, rounding to
-** a step, the range limits as errors, text in and out, and numbers in vals.
+** a step, the range limits as errors, text in and out, numbers in vals, and
+** numbers read exactly from a JSON case.
 */
 #include "lw_test_util.h"
 
@@ -118,6 +119,15 @@ static void test_power(void **state)
     op_fails(dec_pow, "0", "-1", "division by zero");
     op_fails(dec_pow, "10", "6145", "too large");
     op_fails(dec_pow, "0.1", "6177", "too small");
+    /* a negative power goes through its inverse, which may be beyond the
+    ** range: 10 ** -6176 is the smallest number, not an error */
+    op_is(dec_pow, "10", "-6176", "1e-6176");
+    op_fails(dec_pow, "10", "-6177", "too small");
+    op_is(dec_pow, "0.1", "-6144", "1e+6144");
+    op_fails(dec_pow, "0.1", "-6145", "too large");
+    op_fails(dec_pow, "10", "-100000", "too small");
+    op_fails(dec_pow, "0.1", "-100000", "too large");
+    op_is(dec_pow, "2", "-20000", "2.51238805769874458518013504213361e-6021");
 }
 
 static void test_range_errors(void **state)
@@ -262,6 +272,48 @@ static void test_numbers_in_vals(void **state)
     arena_free(&a);
 }
 
+/* Numbers in a JSON case are read from their text, not as binary doubles,
+** and the decision writes them back exactly. */
+static void test_json_case_numbers_exact(void **state)
+{
+    (void)state;
+    tu_open_pb("playbook: json-numbers\n"
+               "version: \"1\"\n"
+               "currency: EUR\n"
+               "facts:\n"
+               "  x: { type: number }\n"
+               "  y: { type: number }\n"
+               "  s: { type: string }\n"
+               "outputs:\n"
+               "  echo: { value: \"x\" }\n"
+               "  sum: { value: \"x + y\" }\n");
+    static const char *const cases[][2] = {
+        {"{\"x\": 0.1, \"y\": 0.2}", "\"echo\":0.1,\"sum\":0.3}"},
+        {"{\"x\": 1e-30, \"y\": 1E-30}", "\"echo\":1e-30,\"sum\":2e-30}"},
+        {"{\"x\": 12345678901234567890, \"y\": 1}",
+         "\"echo\":12345678901234567890,\"sum\":12345678901234567891}"},
+        {"{\"y\": -0.000000000000000000000000000000001, \"x\": 1}",
+         "\"echo\":1,\"sum\":0.999999999999999999999999999999999}"},
+        {"{\"x\": 1e400, \"y\": 0}", "\"echo\":1e+400,\"sum\":1e+400}"},
+        /* numbers inside texts are not numbers: escaped quotes and backslashes */
+        {"{\"s\": \"a \\\"12\\\" -3\", \"x\": 12345678901234567890, \"y\": 0}",
+         "\"echo\":12345678901234567890,"},
+        {"{\"s\": \"ends in \\\\\", \"x\": 1e-30, \"y\": 0.5}", "\"echo\":1e-30,\"sum\":0.500000000000000000000000000001}"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        lw_case_reset(tu_F.c);
+        const char *msg = NULL;
+        assert_int_equal(lw_case_read_json(tu_F.c, "case.json", cases[i][0],
+                                           strlen(cases[i][0]), &msg),
+                         LW_OK);
+        const char *json = lw_decision_json(tu_F.e, tu_decide(&tu_F), 0, NULL);
+        assert_non_null(json);
+        if (!strstr(json, cases[i][1]))
+            print_message("%s\n  gave %s\n", cases[i][0], json);
+        assert_non_null(strstr(json, cases[i][1]));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -275,6 +327,7 @@ int main(void)
         cmocka_unit_test(test_text_round_trip),
         cmocka_unit_test(test_negative_zero),
         cmocka_unit_test(test_numbers_in_vals),
+        cmocka_unit_test(test_json_case_numbers_exact),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, NULL, tu_teardown);
 }

@@ -17,13 +17,14 @@ static const char *PLAYBOOK =
     "  value: { type: money }\n"
     "  delay: { type: duration }\n"
     "  note: { type: string }\n"
-    "  vip: { type: bool }\n";
+    "  vip: { type: bool }\n"
+    "  refund: { type: money, min: 0 EUR, max: 1000 EUR }\n";
 
 typedef struct fixture {
     lw_playbook *pb;
     arena work, keep;
     space sp;
-    size_t age, tier, value, delay, note, vip;
+    size_t age, tier, value, delay, note, vip, refund;
 } fixture;
 
 static int setup(void **state)
@@ -39,6 +40,7 @@ static int setup(void **state)
     f->delay = (size_t)fact_lookup(f->pb, "delay", 5);
     f->note = (size_t)fact_lookup(f->pb, "note", 4);
     f->vip = (size_t)fact_lookup(f->pb, "vip", 3);
+    f->refund = (size_t)fact_lookup(f->pb, "refund", 6);
     *state = f;
     return 0;
 }
@@ -136,6 +138,31 @@ static void numbers_within_min_and_max(void **state)
     assert_true(empty(f, f->age, &neg));
     dset ne = cmp(f, f->age, X_NE, num(0));
     assert_pick(f, f->age, &ne, "1");
+}
+
+/* A money fact's min: and max: bound it as a number's do; the unbounded
+** copy of the space drops them (where the warnings find a case outside). */
+static void money_within_min_and_max_and_unbounded(void **state)
+{
+    fixture *f = *state;
+    dset over = cmp(f, f->refund, X_GT, eur(f, 100000));
+    assert_true(empty(f, f->refund, &over));
+    dset under = cmp(f, f->refund, X_LT, eur(f, 0));
+    assert_true(empty(f, f->refund, &under));
+    dset any = space_dim(&f->sp, f->refund)->all;
+    assert_pick(f, f->refund, &any, "0.00 EUR");
+    space within = f->sp, wide;
+    assert_true(space_unbounded(&within, &wide));
+    f->sp = wide;
+    over = cmp(f, f->refund, X_GT, eur(f, 100000));
+    assert_pick(f, f->refund, &over, "1000.01 EUR");
+    dset old = cmp(f, f->age, X_GT, num(150)); /* a dim not worked out before the copy */
+    assert_pick(f, f->age, &old, "151");
+    f->sp = within;
+    over = cmp(f, f->refund, X_GT, eur(f, 100000));
+    assert_true(empty(f, f->refund, &over));
+    old = cmp(f, f->age, X_GT, num(150));
+    assert_true(empty(f, f->age, &old));
 }
 
 static void money_takes_whole_cents(void **state)
@@ -258,6 +285,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(numbers_open_and_closed_ends, setup, teardown),
         cmocka_unit_test_setup_teardown(numbers_within_min_and_max, setup, teardown),
         cmocka_unit_test_setup_teardown(money_takes_whole_cents, setup, teardown),
+        cmocka_unit_test_setup_teardown(money_within_min_and_max_and_unbounded, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(durations_are_picked_as_written, setup, teardown),
         cmocka_unit_test_setup_teardown(enums_and_bools_are_masks, setup, teardown),
         cmocka_unit_test_setup_teardown(texts_are_named_words_and_anything_else, setup,

@@ -320,6 +320,53 @@ static void test_log_record_and_read_back(void **state)
 
 /* A host that answers with the decision id writes the same id in the
 ** record (lw_decision_id, lw_log_record_id). */
+/* Logged numbers are read back exactly: an output that changed in its 34th
+** digit is a change, though both are the same binary double. */
+static void test_replay_numbers_exactly(void **state)
+{
+    (void)state;
+    tu_fix f;
+    tu_fix_open(&f, "playbook: thirds\n"
+                    "version: \"1\"\n"
+                    "currency: EUR\n"
+                    "facts:\n"
+                    "  n: { type: number, default: 1 }\n"
+                    "outputs:\n"
+                    "  third: { value: \"n / 3\" }\n");
+    const lw_decision *d = tu_decide(&f);
+    size_t len = 0;
+    const char *rec = lw_log_record(f.e, f.c, d, NULL, &len);
+    assert_non_null(rec);
+    char *copy = strdup(rec);
+    lw_engine *e2 = lw_engine_new(NULL);
+    lw_case *c2 = lw_case_new(f.pb);
+    lw_replay *r = lw_replay_new(NULL, 3);
+    for (int changed = 0; changed <= 1; changed++) {
+        char *digits = strstr(copy, "\"third\":0.3333333333333333333333333333333333");
+        assert_non_null(digits);
+        if (changed) /* the 34th digit */
+            digits[strlen("\"third\":0.3333333333333333333333333333333333") - 1] = '4';
+        const lw_decision *logged = NULL, *again = NULL;
+        const char *role = NULL, *msg = NULL;
+        lw_case_reset(c2);
+        assert_int_equal(lw_log_read(e2, c2, NULL, "log", copy, len, &logged, &role, &msg),
+                         LW_OK);
+        lw_decide_options o = {NULL, 0};
+        assert_int_equal(lw_decide(f.e, f.pb, c2, &o, &again), LW_OK);
+        assert_int_equal(lw_replay_add(r, changed + 1, logged, again, c2), changed);
+        if (changed) {
+            digits[strlen("\"third\":0.3333333333333333333333333333333333") - 1] = '3';
+            assert_non_null(strstr(lw_replay_text(r, NULL), "0.3333333333333333333333333333333334"));
+        }
+    }
+    assert_int_equal(lw_replay_changed(r), 1);
+    lw_replay_free(r);
+    lw_case_free(c2);
+    lw_engine_free(e2);
+    free(copy);
+    tu_fix_close(&f);
+}
+
 static void test_log_record_with_given_id(void **state)
 {
     (void)state;
@@ -458,6 +505,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_as_of),
         cmocka_unit_test(test_log_record_and_read_back),
+        cmocka_unit_test(test_replay_numbers_exactly),
         cmocka_unit_test(test_log_record_with_given_id),
         cmocka_unit_test(test_log_append_one_write_per_line),
         cmocka_unit_test(test_replay_summary),

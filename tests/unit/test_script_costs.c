@@ -2,7 +2,8 @@
 ** test_script_costs.c -- library calls that do much work in one C call,
 ** where the budget hook cannot stop them, are bounded before the call or
 ** charged to the instruction budget (script.c): string.rep, table.move,
-** table.sort. (The pattern functions: test_lua_patterns.c.)
+** table.sort, and every other function whose work grows with its input or
+** its result. (The pattern functions: test_lua_patterns.c.)
 */
 #include "lw_test_util.h"
 
@@ -89,12 +90,43 @@ static void test_table_sort_is_charged(void **state)
     expect_result(0, code, "97122");
 }
 
+/* Twenty calls, each reading or making 1 MiB of text or 100,000 values: far
+** fewer than 1,000,000 instructions of Lua, but about 2,000,000 charged, so
+** the budget runs out where uncharged calls (each one instruction) would
+** have finished. */
+static void test_costly_calls_are_charged(void **state)
+{
+    (void)state;
+    static const char *const calls[] = {
+        "utf8.len(s)", "s:upper()", "s:lower()", "s:reverse()", "s:sub(2)",
+        "string.format('%s', s)", "s:rep(1)", "s:byte(1, 100000)", "len(s)", "lower(s)",
+        "tonumber(s)", "table.concat(t)", "table.unpack(t)", "table.pack(s:byte(1, 100000))",
+        "table.insert(t, 1, 0)", "table.remove(t, 1)", "select(1, table.unpack(t))",
+        "utf8.codepoint(s, 1, 100000)", "string.char(s:byte(1, 100000))", NULL};
+    for (const char *const *call = calls; *call; call++) {
+        char code[512];
+        snprintf(code, sizeof code,
+                 "(function () local s = ('1'):rep(1 << 20) "
+                 "local t = table.pack(s:byte(1, 100000)) t.n = nil "
+                 "for i = 1, 20 do local _ = %s end return 'done' end)()",
+                 *call);
+        expect_error(1000000, code, "used more than its budget of 1000000 instructions");
+    }
+    /* what one call costs is what it reads or makes, not what it could */
+    expect_result(1000000,
+                  "(function () local s = ('1'):rep(1 << 20) local n = 0 "
+                  "for i = 1, 20000 do n = n + s:byte(i) + #s:sub(i, i + 10) end "
+                  "return n end)()",
+                  "1200000");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rep_of_nothing_is_nothing_at_once),
         cmocka_unit_test(test_table_move_is_charged),
         cmocka_unit_test(test_table_sort_is_charged),
+        cmocka_unit_test(test_costly_calls_are_charged),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -931,6 +931,312 @@ static void test_multi_when_applies_to_every_result(void **state)
     assert_string_equal(out(d, "callback"), "true");
 }
 
+/* Every hit policy on a table with several results, as DMN 1.3 applies it
+** to whole rows; collect's aggregates work column by column. */
+static const char *const MULTI_HIT_PB = HEAD
+    "outputs:\n"
+    "  u:\n"
+    "    table:\n"
+    "      hit: unique\n"
+    "      inputs: [incident.severity]\n"
+    "      outputs: [u_desk, u_hours]\n"
+    "      rows:\n"
+    "        - [\"1..4\", '\"front\"', 48]\n"
+    "        - [\"4..9\", '\"back\"',  24]\n"
+    "  a:\n"
+    "    table:\n"
+    "      hit: any\n"
+    "      inputs: [incident.severity, customer.tier]\n"
+    "      outputs: [a_desk, a_hours]\n"
+    "      rows:\n"
+    "        - [\">= 1\", \"-\",  '\"front\"', 48]\n"
+    "        - [\">= 5\", \"-\",  '\"front\"', 48]\n"
+    "        - [\">= 5\", gold, '\"front\"', 24]\n"
+    "  p:\n"
+    "    table:\n"
+    "      hit: priority\n"
+    "      inputs: [incident.severity]\n"
+    "      outputs:\n"
+    "        p_team: { values: [claims, dispatch] }\n"
+    "        p_speed: { values: [today, week] }\n"
+    "        p_note:\n"
+    "      rows:\n"
+    "        - [\">= 1\", dispatch, today, '\"d\"']\n"
+    "        - [\">= 2\", claims,   week,  '\"c week\"']\n"
+    "        - [\">= 3\", claims,   today, '\"c today\"']\n"
+    "  r:\n"
+    "    table:\n"
+    "      hit: rule_order\n"
+    "      inputs: [incident.severity]\n"
+    "      outputs: [r_note, r_hours]\n"
+    "      rows:\n"
+    "        - [\">= 1\", '\"late\"', 1]\n"
+    "        - [\">= 5\", '\"very late\"', 2]\n"
+    "  c:\n"
+    "    table:\n"
+    "      hit: collect\n"
+    "      inputs: [incident.severity]\n"
+    "      outputs: [c_note, c_hours]\n"
+    "      rows:\n"
+    "        - [\">= 5\", '\"very late\"', 2]\n"
+    "        - [\">= 1\", '\"late\"', 1]\n"
+    "  sums:\n"
+    "    table:\n"
+    "      hit: collect\n"
+    "      aggregate: sum\n"
+    "      inputs: [incident.severity]\n"
+    "      outputs: [sum_money, sum_number]\n"
+    "      rows:\n"
+    "        - [\">= 1\", 10 EUR, 0.1]\n"
+    "        - [\">= 2\", 5.50 EUR, 0.2]\n"
+    "  mins:\n"
+    "    table:\n"
+    "      hit: collect\n"
+    "      aggregate: min\n"
+    "      inputs: [incident.severity]\n"
+    "      outputs: [min_number, min_flag, min_date]\n"
+    "      rows:\n"
+    "        - [\">= 1\", 98.83, true, 2026-03-01]\n"
+    "        - [\">= 2\", 150.21, false, 2026-01-15]\n"
+    "  maxes:\n"
+    "    table:\n"
+    "      hit: collect\n"
+    "      aggregate: max\n"
+    "      inputs: [incident.severity]\n"
+    "      outputs: [max_number, max_flag]\n"
+    "      rows:\n"
+    "        - [\">= 1\", 98.83, false]\n"
+    "        - [\">= 2\", 150.21, true]\n"
+    "  counts:\n"
+    "    table:\n"
+    "      hit: collect\n"
+    "      aggregate: count\n"
+    "      inputs: [incident.severity]\n"
+    "      outputs: [count_a, count_b]\n"
+    "      rows:\n"
+    "        - [\">= 1\", '\"x\"', 10 EUR]\n"
+    "        - [\">= 2\", '\"y\"', 20 EUR]\n"
+    "  count_plus_one: { value: \"outputs.count_a + 1\" }\n";
+
+static void test_multi_unique(void **state)
+{
+    (void)state;
+    tu_open_pb(MULTI_HIT_PB);
+    const lw_decision *d = RUN("incident.severity", "2");
+    assert_string_equal(out(d, "u_desk"), "front");
+    assert_string_equal(out(d, "u_hours"), "48");
+    d = RUN("incident.severity", "4"); /* rows 1 and 2 both match */
+    assert_string_equal(out(d, "u_desk"), "null");
+    assert_string_equal(out(d, "u_hours"), "null");
+    assert_int_equal(d->n_errors, 1);
+    assert_non_null(strstr(d->errors[0].message, "rows 1 and 2 both match"));
+}
+
+static void test_multi_any(void **state)
+{
+    (void)state;
+    tu_open_pb(MULTI_HIT_PB);
+    const lw_decision *d = RUN("incident.severity", "6"); /* rows 1 and 2 agree */
+    assert_string_equal(out(d, "a_desk"), "front");
+    assert_string_equal(out(d, "a_hours"), "48");
+    assert_int_equal(d->n_errors, 0);
+    d = RUN("incident.severity", "6", "customer.tier", "gold"); /* row 3 differs in a_hours */
+    assert_string_equal(out(d, "a_desk"), "null");
+    assert_string_equal(out(d, "a_hours"), "null");
+    assert_int_equal(d->n_errors, 1);
+    assert_non_null(strstr(d->errors[0].message, "different results"));
+}
+
+/* priority ranks by the first result with values:, then by the next. */
+static void test_multi_priority_next_column_breaks_tie(void **state)
+{
+    (void)state;
+    tu_open_pb(MULTI_HIT_PB);
+    const lw_decision *d = RUN("incident.severity", "2");
+    assert_string_equal(out(d, "p_team"), "claims");
+    assert_string_equal(out(d, "p_speed"), "week");
+    assert_string_equal(out(d, "p_note"), "c week");
+    d = RUN("incident.severity", "3"); /* claims twice: today ranks before week */
+    assert_string_equal(out(d, "p_team"), "claims");
+    assert_string_equal(out(d, "p_speed"), "today");
+    assert_string_equal(out(d, "p_note"), "c today");
+}
+
+static void test_multi_rule_order_and_collect_lists(void **state)
+{
+    (void)state;
+    tu_open_pb(MULTI_HIT_PB);
+    const lw_decision *d = RUN("incident.severity", "6");
+    assert_string_equal(out(d, "r_note"), "[\"late\",\"very late\"]");
+    assert_string_equal(out(d, "r_hours"), "[\"1\",\"2\"]");
+    assert_string_equal(out(d, "c_note"), "[\"very late\",\"late\"]");
+    assert_string_equal(out(d, "c_hours"), "[\"2\",\"1\"]");
+    d = RUN("incident.severity", "0");
+    assert_string_equal(out(d, "r_note"), "[]");
+    assert_string_equal(out(d, "c_hours"), "[]");
+}
+
+static void test_multi_collect_aggregates_column_by_column(void **state)
+{
+    (void)state;
+    tu_open_pb(MULTI_HIT_PB);
+    const lw_decision *d = RUN("incident.severity", "2");
+    assert_string_equal(out(d, "sum_money"), "15.50 EUR");
+    assert_string_equal(out(d, "sum_number"), "0.3");
+    assert_string_equal(out(d, "min_number"), "98.83");
+    assert_string_equal(out(d, "min_flag"), "false");
+    assert_string_equal(out(d, "min_date"), "2026-01-15");
+    assert_string_equal(out(d, "max_number"), "150.21");
+    assert_string_equal(out(d, "max_flag"), "true");
+    assert_string_equal(out(d, "count_a"), "2");
+    assert_string_equal(out(d, "count_b"), "2");
+    assert_string_equal(out(d, "count_plus_one"), "3"); /* a count is a number */
+    d = RUN("incident.severity", "1");
+    assert_string_equal(out(d, "sum_number"), "0.1");
+    assert_string_equal(out(d, "min_flag"), "true");
+    assert_string_equal(out(d, "max_flag"), "false");
+    assert_string_equal(out(d, "count_b"), "1");
+    /* no row matches: sum, min and max give null, count gives 0 (DMN) */
+    d = RUN("incident.severity", "0");
+    assert_string_equal(out(d, "sum_money"), "null");
+    assert_string_equal(out(d, "sum_number"), "null");
+    assert_string_equal(out(d, "min_number"), "null");
+    assert_string_equal(out(d, "max_flag"), "null");
+    assert_string_equal(out(d, "count_a"), "0");
+    assert_string_equal(out(d, "count_b"), "0");
+    assert_int_equal(d->n_errors, 0);
+}
+
+static void test_multi_aggregate_checks_each_result(void **state)
+{
+    (void)state;
+    lw_report *r = tu_load_fail(HEAD
+        "outputs:\n"
+        "  s:\n"
+        "    table:\n"
+        "      hit: collect\n"
+        "      aggregate: sum\n"
+        "      inputs: [incident.severity]\n"
+        "      outputs: [fee, note]\n"
+        "      rows:\n"
+        "        - [\">= 1\", 1, '\"a\"']\n");
+    const lw_diag *e = tu_first_error(r);
+    assert_string_equal(e->message, "aggregate: sum works on each result, but 'note' gives "
+                                    "string; it needs numbers, money or durations");
+    assert_int_equal(e->line, 19);
+    tu_report_free(r);
+    r = tu_load_fail(HEAD
+        "outputs:\n"
+        "  s:\n"
+        "    table:\n"
+        "      hit: collect\n"
+        "      aggregate: max\n"
+        "      inputs: [incident.severity]\n"
+        "      outputs: [fee, note]\n"
+        "      rows:\n"
+        "        - [\">= 1\", 1, '\"a\"']\n");
+    assert_non_null(strstr(tu_first_error(r)->message, "dates or true/false"));
+    tu_report_free(r);
+}
+
+/* A table that gives lists takes defaults too (DMN's default output entries):
+** with no matching row, each result is a list of one item, its default. */
+static void test_list_defaults(void **state)
+{
+    (void)state;
+    tu_open_pb(HEAD
+        "outputs:\n"
+        "  routing:\n"
+        "    table:\n"
+        "      hit: rule_order\n"
+        "      inputs: [incident.severity]\n"
+        "      outputs:\n"
+        "        desk:  { default: '\"front\"' }\n"
+        "        hours: { default: 72 }\n"
+        "      rows:\n"
+        "        - [\">= 1\", '\"back\"', 48]\n"
+        "        - [\">= 2\", '\"claims\"', 24]\n");
+    const lw_decision *d = RUN("incident.severity", "2");
+    assert_string_equal(out(d, "desk"), "[\"back\",\"claims\"]");
+    assert_string_equal(out(d, "hours"), "[\"48\",\"24\"]");
+    d = RUN("incident.severity", "0");
+    assert_string_equal(out(d, "desk"), "[\"front\"]");
+    assert_string_equal(out(d, "hours"), "[\"72\"]");
+    /* every result has a default, or none */
+    lw_report *r = tu_load_fail(HEAD
+        "outputs:\n"
+        "  routing:\n"
+        "    table:\n"
+        "      hit: collect\n"
+        "      inputs: [incident.severity]\n"
+        "      outputs:\n"
+        "        desk:  { default: '\"front\"' }\n"
+        "        hours:\n"
+        "      rows:\n"
+        "        - [\">= 1\", '\"back\"', 48]\n");
+    const lw_diag *e = tu_first_error(r);
+    assert_non_null(strstr(e->message, "the result 'hours' needs a default: too"));
+    assert_int_equal(e->line, 20);
+    tu_report_free(r);
+    /* a count is 0 when no row matches: it takes no default */
+    r = tu_load_fail(HEAD
+        "outputs:\n"
+        "  n:\n"
+        "    table:\n"
+        "      hit: collect\n"
+        "      aggregate: count\n"
+        "      inputs: [incident.severity]\n"
+        "      output: n\n"
+        "      default: 1\n"
+        "      rows:\n"
+        "        - [\">= 1\", 1]\n");
+    assert_non_null(strstr(tu_first_error(r)->message, "the count is 0"));
+    tu_report_free(r);
+}
+
+/* The result of a table that gives lists is a list of texts to the outputs
+** that read it: `in` looks into it, and comparing it with one text is an
+** error when the playbook loads, not a null when deciding. */
+static void test_list_result_is_a_list(void **state)
+{
+    (void)state;
+    static const char *const TABLES =
+        "outputs:\n"
+        "  notes:\n"
+        "    table:\n"
+        "      hit: rule_order\n"
+        "      inputs: [incident.severity]\n"
+        "      outputs: [note, hours]\n"
+        "      rows:\n"
+        "        - [\">= 1\", '\"late\"', 1]\n"
+        "        - [\">= 5\", '\"very late\"', 2]\n"
+        "  line:\n"
+        "    values: [urgent, normal]\n"
+        "    table:\n"
+        "      hit: output_order\n"
+        "      inputs: [incident.severity]\n"
+        "      output: line\n"
+        "      rows:\n"
+        "        - [\">= 1\", normal]\n"
+        "        - [\">= 5\", urgent]\n";
+    char text[2048];
+    snprintf(text, sizeof text, "%s%s%s", HEAD, TABLES,
+             "  very_late: { value: '\"very late\" in outputs.note' }\n"
+             "  urgent: { value: '\"urgent\" in outputs.line' }\n");
+    tu_open_pb(text);
+    const lw_decision *d = RUN("incident.severity", "6");
+    assert_string_equal(out(d, "very_late"), "true");
+    assert_string_equal(out(d, "urgent"), "true");
+    d = RUN("incident.severity", "2");
+    assert_string_equal(out(d, "very_late"), "false");
+    assert_string_equal(out(d, "urgent"), "false");
+    snprintf(text, sizeof text, "%s%s%s", HEAD, TABLES,
+             "  wrong: { value: 'outputs.hours + 1' }\n");
+    lw_report *r = tu_load_fail(text);
+    assert_non_null(strstr(tu_first_error(r)->message, "cannot add list and number"));
+    tu_report_free(r);
+}
+
 static void test_results_compare(void **state)
 {
     (void)state;
@@ -999,6 +1305,14 @@ int main(void)
         cmocka_unit_test(test_multi_priority_ranks_whole_rows),
         cmocka_unit_test(test_output_order_sorts_rows),
         cmocka_unit_test(test_multi_when_applies_to_every_result),
+        cmocka_unit_test(test_multi_unique),
+        cmocka_unit_test(test_multi_any),
+        cmocka_unit_test(test_multi_priority_next_column_breaks_tie),
+        cmocka_unit_test(test_multi_rule_order_and_collect_lists),
+        cmocka_unit_test(test_multi_collect_aggregates_column_by_column),
+        cmocka_unit_test(test_multi_aggregate_checks_each_result),
+        cmocka_unit_test(test_list_defaults),
+        cmocka_unit_test(test_list_result_is_a_list),
         cmocka_unit_test(test_results_compare),
     };
     return cmocka_run_group_tests(tests, NULL, tu_teardown);
