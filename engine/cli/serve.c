@@ -9,10 +9,12 @@
 ** engine. A decision is answered only once its record is in the decision
 ** log's buffer (serve_log.c); otherwise the answer is 503.
 **
-** The main thread owns signals (through a signalfd) and inotify:
+** The main thread owns signals (through a signalfd) and inotify, and once a
+** second shuts the connections whose request is late (serve_deadline.c):
 ** SIGHUP reloads every playbook, SIGUSR1 reopens the log, SIGTERM/SIGINT
 ** stop accepting, let the requests in flight finish, flush the log, exit 0.
 */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "serve.h"
 
 #include <cjson/cJSON.h>
@@ -50,6 +52,7 @@ typedef struct server {
     size_t token_len;
     dlog *log;                /* NULL without --log */
     metrics *m;
+    deadlines *dl;            /* the whole-request deadline (--timeout) */
     pthread_key_t engine_key; /* one engine per thread of the pool */
     atomic_long connections, inflight;
     atomic_bool stopping;
@@ -465,6 +468,12 @@ static enum MHD_Result show_metrics(server *s, struct MHD_Connection *conn)
           "# TYPE leeway_connections gauge\n",
           f);
     fprintf(f, "leeway_connections %ld\n", atomic_load(&s->connections));
+    fprintf(f,
+            "# HELP leeway_connections_cut_total Connections closed because a request was "
+            "not whole within --timeout.\n"
+            "# TYPE leeway_connections_cut_total counter\n"
+            "leeway_connections_cut_total %lu\n",
+            deadlines_ended(s->dl));
     fputs("# HELP leeway_reloads_total Reloads of a playbook, by result.\n"
           "# TYPE leeway_reloads_total counter\n",
           f);
@@ -479,6 +488,19 @@ static enum MHD_Result show_metrics(server *s, struct MHD_Connection *conn)
             fprintf(f, "\",result=\"%s\"} %lu\n", ok ? "ok" : "failed",
                     ok ? st.reloads_ok : st.reloads_failed);
         }
+    }
+    fputs("# HELP leeway_last_reload_successful 0 while the last reload of a playbook failed "
+          "(its error is in /v1/playbooks), else 1.\n"
+          "# TYPE leeway_last_reload_successful gauge\n",
+          f);
+    for (size_t i = 0; i < lw_registry_count(s->reg); i++) {
+        lw_registry_status st;
+        const char *id = lw_registry_id(s->reg, i);
+        if (lw_registry_status_get(s->reg, id, &st) != LW_OK)
+            continue;
+        fputs("leeway_last_reload_successful{playbook=\"", f);
+        prom_label(f, id);
+        fprintf(f, "\"} %d\n", !st.last_reload_at || st.last_result == LW_OK);
     }
     fputs("# HELP leeway_playbook_info The version serving, by playbook.\n"
           "# TYPE leeway_playbook_info gauge\n",
@@ -665,6 +687,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
         rq->body[rq->len] = 0;
         return MHD_YES;
     }
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    if (ci)
+        deadline_answering(ci->socket_context);
     if (rq->too_large)
         return answer_error(s, conn, MHD_HTTP_CONTENT_TOO_LARGE, ERR_TOO_LARGE, NULL,
                             "the body is over %zu bytes (--max-body)", s->max_body);
@@ -678,6 +704,10 @@ static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
     server *s = cls;
     request *rq = *con_cls;
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    if (ci && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+        deadline_answered(ci->socket_context);
     if (!rq)
         return;
     free(rq->id);
@@ -691,7 +721,16 @@ static void connection_event(void *cls, struct MHD_Connection *conn, void **sock
                              enum MHD_ConnectionNotificationCode toe)
 {
     server *s = cls;
-    atomic_fetch_add(&s->connections, toe == MHD_CONNECTION_NOTIFY_STARTED ? 1 : -1);
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        *socket_ctx = ci ? deadline_open(s->dl, ci->connect_fd) : NULL;
+        atomic_fetch_add(&s->connections, 1);
+    } else {
+        deadline_close(s->dl, *socket_ctx);
+        *socket_ctx = NULL;
+        atomic_fetch_sub(&s->connections, 1);
+    }
 }
 
 /* ======================================================================
@@ -712,7 +751,9 @@ static void reload_one(server *s, size_t i, const char *why)
     lw_registry_release(s->reg, pb);
 }
 
-/* A file some playbook was built from: its folder's watch and its name. */
+/* A file some playbook was built from: its folder's watch and its name; or
+** (name NULL) the folder a symlinked file really lives in, which a
+** deployment that swaps a symlink (a Kubernetes ConfigMap) deletes. */
 typedef struct watch {
     int wd;
     char *name;
@@ -725,8 +766,28 @@ typedef struct watches {
     size_t n;
 } watches;
 
+/* Add a watch on folder `dir` (name: the file in it, or NULL for the folder
+** itself); a message on stderr when it cannot be. */
+static void add_watch(watches *ws, const char *dir, const char *name, size_t playbook)
+{
+    uint32_t mask = name ? IN_CLOSE_WRITE | IN_MOVED_TO : IN_DELETE_SELF | IN_MOVE_SELF;
+    int wd = inotify_add_watch(ws->fd, dir, mask | IN_MASK_ADD);
+    watch *w = realloc(ws->w, (ws->n + 1) * sizeof *w);
+    if (w)
+        ws->w = w;
+    char *copy = name ? strdup(name) : NULL;
+    if (wd < 0 || !w || (name && !copy)) {
+        fprintf(stderr, "leeway serve: cannot watch %s for changes: %s (SIGHUP still reloads)\n",
+                dir, wd < 0 ? strerror(errno) : "out of memory");
+        free(copy);
+        return;
+    }
+    w[ws->n++] = (watch){wd, copy, playbook};
+}
+
 /* Watch the folder of every source of every playbook (editors and deploys
-** replace files by renaming, which only the folder sees). */
+** replace files by renaming, which only the folder sees), and the real
+** folder of a source reached through a symlink into another folder. */
 static void watch_sources(server *s, watches *ws)
 {
     for (size_t k = 0; k < ws->n; k++)
@@ -746,22 +807,19 @@ static void watch_sources(server *s, watches *ws)
         for (size_t j = 0; j < lw_playbook_source_count(pb); j++) {
             char full[4096];
             snprintf(full, sizeof full, "%.*s/%s", dirlen, dir, lw_playbook_source_path(pb, j));
+            char *real = realpath(full, NULL);
             char *base = strrchr(full, '/');
             *base++ = 0;
-            int wd = inotify_add_watch(ws->fd, full, IN_CLOSE_WRITE | IN_MOVED_TO);
-            watch *w = realloc(ws->w, (ws->n + 1) * sizeof *w);
-            if (wd < 0 || !w) {
-                fprintf(stderr, "leeway serve: cannot watch %s for changes: %s (SIGHUP still "
-                                "reloads)\n",
-                        full, wd < 0 ? strerror(errno) : "out of memory");
-                if (w)
-                    ws->w = w;
-                continue;
+            add_watch(ws, full, base, i);
+            char *real_dir = realpath(full, NULL);
+            char *real_slash = real ? strrchr(real, '/') : NULL;
+            if (real_slash && real_dir) {
+                *real_slash = 0;
+                if (strcmp(real, real_dir) != 0)
+                    add_watch(ws, real, NULL, i);
             }
-            ws->w = w;
-            w[ws->n] = (watch){wd, strdup(base), i};
-            if (w[ws->n].name)
-                ws->n++;
+            free(real);
+            free(real_dir);
         }
         lw_registry_release(s->reg, pb);
     }
@@ -779,8 +837,10 @@ static void files_changed(server *s, watches *ws)
         ssize_t len = read(ws->fd, buf, sizeof buf);
         for (char *q = buf; len > 0 && q < buf + len;) {
             const struct inotify_event *ev = (const struct inotify_event *)q;
-            for (size_t k = 0; hit && ev->len && k < ws->n; k++)
-                if (ws->w[k].wd == ev->wd && strcmp(ws->w[k].name, ev->name) == 0)
+            for (size_t k = 0; hit && k < ws->n; k++)
+                if (ws->w[k].wd == ev->wd &&
+                    (ws->w[k].name ? ev->len && strcmp(ws->w[k].name, ev->name) == 0
+                                   : (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF)) != 0))
                     hit[ws->w[k].playbook] = true;
             q += sizeof *ev + ev->len;
         }
@@ -964,7 +1024,8 @@ int cmd_serve(int argc, char **argv)
 
     s.reg = lw_registry_new(&s.eopt);
     s.m = metrics_new();
-    if (!s.reg || !s.m) {
+    s.dl = deadlines_new((unsigned)timeout);
+    if (!s.reg || !s.m || !s.dl) {
         fputs("leeway serve: out of memory\n", stderr);
         goto stop_early;
     }
@@ -1041,8 +1102,9 @@ int cmd_serve(int argc, char **argv)
 
     for (;;) {
         struct pollfd p[2] = {{sfd, POLLIN, 0}, {ws.fd, POLLIN, 0}};
-        if (poll(p, ws.fd >= 0 ? 2 : 1, -1) < 0 && errno != EINTR)
+        if (poll(p, ws.fd >= 0 ? 2 : 1, 1000) < 0 && errno != EINTR)
             break;
+        deadlines_sweep(s.dl);
         if (ws.fd >= 0 && (p[1].revents & POLLIN))
             files_changed(&s, &ws);
         if (!(p[0].revents & POLLIN))
@@ -1103,6 +1165,7 @@ stop_early:
     free(key);
     lw_registry_free(s.reg);
     metrics_free(s.m);
+    deadlines_free(s.dl);
 out:
     free(s.token);
     free(paths);

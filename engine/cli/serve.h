@@ -39,6 +39,30 @@ typedef struct dlog_stats {
 void dlog_stats_get(dlog *l, dlog_stats *st);
 
 /* ======================================================================
+** The whole-request deadline (--timeout): a connection that has not sent
+** its whole request within the timeout of opening or of its last answer
+** is shut down, however often its client sends a byte (serve_deadline.c).
+*/
+typedef struct deadlines deadlines;
+deadlines *deadlines_new(unsigned timeout_seconds);
+/* After the HTTP daemon has stopped. */
+void deadlines_free(deadlines *d);
+/* A new connection on socket fd: its clock (NULL when out of memory: the
+** connection then has only the idle timeout). */
+void *deadline_open(deadlines *d, int fd);
+/* The request of the clock's connection is whole: the clock stops while
+** it is answered. */
+void deadline_answering(void *clock);
+/* A request of the clock's connection was answered: the clock restarts. */
+void deadline_answered(void *clock);
+/* The connection closes: before its socket does. */
+void deadline_close(deadlines *d, void *clock);
+/* Shut down the connections past their deadline; call about once a second. */
+void deadlines_sweep(deadlines *d);
+/* How many connections deadlines_sweep has shut down. */
+unsigned long deadlines_ended(deadlines *d);
+
+/* ======================================================================
 ** Metrics (Prometheus text format)
 */
 enum {

@@ -16,8 +16,8 @@ const char *const error_kind[ERR_KINDS] = {
 };
 
 /* upper bounds of the latency buckets, seconds */
-static const double bucket[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025,
-                                0.005,  0.01,    0.025,  0.1,   1.0};
+static const double bucket[] = {0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001,
+                                0.0025,  0.005,    0.01,    0.025,  0.1,     1.0};
 #define N_BUCKETS (sizeof bucket / sizeof *bucket)
 
 typedef struct count {

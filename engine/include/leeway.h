@@ -277,7 +277,11 @@ LW_API const char *lw_case_problem(const lw_case *c, size_t i);
 /* The case as JSON text (values as given, normalised); owned by c, valid until
 ** the case changes. When the playbook has a `date` fact the case does not
 ** give (and that has no default), it is written with the day the case is
-** decided as of, so the text decides the same way on any later day. */
+** decided as of, so the text decides the same way on any later day. Values
+** the case refused with a problem (a word for a number, a fact the playbook
+** does not declare) are written as they were given, after the others, so the
+** text is refused alike; a problem added with lw_case_add_problem is not part
+** of the case. */
 LW_API const char *lw_case_json(lw_case *c);
 
 /* ------------------------------------------------------------------------

@@ -324,6 +324,7 @@ lw_case *lw_case_new(const lw_playbook *pb)
     memset(c->slots, 0, n * sizeof *c->slots);
     memset(c->given, 0, n);
     buf_init(&c->json, &c->mem);
+    c->refused_tail = &c->refused;
     c->today = today_utc();
     return c;
 }
@@ -353,6 +354,9 @@ void lw_case_reset(lw_case *c)
     c->msg = NULL;
     c->nomem = false;
     c->more_problems = 0;
+    c->refused = NULL;
+    c->refused_tail = &c->refused;
+    c->n_refused = 0;
     c->today = today_utc();
     arena_reset(&c->a);
 }
@@ -503,19 +507,32 @@ static int unknown_path(lw_case *c, const char *path)
     return LW_ERR_NOTFOUND;
 }
 
-static int lookup(lw_case *c, const char *path)
+/* The fact at path; -1 (a problem, and the value r kept as given) when the
+** playbook does not declare it, -2 for no case or no path. */
+static int lookup(lw_case *c, const char *path, const raw *r)
 {
     if (!c || !path)
         return -2;
     int f = fact_lookup(c->pb, path, strlen(path));
-    if (f < 0)
+    if (f < 0) {
         unknown_path(c, path);
+        refused_raw(c, -1, path, r);
+    }
     return f;
+}
+
+/* A setter's result; a value the case refused is kept as given, as r. */
+static int kept(lw_case *c, int f, const raw *r, int rc)
+{
+    if (rc == LW_ERR_CASE)
+        refused_raw(c, f, c->pb->facts[f].path, r);
+    return rc;
 }
 
 int lw_case_set_number(lw_case *c, const char *path, double v)
 {
-    int f = lookup(c, path);
+    raw r = {RAW_NUM, false, v, NULL, 0};
+    int f = lookup(c, path, &r);
     if (f < 0)
         return f == -2 ? LW_ERR_ARG : LW_ERR_NOTFOUND;
     return lw_case_set_number_at(c, f, v);
@@ -526,12 +543,13 @@ int lw_case_set_number_at(lw_case *c, int f, double v)
     if (!c || f < 0 || (size_t)f >= c->pb->n_facts)
         return LW_ERR_ARG;
     raw r = {RAW_NUM, false, v, NULL, 0};
-    return put_raw(c, f, &r);
+    return kept(c, f, &r, put_raw(c, f, &r));
 }
 
 int lw_case_set_bool(lw_case *c, const char *path, int v)
 {
-    int f = lookup(c, path);
+    raw r = {RAW_BOOL, v != 0, 0, NULL, 0};
+    int f = lookup(c, path, &r);
     if (f < 0)
         return f == -2 ? LW_ERR_ARG : LW_ERR_NOTFOUND;
     return lw_case_set_bool_at(c, f, v);
@@ -542,27 +560,57 @@ int lw_case_set_bool_at(lw_case *c, int f, int v)
     if (!c || f < 0 || (size_t)f >= c->pb->n_facts)
         return LW_ERR_ARG;
     raw r = {RAW_BOOL, v != 0, 0, NULL, 0};
-    return put_raw(c, f, &r);
+    return kept(c, f, &r, put_raw(c, f, &r));
 }
 
 int lw_case_set_string(lw_case *c, const char *path, const char *s)
 {
     if (!s)
         return LW_ERR_ARG;
-    int f = lookup(c, path);
+    raw r = {RAW_STR, false, 0, s, strlen(s)};
+    int f = lookup(c, path, &r);
     if (f < 0)
         return f == -2 ? LW_ERR_ARG : LW_ERR_NOTFOUND;
-    raw r = {RAW_STR, false, 0, s, strlen(s)};
-    return put_raw(c, f, &r);
+    return kept(c, f, &r, put_raw(c, f, &r));
 }
+
+static int put_money(lw_case *c, int f, int64_t minor, int cur, const char *currency);
 
 int lw_case_set_money(lw_case *c, const char *path, int64_t minor, const char *currency)
 {
-    int f = lookup(c, path);
-    if (f < 0)
-        return f == -2 ? LW_ERR_ARG : LW_ERR_NOTFOUND;
+    if (!c || !path)
+        return LW_ERR_ARG;
+    int f = fact_lookup(c->pb, path, strlen(path));
+    int cur = currency ? money_currency(currency, strlen(currency))
+                       : f >= 0 ? c->pb->facts[f].cur : -1;
+    int rc = f < 0 ? unknown_path(c, path) : put_money(c, f, minor, cur, currency);
+    if (rc == LW_ERR_CASE || rc == LW_ERR_NOTFOUND) {
+        /* kept as given: "12.34 EUR", wrapped in an object where the fact
+        ** is not money (so that no fact takes it, as none did) */
+        char amount[96];
+        if (cur >= 0)
+            money_format(minor, cur, true, amount, sizeof amount);
+        else
+            snprintf(amount, sizeof amount, "%lld %.8s", (long long)minor,
+                     currency ? currency : "");
+        strbuf b;
+        buf_init(&b, &c->mem);
+        bool money = f >= 0 && c->pb->facts[f].type == T_MONEY;
+        buf_puts(&b, money ? "" : "{\"money\":");
+        json_str(&b, amount);
+        buf_puts(&b, money ? "" : "}");
+        if (b.failed)
+            c->nomem = true;
+        else
+            refused_json(c, f, path, b.p);
+        buf_free(&b);
+    }
+    return rc;
+}
+
+static int put_money(lw_case *c, int f, int64_t minor, int cur, const char *currency)
+{
     const fact *fa = &c->pb->facts[f];
-    int cur = currency ? money_currency(currency, strlen(currency)) : fa->cur;
     c->given[f] = 1;
     if (fa->type != T_MONEY) {
         case_problem(c, "%s: expected %s, got money", fa->path, ttype_name(fa->type));
@@ -636,7 +684,8 @@ int lw_case_set_text_at(lw_case *c, int f, const char *text)
             c->given[f] = 1;
             case_problem(c, "%s: \\u0000 (a NUL character) cannot be part of a text value",
                          c->pb->facts[f].path);
-            return LW_ERR_CASE;
+            raw r = {RAW_STR, false, 0, text, tl};
+            return kept(c, f, &r, LW_ERR_CASE);
         }
         cJSON *arr = cJSON_Parse(text);
         size_t n = cJSON_IsArray(arr) ? (size_t)cJSON_GetArraySize(arr) : 0;
@@ -658,6 +707,12 @@ int lw_case_set_text_at(lw_case *c, int f, const char *text)
             }
             rc = put_list(c, f, n, items, lens);
         }
+        if (rc == LW_ERR_CASE && arr) {
+            refused_cjson(c, f, c->pb->facts[f].path, arr);
+        } else if (rc == LW_ERR_CASE) {
+            raw r = {RAW_STR, false, 0, text, tl};
+            refused_raw(c, f, c->pb->facts[f].path, &r);
+        }
         cJSON_Delete(arr);
         return rc;
     }
@@ -666,14 +721,15 @@ int lw_case_set_text_at(lw_case *c, int f, const char *text)
     /* a plain word for a text-like fact is text even if it looks like a number */
     if ((t == T_STR || t == T_ENUM || t == T_ROLE || t == T_DATE) && r.k != RAW_NULL)
         r.k = RAW_STR;
-    return put_raw(c, f, &r);
+    return kept(c, f, &r, put_raw(c, f, &r));
 }
 
 int lw_case_set_text(lw_case *c, const char *path, const char *text)
 {
     if (!text)
         return LW_ERR_ARG;
-    int f = lookup(c, path);
+    raw r = {RAW_STR, false, 0, text, strlen(text)};
+    int f = lookup(c, path, &r);
     if (f < 0)
         return f == -2 ? LW_ERR_ARG : LW_ERR_NOTFOUND;
     return lw_case_set_text_at(c, f, text);
@@ -681,7 +737,8 @@ int lw_case_set_text(lw_case *c, const char *path, const char *text)
 
 int lw_case_unset(lw_case *c, const char *path)
 {
-    int f = lookup(c, path);
+    raw r = {RAW_NULL, false, 0, NULL, 0};
+    int f = lookup(c, path, &r);
     if (f < 0)
         return f == -2 ? LW_ERR_ARG : LW_ERR_NOTFOUND;
     memset(&c->slots[f], 0, sizeof c->slots[f]);
@@ -760,8 +817,13 @@ static void json_walk(lw_case *c, const cJSON *obj, char *path, size_t plen, int
     for (const cJSON *it = obj->child; it; it = it->next) {
         const char *key = it->string ? it->string : "";
         size_t kl = strlen(key);
+        size_t problems = c->n_problems + c->more_problems;
+        bool walked = false;
         if (plen + kl + 2 > 512) {
             case_problem(c, "%.60s...: the path is too long", path);
+            const char *full = arena_printf(&c->a, "%s%s%s", path, plen ? "." : "", key);
+            if (full)
+                refused_cjson(c, -1, full, it);
             continue;
         }
         size_t nl = plen;
@@ -778,6 +840,7 @@ static void json_walk(lw_case *c, const cJSON *obj, char *path, size_t plen, int
                 case_problem(c, "%s: nested too deeply", path);
             else
                 json_walk(c, it, path, nl, depth + 1);
+            walked = depth < 32;
         } else if (f < 0) {
             unknown_path(c, path);
         } else if (cJSON_IsArray(it)) {
@@ -823,6 +886,8 @@ static void json_walk(lw_case *c, const cJSON *obj, char *path, size_t plen, int
                 put_raw(c, f, &r);
         }
     next:
+        if (!walked && c->n_problems + c->more_problems != problems)
+            refused_cjson(c, f, path, it); /* the case as given: case_refused.c */
         path[plen] = 0;
     }
 }
@@ -1115,8 +1180,13 @@ static bool node_walk(lw_case *c, const node *m, char *path, size_t plen, int de
             return false;
         }
         size_t kl = k->len;
+        size_t problems = c->n_problems + c->more_problems;
+        bool walked = false;
         if (plen + kl + 2 > 512) {
             case_problem(c, "%.60s...: the path is too long", path);
+            const char *full = arena_printf(&c->a, "%s%s%s", path, plen ? "." : "", k->str);
+            if (full)
+                refused_node(c, -1, full, v);
             continue;
         }
         size_t nl = plen;
@@ -1133,11 +1203,14 @@ static bool node_walk(lw_case *c, const node *m, char *path, size_t plen, int de
                 case_problem(c, "%s: nested too deeply", path);
             else if (!node_walk(c, v, path, nl, depth + 1, keys))
                 return false;
+            walked = depth < 32;
         } else if (f < 0) {
             unknown_path(c, path);
         } else {
             case_set_node(c, f, v);
         }
+        if (!walked && c->n_problems + c->more_problems != problems)
+            refused_node(c, f, path, v); /* the case as given: case_refused.c */
         path[plen] = 0;
     }
     return true;
@@ -1246,7 +1319,7 @@ const char *lw_case_json(lw_case *c)
     bool first = true;
     for (size_t f = 0; f < c->pb->n_facts; f++) {
         if ((int)f == c->pb->f_date && c->slots[f].t == V_MISSING &&
-            !c->pb->facts[f].has_default) {
+            !c->pb->facts[f].has_default && c->given[f] != 2) {
             /* decided as of the case's day: say which, so it replays alike */
             char day[32];
             date_format(c->today, day, sizeof day);
@@ -1258,7 +1331,7 @@ const char *lw_case_json(lw_case *c)
             json_str(&c->json, day);
             continue;
         }
-        if (!c->given[f])
+        if (!c->given[f] || c->given[f] == 2) /* 2: refused, written below */
             continue;
         if (!first)
             buf_putc(&c->json, ',');
@@ -1295,6 +1368,7 @@ const char *lw_case_json(lw_case *c)
             break;
         }
     }
+    refused_write(c, &c->json, &first);
     buf_putc(&c->json, '}');
     return c->json.failed ? NULL : c->json.p;
 }

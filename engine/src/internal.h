@@ -758,6 +758,8 @@ struct lw_case {
     char more[48];           /* the last entry then: "and N more problems" */
     int64_t today;           /* the day it is decided as of when it gives no
                                 date: UTC midnight, in seconds since 1970 */
+    struct refused *refused, **refused_tail; /* values refused, as given */
+    size_t n_refused;
 };
 
 /* Add the values of a parsed JSON object to c (as lw_case_read_json does
@@ -909,6 +911,23 @@ typedef struct raw {
 } raw;
 
 void raw_from_node(const node *n, raw *r);
+
+/* Values a case refused with a problem, kept as they were given, so that
+** lw_case_json writes the case as it came and a replay of its log record
+** refuses them alike (case_refused.c). Each keeps path and the value's JSON
+** text -- of a raw scalar, a cJSON item, a YAML node or a JSON text -- in
+** c's arena; f is the fact (or -1 for a path the playbook does not declare),
+** whose null lw_case_json then leaves out. */
+struct refused {
+    const char *path, *json;
+    struct refused *next;
+};
+void refused_raw(lw_case *c, int f, const char *path, const raw *r);
+void refused_cjson(lw_case *c, int f, const char *path, const struct cJSON *it);
+void refused_node(lw_case *c, int f, const char *path, const node *n);
+void refused_json(lw_case *c, int f, const char *path, const char *json);
+/* Write the kept values as members of a JSON object ("path":value,...). */
+void refused_write(const lw_case *c, strbuf *b, bool *first);
 /* A raw number as an exact decimal: from its text when known (YAML, --set),
 ** else the shortest decimal that reads back as the double (JSON via cJSON). */
 const char *raw_number(const raw *r, dec *out);

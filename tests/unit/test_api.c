@@ -672,6 +672,72 @@ static void test_case_setters_values(void **state)
     tu_fix_close(&f);
 }
 
+/* lw_case_json reads back as the case it wrote: values refused with a problem
+** are kept as given, so the case read back is refused alike (a decision-log
+** record of an invalid decision replays as invalid). */
+static void assert_same_problems(const lw_playbook *pb, const lw_case *c, const char *json)
+{
+    lw_case *back = lw_case_new(pb);
+    assert_non_null(back);
+    assert_int_equal(lw_case_read_json(back, "back", json, strlen(json), NULL), LW_ERR_CASE);
+    assert_int_equal(lw_case_problem_count(back), lw_case_problem_count(c));
+    for (size_t i = 0; i < lw_case_problem_count(c); i++)
+        assert_string_equal(lw_case_problem(back, i), lw_case_problem(c, i));
+    lw_case_free(back);
+}
+
+static void test_case_json_keeps_refused_values(void **state)
+{
+    (void)state;
+    lw_playbook *pb = tu_load(PB_TEXT);
+    lw_case *c = lw_case_new(pb);
+    static const char in[] =
+        "{\"customer\":{\"age\":\"eighty\",\"agee\":80,\"name\":\"Aino\"},"
+        "\"order\":{\"value\":\"5 USD\"},\"channel\":[\"store\"],\"incident\":7,"
+        "\"staff\":{\"role\":{\"id\":\"boss\"}},\"request\":{\"kind\":\"refund\"},"
+        "\"date\":\"2026-02-30\",\"customer.tier\":\"platinum\"}";
+    assert_int_equal(lw_case_read_json(c, "in", in, strlen(in), NULL), LW_ERR_CASE);
+    assert_int_equal(lw_case_problem_count(c), 8);
+    const char *j = lw_case_json(c);
+    assert_string_equal(j, "{\"request.kind\":\"refund\",\"customer.name\":\"Aino\","
+                           "\"customer.age\":\"eighty\",\"customer.agee\":80,"
+                           "\"order.value\":\"5 USD\",\"channel\":[\"store\"],\"incident\":7,"
+                           "\"staff.role\":{\"id\":\"boss\"},\"date\":\"2026-02-30\","
+                           "\"customer.tier\":\"platinum\"}");
+    char *copy = strdup(j);
+    assert_same_problems(pb, c, copy);
+    free(copy);
+
+    /* the setters keep what they refuse too */
+    lw_case_reset(c);
+    assert_int_equal(lw_case_set_as_of(c, "2026-11-23"), LW_OK);
+    assert_int_equal(lw_case_set_number(c, "customer.age", 200), LW_ERR_CASE);
+    assert_int_equal(lw_case_set_text(c, "channel", "fax"), LW_ERR_CASE);
+    assert_int_equal(lw_case_set_money(c, "order.value", 1995, "USD"), LW_ERR_CASE);
+    assert_int_equal(lw_case_set_money(c, "customer.name", 100, "EUR"), LW_ERR_CASE);
+    assert_int_equal(lw_case_set_string(c, "customer.agee", "x"), LW_ERR_NOTFOUND);
+    assert_int_equal(lw_case_set_bool(c, "incident.hours", 1), LW_ERR_CASE);
+    assert_int_equal(lw_case_set_text(c, "request.kind", "refund"), LW_OK);
+    j = lw_case_json(c);
+    assert_string_equal(j, "{\"request.kind\":\"refund\",\"date\":\"2026-11-23\","
+                           "\"customer.age\":200,"
+                           "\"channel\":\"fax\",\"order.value\":\"19.95 USD\","
+                           "\"customer.name\":{\"money\":\"1.00 EUR\"},\"customer.agee\":\"x\","
+                           "\"incident.hours\":true}");
+    copy = strdup(j);
+    lw_case *back = lw_case_new(pb);
+    assert_int_equal(lw_case_read_json(back, "back", copy, strlen(copy), NULL), LW_ERR_CASE);
+    assert_int_equal(lw_case_problem_count(back), 6);
+    lw_case_free(back);
+    free(copy);
+
+    /* a case reset forgets them */
+    lw_case_reset(c);
+    assert_null(strstr(lw_case_json(c), "customer.age"));
+    lw_case_free(c);
+    lw_playbook_free(pb);
+}
+
 static void test_case_set_money(void **state)
 {
     (void)state;
@@ -1322,6 +1388,7 @@ int main(void)
         cmocka_unit_test(test_load_error_without_report_no_use_after_free),
         cmocka_unit_test(test_case_setters_unknown_path),
         cmocka_unit_test(test_case_setters_values),
+        cmocka_unit_test(test_case_json_keeps_refused_values),
         cmocka_unit_test(test_case_set_money),
         cmocka_unit_test(test_case_type_errors),
         cmocka_unit_test(test_case_read_json_errors_with_position),
