@@ -901,6 +901,28 @@ static int step_result(const compiler *c, expr *e, const char *ref, size_t n)
     return -1;
 }
 
+/* The error for the word e (bare or quoted) that is not one of set's words:
+** it lists them, with the nearest. whose: where they are declared ("the
+** fact's"), or NULL when it is not known. */
+static void undeclared_word(checker *K, const expr *e, const enumset *set, const char *whose)
+{
+    strbuf b;
+    buf_init(&b, &K->c->pb->mem);
+    nearest near = nearest_start(e->k.u.s, 4);
+    for (size_t i = 0; i < set->n; i++) {
+        if (i)
+            buf_puts(&b, ", ");
+        buf_puts(&b, set->words[i]);
+        nearest_offer(&near, set->words[i]);
+    }
+    const char *q = e->op == X_STRLIT ? "\"" : "'";
+    cerr(K, e, "%s%s%s is not one of the declared values (%s%s%s%s); use one of them%s%s%s", q,
+         e->k.u.s, q, b.p ? b.p : "", near.best ? "; did you mean '" : "",
+         near.best ? near.best : "", near.best ? "'?" : "", whose ? " or add it to " : "",
+         whose ? whose : "", whose ? " values:" : "");
+    buf_free(&b);
+}
+
 /* Resolve a bare name. hint: an enum set the word may belong to. */
 static bool resolve_name(checker *K, expr *e, const enumset *hint, bool quiet)
 {
@@ -1038,17 +1060,7 @@ static bool resolve_name(checker *K, expr *e, const enumset *hint, bool quiet)
     if (quiet)
         return false;
     if (hint) {
-        strbuf b;
-        buf_init(&b, &c->pb->mem);
-        for (size_t i = 0; i < hint->n; i++) {
-            if (i)
-                buf_puts(&b, ", ");
-            buf_puts(&b, hint->words[i]);
-        }
-        cerr(K, e, "'%s' is not one of the declared values (%s); use one of them or add it to "
-                   "the fact's values:",
-             name, b.p ? b.p : "");
-        buf_free(&b);
+        undeclared_word(K, e, hint, "the fact's");
         return false;
     }
     if (K->sc && K->sc->cell_column) {
@@ -1088,7 +1100,7 @@ static bool coerce_to(checker *K, expr *e, const expr *like)
         arena *tmp = &K->c->tmp;
         int idx = enumset_find_text(tmp, like->set, e->k.u.s, (size_t)e->k.idx);
         if (idx < 0) {
-            cerr(K, e, "\"%s\" is not one of the declared values of this enum", e->k.u.s);
+            undeclared_word(K, e, like->set, NULL);
             return false;
         }
         set_enum_const(e, like->set, idx);
@@ -1193,6 +1205,29 @@ static bool check_pair(checker *K, expr *a, expr *b)
         return false;
     }
     return check(K, b, a->type == T_ENUM ? a->set : NULL);
+}
+
+/* ITEM in LIST, contains(LIST, ITEM), LIST checked: a word, bare or quoted,
+** is one of the words the table result that gives the list declares under
+** values: (like a word compared with an enum fact). A list without them
+** (a list fact, a result without values:) takes only quoted words. */
+static bool check_list_item(checker *K, expr *item, const expr *list)
+{
+    const enumset *set = list->type == T_LIST ? list->set : NULL;
+    if (item->op != X_NAME)
+        return check(K, item, set);
+    if (resolve_name(K, item, set, true))
+        return true;
+    if (set && !fact_like(K, item)) {
+        undeclared_word(K, item, set, "the result's");
+        return false;
+    }
+    if (list->type != T_LIST || list->op != X_OUTPUT || fact_like(K, item))
+        return check(K, item, NULL);
+    cerr(K, item, "unknown fact or word '%s'; to look a word up in outputs.%s, quote it as "
+                  "\"%s\", or declare the words its table gives under values: to write them bare",
+         item->k.u.s, K->c->pb->outputs[list->slot].name, item->k.u.s);
+    return false;
 }
 
 static int fn_id(const char *name)
@@ -1336,7 +1371,8 @@ static bool check_call(checker *K, expr *e, const enumset *hint)
         return true;
     case X_CONTAINS: case X_STARTS:
         for (size_t i = 0; i < 2; i++) {
-            if (!check(K, a[i], NULL))
+            if (i == 1 && op == X_CONTAINS ? !check_list_item(K, a[1], a[0])
+                                           : !check(K, a[i], NULL))
                 return false;
             if (a[i]->type != T_STR && a[i]->type != T_ENUM &&
                 !(op == X_CONTAINS && i == 0 && a[i]->type == T_LIST)) {
@@ -1540,7 +1576,7 @@ static bool check(checker *K, expr *e, const enumset *hint)
     }
     case X_IN_LIST: {
         expr *x = (expr *)e->args[0], *l = (expr *)e->args[1];
-        if (!check(K, x, NULL) || !check(K, l, NULL))
+        if (!check(K, l, NULL) || !check_list_item(K, x, l))
             return false;
         if (l->type != T_LIST) {
             cerr(K, l, "'in' needs a list [a, b], a range a..b or a list fact after it, not %s",

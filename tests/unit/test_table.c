@@ -1194,33 +1194,35 @@ static void test_list_defaults(void **state)
     tu_report_free(r);
 }
 
+/* Two tables that give lists: note and hours without values:, line with. */
+static const char *const LIST_TABLES =
+    "outputs:\n"
+    "  notes:\n"
+    "    table:\n"
+    "      hit: rule_order\n"
+    "      inputs: [incident.severity]\n"
+    "      outputs: [note, hours]\n"
+    "      rows:\n"
+    "        - [\">= 1\", '\"late\"', 1]\n"
+    "        - [\">= 5\", '\"very late\"', 2]\n"
+    "  line:\n"
+    "    values: [urgent, normal]\n"
+    "    table:\n"
+    "      hit: output_order\n"
+    "      inputs: [incident.severity]\n"
+    "      output: line\n"
+    "      rows:\n"
+    "        - [\">= 1\", normal]\n"
+    "        - [\">= 5\", urgent]\n";
+
 /* The result of a table that gives lists is a list of texts to the outputs
 ** that read it: `in` looks into it, and comparing it with one text is an
 ** error when the playbook loads, not a null when deciding. */
 static void test_list_result_is_a_list(void **state)
 {
     (void)state;
-    static const char *const TABLES =
-        "outputs:\n"
-        "  notes:\n"
-        "    table:\n"
-        "      hit: rule_order\n"
-        "      inputs: [incident.severity]\n"
-        "      outputs: [note, hours]\n"
-        "      rows:\n"
-        "        - [\">= 1\", '\"late\"', 1]\n"
-        "        - [\">= 5\", '\"very late\"', 2]\n"
-        "  line:\n"
-        "    values: [urgent, normal]\n"
-        "    table:\n"
-        "      hit: output_order\n"
-        "      inputs: [incident.severity]\n"
-        "      output: line\n"
-        "      rows:\n"
-        "        - [\">= 1\", normal]\n"
-        "        - [\">= 5\", urgent]\n";
     char text[2048];
-    snprintf(text, sizeof text, "%s%s%s", HEAD, TABLES,
+    snprintf(text, sizeof text, "%s%s%s", HEAD, LIST_TABLES,
              "  very_late: { value: '\"very late\" in outputs.note' }\n"
              "  urgent: { value: '\"urgent\" in outputs.line' }\n");
     tu_open_pb(text);
@@ -1230,11 +1232,70 @@ static void test_list_result_is_a_list(void **state)
     d = RUN("incident.severity", "2");
     assert_string_equal(out(d, "very_late"), "false");
     assert_string_equal(out(d, "urgent"), "false");
-    snprintf(text, sizeof text, "%s%s%s", HEAD, TABLES,
+    snprintf(text, sizeof text, "%s%s%s", HEAD, LIST_TABLES,
              "  wrong: { value: 'outputs.hours + 1' }\n");
     lw_report *r = tu_load_fail(text);
     assert_non_null(strstr(tu_first_error(r)->message, "cannot add list and number"));
     tu_report_free(r);
+}
+
+/* Loading LIST_TABLES and then the output line fails with an error at
+** line 31 (the added output), column col, whose message has want. */
+static void list_output_fails(const char *output, int col, const char *want)
+{
+    char text[2048];
+    snprintf(text, sizeof text, "%s%s%s", HEAD, LIST_TABLES, output);
+    lw_report *r = tu_load_fail(text);
+    const lw_diag *e = tu_first_error(r);
+    if (!strstr(e->message, want))
+        print_message("message: %s\n", e->message);
+    assert_non_null(strstr(e->message, want));
+    assert_int_equal(e->line, 31);
+    assert_int_equal(e->column, col);
+    assert_string_equal(e->rule, "bad");
+    tu_report_free(r);
+}
+
+/* A bare word in or contains() a list whose result declares values: is one
+** of those words, as a word compared with an enum fact is one of the fact's;
+** one that is not is an error when loading, with the nearest word. */
+static void test_list_result_takes_bare_words(void **state)
+{
+    (void)state;
+    char text[2048];
+    snprintf(text, sizeof text, "%s%s%s", HEAD, LIST_TABLES,
+             "  urgent: { value: 'urgent in outputs.line' }\n"
+             "  calm: { value: 'Normal in outputs.line and urgent not in outputs.line' }\n"
+             "  has_urgent: { value: 'contains(outputs.line, URGENT)' }\n"
+             "  quoted: { value: '\"Urgent\" in outputs.line' }\n");
+    tu_open_pb(text);
+    /* severity 6: line is [urgent, normal]; severity 2: [normal] */
+    static const char *const names[] = {"urgent", "calm", "has_urgent", "quoted"};
+    static const char *const severity_6[] = {"true", "false", "true", "true"};
+    static const char *const severity_2[] = {"false", "true", "false", "false"};
+    const lw_decision *d = RUN("incident.severity", "6");
+    for (size_t i = 0; i < 4; i++)
+        assert_string_equal(out(d, names[i]), severity_6[i]);
+    d = RUN("incident.severity", "2");
+    for (size_t i = 0; i < 4; i++)
+        assert_string_equal(out(d, names[i]), severity_2[i]);
+
+    list_output_fails("  bad: { value: 'urgnt in outputs.line' }\n", 18,
+                      "'urgnt' is not one of the declared values (urgent, normal; did you mean "
+                      "'urgent'?); use one of them or add it to the result's values:");
+    list_output_fails("  bad: { value: 'contains(outputs.line, soon)' }\n", 41,
+                      "'soon' is not one of the declared values (urgent, normal); use one of "
+                      "them or add it to the result's values:");
+    list_output_fails("  bad: { value: '\"urgnt\" in outputs.line' }\n", 18,
+                      "\"urgnt\" is not one of the declared values (urgent, normal; did you "
+                      "mean 'urgent'?)");
+    /* without values:, a word must be quoted */
+    list_output_fails("  bad: { value: 'late in outputs.note' }\n", 18,
+                      "unknown fact or word 'late'; to look a word up in outputs.note, quote it "
+                      "as \"late\", or declare the words its table gives under values:");
+    /* a misspelt fact stays a misspelt fact */
+    list_output_fails("  bad: { value: 'customer.teir in outputs.line' }\n", 18,
+                      "unknown fact or word 'customer.teir' (did you mean 'customer.tier'?)");
 }
 
 static void test_results_compare(void **state)
@@ -1313,6 +1374,7 @@ int main(void)
         cmocka_unit_test(test_multi_aggregate_checks_each_result),
         cmocka_unit_test(test_list_defaults),
         cmocka_unit_test(test_list_result_is_a_list),
+        cmocka_unit_test(test_list_result_takes_bare_words),
         cmocka_unit_test(test_results_compare),
     };
     return cmocka_run_group_tests(tests, NULL, tu_teardown);
