@@ -290,6 +290,19 @@ static expr *mk(parser *P, int op, size_t off, size_t nargs)
     return e;
 }
 
+/* The node `l OP r` (NULL when either side failed: the error is reported). */
+static expr *mk_binary(parser *P, int op, size_t off, expr *l, expr *r)
+{
+    if (!l || !r)
+        return NULL;
+    expr *e = mk(P, op, off, 2);
+    if (!e)
+        return NULL;
+    e->args[0] = l;
+    e->args[1] = r;
+    return e;
+}
+
 /* Names keep their text in k.u.s / k.idx until resolved. */
 static expr *mk_name(parser *P, const token *t)
 {
@@ -579,15 +592,7 @@ static expr *parse_power(parser *P)
         return l;
     token t = P->t;
     next(P);
-    expr *r = parse_power(P);
-    if (!r)
-        return NULL;
-    expr *e = mk(P, X_POW, t.off, 2);
-    if (!e)
-        return NULL;
-    e->args[0] = l;
-    e->args[1] = r;
-    return e;
+    return mk_binary(P, X_POW, t.off, l, parse_power(P));
 }
 
 static expr *parse_mul(parser *P)
@@ -596,15 +601,7 @@ static expr *parse_mul(parser *P)
     while (l && (P->t.k == TK_STAR || P->t.k == TK_SLASH)) {
         token t = P->t;
         next(P);
-        expr *r = parse_power(P);
-        if (!r)
-            return NULL;
-        expr *e = mk(P, t.k == TK_STAR ? X_MUL : X_DIV, t.off, 2);
-        if (!e)
-            return NULL;
-        e->args[0] = l;
-        e->args[1] = r;
-        l = e;
+        l = mk_binary(P, t.k == TK_STAR ? X_MUL : X_DIV, t.off, l, parse_power(P));
     }
     return l;
 }
@@ -615,15 +612,7 @@ static expr *parse_add(parser *P)
     while (l && (P->t.k == TK_PLUS || P->t.k == TK_MINUS)) {
         token t = P->t;
         next(P);
-        expr *r = parse_mul(P);
-        if (!r)
-            return NULL;
-        expr *e = mk(P, t.k == TK_PLUS ? X_ADD : X_SUB, t.off, 2);
-        if (!e)
-            return NULL;
-        e->args[0] = l;
-        e->args[1] = r;
-        l = e;
+        l = mk_binary(P, t.k == TK_PLUS ? X_ADD : X_SUB, t.off, l, parse_mul(P));
     }
     return l;
 }
@@ -646,15 +635,7 @@ static expr *parse_cmp(parser *P)
     }
     if (op >= 0) {
         next(P);
-        expr *r = parse_add(P);
-        if (!r)
-            return NULL;
-        expr *e = mk(P, op, t.off, 2);
-        if (!e)
-            return NULL;
-        e->args[0] = l;
-        e->args[1] = r;
-        return e;
+        return mk_binary(P, op, t.off, l, parse_add(P));
     }
     bool negate = false;
     if (tok_is(&t, "not")) {
@@ -745,15 +726,7 @@ static expr *parse_and(parser *P)
     while (l && tok_is(&P->t, "and")) {
         token t = P->t;
         next(P);
-        expr *r = parse_not(P);
-        if (!r)
-            return NULL;
-        expr *e = mk(P, X_AND, t.off, 2);
-        if (!e)
-            return NULL;
-        e->args[0] = l;
-        e->args[1] = r;
-        l = e;
+        l = mk_binary(P, X_AND, t.off, l, parse_not(P));
     }
     return l;
 }
@@ -768,15 +741,7 @@ static expr *parse_or(parser *P)
     while (l && tok_is(&P->t, "or")) {
         token t = P->t;
         next(P);
-        expr *r = parse_and(P);
-        if (!r)
-            return NULL;
-        expr *e = mk(P, X_OR, t.off, 2);
-        if (!e)
-            return NULL;
-        e->args[0] = l;
-        e->args[1] = r;
-        l = e;
+        l = mk_binary(P, X_OR, t.off, l, parse_and(P));
     }
     P->depth--;
     return l;
